@@ -1,0 +1,11 @@
+# certprint_options: the language standard and warnings every target uses.
+add_library(certprint_options INTERFACE)
+target_compile_features(certprint_options INTERFACE cxx_std_20)
+target_compile_options(certprint_options INTERFACE -Wall -Wextra -Wpedantic)
+if(CERTPRINT_WERROR)
+  target_compile_options(certprint_options INTERFACE -Werror)
+endif()
+if(CERTPRINT_SANITIZE)
+  target_compile_options(certprint_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
+  target_link_options(certprint_options INTERFACE -fsanitize=address,undefined)
+endif()
