@@ -42,6 +42,8 @@ struct Key {
 
 // The keys of a directory: files named `key-<id>.hex`, each holding the
 // 64-hex-digit secret on one line. The highest id signs; every key verifies.
+// Other file names in the directory are ignored. Immutable once built, so one
+// KeyRing may be shared by threads without locking.
 class KeyRing {
  public:
   // Fails on a missing or empty directory, a malformed key file (the error
@@ -49,8 +51,8 @@ class KeyRing {
   static Result<KeyRing> load_dir(const std::filesystem::path& dir);
   static KeyRing from_keys(std::vector<Key> keys);  // for tests; REQUIRES: non-empty
 
-  const Key& signing_key() const;                 // the newest (highest id)
-  const Key* find(std::uint8_t id) const;         // nullptr when unknown
+  const Key& signing_key() const;          // the newest (highest id)
+  const Key* find(std::uint8_t id) const;  // nullptr when unknown
   const std::vector<Key>& keys() const { return keys_; }
 
  private:
@@ -61,8 +63,11 @@ class KeyRing {
 using RandomSource = std::function<Status(std::span<std::uint8_t>)>;
 RandomSource system_random();
 
-// Makes a new key in `dir` (created if absent, mode 0700) with the next id,
-// written with mode 0600. Fails when 255 ids are used up.
+// Makes a new key in `dir` (created if absent, mode 0700) with the next id
+// (highest existing id + 1, the first is 1), written with mode 0600. The file
+// appears under its final name only when complete, and an existing key file is
+// never replaced. Fails when id 255 is in use, or when a `key-*.hex` file in
+// `dir` is malformed.
 Result<Key> generate_key(const std::filesystem::path& dir, const RandomSource& random);
 
 struct TokenParts {
@@ -75,6 +80,9 @@ struct TokenParts {
 // Makes a token for `record` with a fresh random handle and the signing key.
 Result<std::string> issue(const KeyRing& keys, std::string_view record, const RandomSource& random);
 // Same with a given handle (deterministic; for tests and re-rendering a stored token).
+// Aborts the process if OpenSSL cannot compute HMAC-SHA256 at all (out of
+// memory, broken OpenSSL configuration); verify() does the same rather than
+// answer "mismatch" for a genuine token.
 std::string issue_with_handle(const Key& key, const std::array<std::uint8_t, kHandleBytes>& handle,
                               std::string_view record);
 
