@@ -1,0 +1,113 @@
+#include "layout/calibration.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <numbers>
+#include <sstream>
+
+namespace certprint::layout {
+namespace {
+
+using nlohmann::json;
+
+bool numbers_array(const json& j, std::size_t n) {
+  if (!j.is_array() || j.size() != n) return false;
+  for (const auto& v : j)
+    if (!v.is_number()) return false;
+  return true;
+}
+
+Result<Affine> page_correction(const json& j, const std::string& path) {
+  if (!j.is_object()) return Error{path + " should be an object"};
+  if (j.contains("matrix")) {
+    const json& m = j.at("matrix");
+    if (!numbers_array(m, 6))
+      return Error{path + ".matrix should be [xx, yx, xy, yy, x0, y0], got " + m.dump()};
+    return Affine{m[0].get<double>(), m[1].get<double>(), m[2].get<double>(),
+                  m[3].get<double>(), m[4].get<double>(), m[5].get<double>()};
+  }
+  double dx = 0, dy = 0, sx = 1, sy = 1, skew = 0;
+  for (const auto& [key, value] : j.items()) {
+    if (key == "offset_mm") {
+      if (!numbers_array(value, 2))
+        return Error{path + ".offset_mm should be [dx, dy], got " + value.dump()};
+      dx = value[0].get<double>();
+      dy = value[1].get<double>();
+    } else if (key == "scale") {
+      if (!numbers_array(value, 2))
+        return Error{path + ".scale should be [sx, sy], got " + value.dump()};
+      sx = value[0].get<double>();
+      sy = value[1].get<double>();
+    } else if (key == "skew_deg") {
+      if (!value.is_number()) return Error{path + ".skew_deg should be a number"};
+      skew = value.get<double>();
+    } else {
+      return Error{path + "." + key +
+                   " is not a calibration field (offset_mm, scale, skew_deg, matrix)"};
+    }
+  }
+  return Affine::from_params(dx, dy, sx, sy, skew);
+}
+
+// A correction no real feed error needs usually means a wrong page size or
+// scaling somewhere upstream; refusing it beats printing a whole batch off-form.
+Status plausible(const Affine& a, const std::string& path) {
+  if (!a.inverse()) return Error{path + " is singular"};
+  const double sx = std::hypot(a.xx, a.yx), sy = std::hypot(a.xy, a.yy);
+  auto in = [](double s) { return s >= 0.8 && s <= 1.25; };
+  if (!in(sx) || !in(sy))
+    return Error{path + " scale " + std::to_string(sx) + " × " + std::to_string(sy) +
+                 " is implausible (expected 0.8..1.25)"};
+  if (std::fabs(a.x0) > 20 || std::fabs(a.y0) > 20)
+    return Error{path + " offset (" + std::to_string(a.x0) + ", " + std::to_string(a.y0) +
+                 ") mm is implausible (expected within ±20 mm)"};
+  const double skew_deg = std::atan2(a.xy, a.yy) * 180 / std::numbers::pi -
+                          std::atan2(-a.yx, a.xx) * 180 / std::numbers::pi;
+  if (std::fabs(skew_deg) > 5)
+    return Error{path + " skew " + std::to_string(skew_deg) +
+                 "° is implausible (expected within ±5°)"};
+  return {};
+}
+
+}  // namespace
+
+Result<Calibration> parse_calibration(std::string_view data, std::string_view origin) {
+  const std::string where = "calibration " + std::string(origin);
+  json j = json::parse(data, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return Error{where + ": not a JSON object"};
+  Calibration c;
+  if (j.contains("printer")) {
+    if (!j.at("printer").is_string()) return Error{where + ": printer should be a string"};
+    c.printer = j.at("printer").get<std::string>();
+  }
+  if (j.contains("pages")) {
+    const json& pages = j.at("pages");
+    if (!pages.is_object()) return Error{where + ": pages should be an object"};
+    for (const auto& [kind, value] : pages.items()) {
+      if (kind != "info" && kind != "page5")
+        return Error{where + ": pages." + kind + " is not a page kind (info, page5)"};
+      auto a = page_correction(value, "pages." + kind);
+      if (!a) return wrap(where, a.error());
+      if (auto s = plausible(*a, "pages." + kind); !s) return wrap(where, s.error());
+      (kind == "info" ? c.info : c.page5) = *a;
+    }
+  }
+  return c;
+}
+
+Result<Calibration> load_calibration(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{"calibration " + path.string() + ": cannot be read"};
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return parse_calibration(ss.str(), path.string());
+}
+
+std::string to_json(const Calibration& c) {
+  auto m = [](const Affine& a) { return json{{"matrix", {a.xx, a.yx, a.xy, a.yy, a.x0, a.y0}}}; };
+  return json{{"printer", c.printer}, {"pages", {{"info", m(c.info)}, {"page5", m(c.page5)}}}}.dump(
+      2);
+}
+
+}  // namespace certprint::layout

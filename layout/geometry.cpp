@@ -1,0 +1,55 @@
+#include "layout/geometry.hpp"
+
+#include <cstdio>
+#include <numbers>
+
+namespace certprint::layout {
+
+std::string Rect::describe() const {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "x %.1f–%.1f mm, y %.1f–%.1f mm", x_mm, right_mm(), y_mm,
+                bottom_mm());
+  return buf;
+}
+
+Affine Affine::from_params(double dx_mm, double dy_mm, double scale_x, double scale_y,
+                           double skew_deg) {
+  const double shear = std::tan(skew_deg * std::numbers::pi / 180.0);
+  // x' = sx·x + shear·sy·y + dx ; y' = sy·y + dy
+  return Affine{scale_x, 0, shear * scale_y, scale_y, dx_mm, dy_mm};
+}
+
+std::optional<Affine> Affine::inverse() const {
+  const double det = determinant();
+  if (std::fabs(det) < 1e-12) return std::nullopt;
+  Affine r;
+  r.xx = yy / det;
+  r.xy = -xy / det;
+  r.yx = -yx / det;
+  r.yy = xx / det;
+  r.x0 = -(r.xx * x0 + r.xy * y0);
+  r.y0 = -(r.yx * x0 + r.yy * y0);
+  return r;
+}
+
+Affine Affine::compose(const Affine& o) const {
+  Affine r;
+  r.xx = xx * o.xx + xy * o.yx;
+  r.xy = xx * o.xy + xy * o.yy;
+  r.yx = yx * o.xx + yy * o.yx;
+  r.yy = yx * o.xy + yy * o.yy;
+  r.x0 = xx * o.x0 + xy * o.y0 + x0;
+  r.y0 = yx * o.x0 + yy * o.y0 + y0;
+  return r;
+}
+
+bool Affine::is_identity(double eps) const {
+  return std::fabs(xx - 1) < eps && std::fabs(yy - 1) < eps && std::fabs(xy) < eps &&
+         std::fabs(yx) < eps && std::fabs(x0) < eps && std::fabs(y0) < eps;
+}
+
+std::string Resolution::describe() const {
+  return std::to_string(x_dpi) + "x" + std::to_string(y_dpi) + " dpi";
+}
+
+}  // namespace certprint::layout

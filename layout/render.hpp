@@ -1,0 +1,63 @@
+// Rendering one booklet page: plan once (fit every text, place the QR, check
+// every rule), then draw the same plan as vector PDF, as 1-bit device raster,
+// or as a PNG preview over the blank form. A plan that breaks a rule is
+// refused before anything is drawn, so no output is ever half right.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "layout/geometry.hpp"
+#include "layout/qr.hpp"
+#include "layout/raster.hpp"
+#include "layout/template.hpp"
+#include "layout/text.hpp"
+
+namespace certprint::layout {
+
+// How a printer takes pages.
+struct DeviceProfile {
+  Resolution res;     // the printer's own dot grid
+  int band_rows = 0;  // 24 for a 24-pin head: start the QR on a band boundary
+};
+
+// What goes on one page.
+struct PageContent {
+  std::map<std::string, std::string> fields;  // template field name -> text
+  std::string qr_payload;                     // page 5 only
+};
+
+struct PagePlan {
+  const PageTemplate* page = nullptr;  // not owned; outlives the plan
+  Affine correction;                   // paper mm -> device mm
+  DeviceProfile device;
+  std::vector<FittedText> texts;
+  std::optional<QrMatrix> qr;
+  std::optional<QrPlacement> qr_at;
+};
+
+// Checks and resolves a page. Every template field needs a value (it may be
+// empty); page 5 needs a QR payload and the QR must land inside its zone.
+Result<PagePlan> plan_page(TextEngine& text, const PageTemplate& page, const PageContent& content,
+                           const Affine& correction, const DeviceProfile& device);
+
+// One-page PDF, page size from the template, QR modules on the device grid.
+Result<std::string> render_pdf(TextEngine& text, const PagePlan& plan);
+
+// The page at the device resolution, text thresholded at 50 %.
+Result<Raster> render_raster(TextEngine& text, const PagePlan& plan);
+
+// The drawn stand-in of the blank form (the template's form items) as a
+// one-page PDF, for previews when no scan of a real blank is supplied.
+Result<std::string> render_form_pdf(TextEngine& text, const PageTemplate& page);
+
+// A PNG at `preview_dpi` showing the form PDF's first page (scaled to the
+// page) with the device raster on top where it lands on paper, and the QR
+// zone outlined on page 5.
+Result<std::string> render_preview_png(const PagePlan& plan, const Raster& device,
+                                       std::string_view form_pdf, double preview_dpi);
+
+}  // namespace certprint::layout

@@ -1,0 +1,173 @@
+#include "layout/text.hpp"
+
+#include <pango/pangocairo.h>
+
+#include <cstdio>
+#include <set>
+
+namespace certprint::layout {
+namespace {
+
+constexpr double kPtToMm = kMmPerInch / kPointsPerInch;
+
+struct GObjectDeleter {
+  void operator()(gpointer p) const {
+    if (p) g_object_unref(p);
+  }
+};
+template <class T>
+using GPtr = std::unique_ptr<T, GObjectDeleter>;
+
+std::string codepoint_label(gunichar c) {
+  char utf8[8] = {};
+  g_unichar_to_utf8(c, utf8);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(c));
+  return std::string(buf) + " \"" + utf8 + "\"";
+}
+
+}  // namespace
+
+struct TextEngine::Impl {
+  GPtr<PangoFontMap> font_map;
+  GPtr<PangoContext> context;
+  PangoFontDescription* desc = nullptr;  // family only; size set per layout
+
+  ~Impl() {
+    if (desc) pango_font_description_free(desc);
+  }
+
+  GPtr<PangoLayout> layout(std::string_view text, double size_pt, bool fallback,
+                           int wrap_width_mm) {
+    GPtr<PangoLayout> l(pango_layout_new(context.get()));
+    PangoFontDescription* d = pango_font_description_copy(desc);
+    pango_font_description_set_absolute_size(d, size_pt * kPtToMm * PANGO_SCALE);
+    pango_layout_set_font_description(l.get(), d);
+    pango_font_description_free(d);
+    if (!fallback) {
+      PangoAttrList* attrs = pango_attr_list_new();
+      pango_attr_list_insert(attrs, pango_attr_fallback_new(FALSE));
+      pango_layout_set_attributes(l.get(), attrs);
+      pango_attr_list_unref(attrs);
+    }
+    if (wrap_width_mm > 0) {
+      pango_layout_set_width(l.get(), wrap_width_mm * PANGO_SCALE);
+      pango_layout_set_wrap(l.get(), PANGO_WRAP_WORD_CHAR);
+    }
+    pango_layout_set_text(l.get(), text.data(), static_cast<int>(text.size()));
+    return l;
+  }
+};
+
+TextEngine::TextEngine(std::unique_ptr<Impl> impl, std::string family)
+    : impl_(std::move(impl)), family_(std::move(family)) {}
+TextEngine::~TextEngine() = default;
+
+Result<std::unique_ptr<TextEngine>> TextEngine::create(const std::string& family) {
+  auto impl = std::make_unique<Impl>();
+  impl->font_map.reset(pango_cairo_font_map_new());
+  if (!impl->font_map) return Error{"Pango: cannot create a font map"};
+  impl->context.reset(pango_font_map_create_context(impl->font_map.get()));
+  // Unhinted metrics make a text's width the same in the PDF and in every
+  // raster resolution, so a fit decided once holds for every output.
+  cairo_font_options_t* opts = cairo_font_options_create();
+  cairo_font_options_set_hint_metrics(opts, CAIRO_HINT_METRICS_OFF);
+  cairo_font_options_set_hint_style(opts, CAIRO_HINT_STYLE_NONE);
+  pango_cairo_context_set_font_options(impl->context.get(), opts);
+  cairo_font_options_destroy(opts);
+
+  impl->desc = pango_font_description_new();
+  pango_font_description_set_family(impl->desc, family.c_str());
+  pango_font_description_set_absolute_size(impl->desc, 10 * PANGO_SCALE);
+  GPtr<PangoFont> font(pango_context_load_font(impl->context.get(), impl->desc));
+  if (!font) return Error{"font \"" + family + "\" cannot be loaded"};
+  PangoFontDescription* got = pango_font_describe(font.get());
+  const std::string got_family = pango_font_description_get_family(got);
+  pango_font_description_free(got);
+  if (g_ascii_strcasecmp(got_family.c_str(), family.c_str()) != 0)
+    return Error{"font \"" + family + "\" is not installed (fontconfig offered \"" + got_family +
+                 "\"); on Debian: apt-get install fonts-noto-cjk"};
+  return std::unique_ptr<TextEngine>(new TextEngine(std::move(impl), family));
+}
+
+Result<FittedText> TextEngine::fit(const FieldBox& box, std::string_view text) {
+  FittedText f{box.name, std::string(text), box.box, box.align, box.max_lines, box.size_pt, 0, 0};
+  if (text.empty()) return f;
+  if (!g_utf8_validate(text.data(), static_cast<gssize>(text.size()), nullptr))
+    return Error{"field \"" + box.name + "\": text is not valid UTF-8"};
+  const int wrap_mm = box.max_lines > 1 ? static_cast<int>(box.box.w_mm) : 0;
+
+  auto nominal = impl_->layout(text, box.size_pt, false, wrap_mm);
+  if (pango_layout_get_unknown_glyphs_count(nominal.get()) > 0) {
+    // Name the first character the font lacks, so the clerk can see which one.
+    std::set<gunichar> seen;
+    for (const char* p = f.text.c_str(); *p; p = g_utf8_next_char(p)) {
+      const gunichar c = g_utf8_get_char(p);
+      if (!seen.insert(c).second) continue;
+      char one[8] = {};
+      const int n = g_unichar_to_utf8(c, one);
+      auto l = impl_->layout(std::string_view(one, n), box.size_pt, false, 0);
+      if (pango_layout_get_unknown_glyphs_count(l.get()) > 0)
+        return Error{"field \"" + box.name + "\": the font \"" + family_ + "\" has no glyph for " +
+                     codepoint_label(c)};
+    }
+    return Error{"field \"" + box.name + "\": the font \"" + family_ + "\" cannot draw this text"};
+  }
+
+  for (double size = box.size_pt; size >= box.min_size_pt - 1e-9; size -= 0.25) {
+    auto l = size == box.size_pt ? std::move(nominal) : impl_->layout(text, size, false, wrap_mm);
+    PangoRectangle logical;
+    pango_layout_get_extents(l.get(), nullptr, &logical);
+    const double w = static_cast<double>(logical.width) / PANGO_SCALE;
+    const double h = static_cast<double>(logical.height) / PANGO_SCALE;
+    const int lines = pango_layout_get_line_count(l.get());
+    if (w <= box.box.w_mm + 1e-6 && h <= box.box.h_mm + 1e-6 && lines <= box.max_lines) {
+      f.size_pt = size;
+      f.width_mm = w;
+      f.height_mm = h;
+      return f;
+    }
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.1f × %.1f mm box even at %.2g pt", box.box.w_mm, box.box.h_mm,
+                box.min_size_pt);
+  return Error{"field \"" + box.name + "\": text does not fit its " + buf};
+}
+
+Status TextEngine::draw(cairo_t* cr, const FittedText& f) {
+  if (f.text.empty()) return {};
+  pango_cairo_update_context(cr, impl_->context.get());
+  const int wrap_mm = f.max_lines > 1 ? static_cast<int>(f.box.w_mm) : 0;
+  auto l = impl_->layout(f.text, f.size_pt, false, wrap_mm);
+  if (f.max_lines > 1)
+    pango_layout_set_alignment(l.get(), f.align == Align::center  ? PANGO_ALIGN_CENTER
+                                        : f.align == Align::right ? PANGO_ALIGN_RIGHT
+                                                                  : PANGO_ALIGN_LEFT);
+  PangoRectangle logical;
+  pango_layout_get_extents(l.get(), nullptr, &logical);
+  const double w = static_cast<double>(logical.width) / PANGO_SCALE;
+  const double h = static_cast<double>(logical.height) / PANGO_SCALE;
+  double x = f.box.x_mm;
+  if (f.max_lines == 1) {
+    if (f.align == Align::center) x += (f.box.w_mm - w) / 2;
+    if (f.align == Align::right) x += f.box.w_mm - w;
+  }
+  const double y = f.box.y_mm + (f.box.h_mm - h) / 2;
+  cairo_move_to(cr, x - static_cast<double>(logical.x) / PANGO_SCALE,
+                y - static_cast<double>(logical.y) / PANGO_SCALE);
+  pango_cairo_show_layout(cr, l.get());
+  if (cairo_status(cr) != CAIRO_STATUS_SUCCESS)
+    return Error{std::string("Cairo: drawing field \"") + f.field +
+                 "\" failed: " + cairo_status_to_string(cairo_status(cr))};
+  return {};
+}
+
+void TextEngine::draw_label(cairo_t* cr, std::string_view text, Point at, double size_pt) {
+  pango_cairo_update_context(cr, impl_->context.get());
+  auto l = impl_->layout(text, size_pt, true, 0);
+  const double baseline = static_cast<double>(pango_layout_get_baseline(l.get())) / PANGO_SCALE;
+  cairo_move_to(cr, at.x_mm, at.y_mm - baseline);
+  pango_cairo_show_layout(cr, l.get());
+}
+
+}  // namespace certprint::layout

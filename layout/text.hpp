@@ -1,0 +1,61 @@
+// Text on booklet pages: Pango on Cairo with one named font and no fallback,
+// so a character the font cannot draw is an error instead of a box on a
+// certificate.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/result.hpp"
+#include "layout/geometry.hpp"
+#include "layout/template.hpp"
+
+typedef struct _cairo cairo_t;
+
+namespace certprint::layout {
+
+// One field's text with the size chosen to fit its box.
+struct FittedText {
+  std::string field;  // template field name, for messages
+  std::string text;
+  Rect box;
+  Align align = Align::left;
+  int max_lines = 1;
+  double size_pt = 0;
+  double width_mm = 0;  // logical extents at size_pt
+  double height_mm = 0;
+};
+
+// Owns a Pango font map and context. Not thread-safe: one per thread.
+class TextEngine {
+ public:
+  // Fails when `family` does not resolve to a font of exactly that family
+  // (fontconfig would otherwise substitute another font without a word).
+  static Result<std::unique_ptr<TextEngine>> create(const std::string& family);
+  ~TextEngine();
+  TextEngine(const TextEngine&) = delete;
+  TextEngine& operator=(const TextEngine&) = delete;
+
+  const std::string& family() const { return family_; }
+
+  // Chooses the largest size from box.size_pt down to box.min_size_pt (in
+  // 0.25 pt steps) at which `text` fits the box (max_lines lines, wrapped at
+  // character boundaries). Refuses a character the font lacks, naming it.
+  Result<FittedText> fit(const FieldBox& box, std::string_view text);
+
+  // Draws fitted text; the current user space of `cr` must be paper mm.
+  Status draw(cairo_t* cr, const FittedText& text);
+
+  // Draws free text with its baseline-left at `at` (forms and targets); the
+  // font may fall back for characters it lacks, as nothing here is printed.
+  void draw_label(cairo_t* cr, std::string_view text, Point at, double size_pt);
+
+ private:
+  struct Impl;
+  explicit TextEngine(std::unique_ptr<Impl> impl, std::string family);
+  std::unique_ptr<Impl> impl_;
+  std::string family_;
+};
+
+}  // namespace certprint::layout

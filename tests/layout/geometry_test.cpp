@@ -1,0 +1,38 @@
+#include <catch2/catch.hpp>
+
+#include "layout/geometry.hpp"
+
+using namespace certprint::layout;
+
+TEST_CASE("affine inverse undoes the map", "[layout]") {
+  const Affine a = Affine::from_params(1.5, -0.75, 1.02, 0.98, 0.8);
+  const auto inv = a.inverse();
+  REQUIRE(inv);
+  for (Point p : {Point{0, 0}, Point{94, 128}, Point{12.5, 88}}) {
+    const Point q = inv->apply(a.apply(p));
+    CHECK(q.x_mm == Approx(p.x_mm).margin(1e-9));
+    CHECK(q.y_mm == Approx(p.y_mm).margin(1e-9));
+  }
+  CHECK(a.compose(*inv).is_identity(1e-9));
+}
+
+TEST_CASE("from_params: offset, scale, skew", "[layout]") {
+  const Affine a = Affine::from_params(2, 3, 1, 1, 0);
+  CHECK(a.apply({10, 20}).x_mm == Approx(12));
+  CHECK(a.apply({10, 20}).y_mm == Approx(23));
+  // A 45° shear moves x by y.
+  const Affine s = Affine::from_params(0, 0, 1, 1, 45);
+  CHECK(s.apply({0, 10}).x_mm == Approx(10));
+  CHECK(s.apply({0, 10}).y_mm == Approx(10));
+}
+
+TEST_CASE("a singular map has no inverse", "[layout]") {
+  CHECK_FALSE(Affine{0, 0, 0, 0, 1, 1}.inverse());
+}
+
+TEST_CASE("compose applies the right-hand map first", "[layout]") {
+  const Affine t = Affine::translation(5, 0);
+  const Affine s = Affine::from_params(0, 0, 2, 2, 0);
+  CHECK(s.compose(t).apply({1, 1}).x_mm == Approx(12));  // (1+5)·2
+  CHECK(t.compose(s).apply({1, 1}).x_mm == Approx(7));   // 1·2+5
+}

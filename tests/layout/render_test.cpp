@@ -1,0 +1,186 @@
+#include <catch2/catch.hpp>
+
+#include "layout/render.hpp"
+#include "layout_fixture.hpp"
+#include "support/pdf_text.hpp"
+#include "support/qr_decode.hpp"
+
+using namespace certprint::layout;
+using namespace certprint::testing;
+
+namespace {
+
+std::string without_whitespace(const std::string& s) {
+  std::string out;
+  for (char c : s)
+    if (c != ' ' && c != '\n' && c != '\t' && c != '\r') out += c;
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the info page PDF holds every field's text at the template's page size", "[layout]") {
+  auto tmpl = marriage_template();
+  auto text = text_engine(tmpl.font_family);
+  auto fields = sample_info_fields();
+  fields["remarks"] = "补发证件备注";
+  auto plan = plan_page(*text, tmpl.info, {fields, ""}, Affine::identity(), {});
+  REQUIRE(plan.ok());
+  auto pdf = render_pdf(*text, *plan);
+  REQUIRE(pdf.ok());
+  const auto [w, h] = pdf_page_size(*pdf);
+  CHECK(w == Approx(94 * 72 / 25.4).margin(0.01));
+  CHECK(h == Approx(128 * 72 / 25.4).margin(0.01));
+  const std::string got = without_whitespace(pdf_text(*pdf));
+  for (const auto& [name, value] : fields) {
+    INFO(name << " = " << value);
+    CHECK(got.find(value) != std::string::npos);
+  }
+}
+
+TEST_CASE("every template field needs a value", "[layout]") {
+  auto tmpl = marriage_template();
+  auto text = text_engine(tmpl.font_family);
+  auto fields = sample_info_fields();
+  fields.erase("female.id_number");
+  auto plan = plan_page(*text, tmpl.info, {fields, ""}, Affine::identity(), {});
+  REQUIRE_FALSE(plan.ok());
+  CHECK_THAT(plan.error().message, Catch::Contains("female.id_number"));
+}
+
+TEST_CASE("a character the font lacks is an error naming it, never a box", "[layout]") {
+  auto tmpl = marriage_template();
+  auto text = text_engine(tmpl.font_family);
+  auto fields = sample_info_fields();
+  fields["male.name"] = "王\xee\x80\x80明";  // U+E000, private use: no font draws it
+  auto plan = plan_page(*text, tmpl.info, {fields, ""}, Affine::identity(), {});
+  REQUIRE_FALSE(plan.ok());
+  CHECK_THAT(plan.error().message, Catch::Contains("male.name") && Catch::Contains("U+E000"));
+}
+
+TEST_CASE("long names shrink to fit their box; too long is refused", "[layout]") {
+  auto tmpl = marriage_template();
+  auto text = text_engine(tmpl.font_family);
+  const FieldBox& box = tmpl.info.fields[4];  // male.name, 30 mm
+  REQUIRE(box.name == "male.name");
+
+  auto short_name = text->fit(box, "王明");
+  REQUIRE(short_name.ok());
+  CHECK(short_name->size_pt == box.size_pt);
+
+  auto longer = text->fit(box, "阿卜杜热合曼·买买提");
+  REQUIRE(longer.ok());
+  CHECK(longer->size_pt < box.size_pt);
+  CHECK(longer->size_pt >= box.min_size_pt);
+  CHECK(longer->width_mm <= box.box.w_mm + 1e-6);
+
+  auto too_long = text->fit(box, "MAXIMILIANA-ALEXANDRA VON HOHENSTEIN-WARTENBERG");
+  REQUIRE_FALSE(too_long.ok());
+  CHECK_THAT(too_long.error().message,
+             Catch::Contains("male.name") && Catch::Contains("does not fit"));
+}
+
+TEST_CASE("text lands in its box on the raster", "[layout]") {
+  auto tmpl = marriage_template();
+  auto text = text_engine(tmpl.font_family);
+  auto plan =
+      plan_page(*text, tmpl.info, {sample_info_fields(), ""}, Affine::identity(), {{180, 180}, 0});
+  REQUIRE(plan.ok());
+  auto raster = render_raster(*text, *plan);
+  REQUIRE(raster.ok());
+  CHECK(raster->width == 667);   // ceil(94 mm × 180 / 25.4)
+  CHECK(raster->height == 908);  // ceil(128 mm × 180 / 25.4)
+  // Every inked dot is inside some field box (no overflow anywhere).
+  int outside = 0, inked = 0;
+  for (int y = 0; y < raster->height; ++y)
+    for (int x = 0; x < raster->width; ++x) {
+      if (!raster->ink(x, y)) continue;
+      ++inked;
+      const Point p{(x + 0.5) * 25.4 / 180, (y + 0.5) * 25.4 / 180};
+      bool in_any = false;
+      for (const auto& f : tmpl.info.fields) in_any = in_any || f.box.contains(p, 0.3);
+      if (!in_any) ++outside;
+    }
+  CHECK(inked > 2000);
+  CHECK(outside == 0);
+}
+
+TEST_CASE("calibration moves the text by the correction", "[layout]") {
+  auto tmpl = marriage_template();
+  auto text = text_engine(tmpl.font_family);
+  auto ink_centroid_x = [&](const Affine& c) {
+    auto plan = plan_page(*text, tmpl.info, {sample_info_fields(), ""}, c, {{180, 180}, 0});
+    REQUIRE(plan.ok());
+    auto r = render_raster(*text, *plan);
+    REQUIRE(r.ok());
+    double sum = 0;
+    std::size_t n = 0;
+    for (int y = 0; y < r->height; ++y)
+      for (int x = 0; x < r->width; ++x)
+        if (r->ink(x, y)) sum += x, ++n;
+    return sum / n * 25.4 / 180;
+  };
+  CHECK(ink_centroid_x(Affine::translation(2, 0)) - ink_centroid_x(Affine::identity()) ==
+        Approx(2).margin(0.05));
+}
+
+TEST_CASE("page 5 raster decodes at every supported resolution", "[layout]") {
+  auto tmpl = marriage_template();
+  auto text = text_engine(tmpl.font_family);
+  for (Resolution res :
+       {Resolution{180, 180}, Resolution{360, 180}, Resolution{300, 300}, Resolution{600, 600}}) {
+    INFO(res.describe());
+    auto plan = plan_page(*text, tmpl.page5, {{}, sample_payload()}, Affine::identity(), {res, 0});
+    REQUIRE(plan.ok());
+    auto raster = render_raster(*text, *plan);
+    REQUIRE(raster.ok());
+    // Modules are exact: ink count is dark modules × dots per module.
+    std::size_t dark = 0;
+    for (auto m : plan->qr->modules) dark += m;
+    CHECK(raster->ink_count() ==
+          dark * plan->qr_at->dots_per_module_x * plan->qr_at->dots_per_module_y);
+    auto decoded = decode_qr(*raster);
+    REQUIRE(decoded);
+    CHECK(*decoded == sample_payload());
+  }
+}
+
+TEST_CASE("a QR is never drawn on the info page", "[layout]") {
+  auto tmpl = marriage_template();
+  auto text = text_engine(tmpl.font_family);
+  auto plan =
+      plan_page(*text, tmpl.info, {sample_info_fields(), sample_payload()}, Affine::identity(), {});
+  REQUIRE_FALSE(plan.ok());
+  CHECK_THAT(plan.error().message, Catch::Contains("page 5 only"));
+}
+
+TEST_CASE("page 5 PDF holds the QR on the device grid and no text", "[layout]") {
+  auto tmpl = marriage_template();
+  auto text = text_engine(tmpl.font_family);
+  auto plan =
+      plan_page(*text, tmpl.page5, {{}, sample_payload()}, Affine::identity(), {{180, 180}, 0});
+  REQUIRE(plan.ok());
+  auto pdf = render_pdf(*text, *plan);
+  REQUIRE(pdf.ok());
+  CHECK(pdf->rfind("%PDF-", 0) == 0);
+  CHECK(without_whitespace(pdf_text(*pdf)).empty());
+}
+
+TEST_CASE("preview over the form: form from Poppler, print on top", "[layout]") {
+  auto tmpl = marriage_template();
+  auto text = text_engine(tmpl.font_family);
+  auto form = render_form_pdf(*text, tmpl.page5);
+  REQUIRE(form.ok());
+  CHECK_THAT(pdf_text(*form), Catch::Contains("二维码区域"));
+  auto plan =
+      plan_page(*text, tmpl.page5, {{}, sample_payload()}, Affine::identity(), {{180, 180}, 0});
+  REQUIRE(plan.ok());
+  auto raster = render_raster(*text, *plan);
+  REQUIRE(raster.ok());
+  auto png = render_preview_png(*plan, *raster, *form, 150);
+  REQUIRE(png.ok());
+  CHECK(png->substr(1, 3) == "PNG");
+  auto bad = render_preview_png(*plan, *raster, "not a pdf", 150);
+  REQUIRE_FALSE(bad.ok());
+  CHECK_THAT(bad.error().message, Catch::Contains("form PDF"));
+}
