@@ -1,0 +1,89 @@
+// Render throughput: N booklets (token, info page and page 5, each as PDF and
+// as 180-dpi raster) on one thread, against the target of 100 booklets/s.
+//
+//   build/bench/render_bench [--booklets N] [--sample FILE]
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "daemon/booklet.hpp"
+
+using namespace certprint;
+
+int main(int argc, char** argv) {
+  int booklets = 400;
+  std::string sample = std::string(CERTPRINT_SOURCE_DATA_DIR) + "/samples/marriage.json";
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (std::strcmp(argv[i], "--booklets") == 0) booklets = std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--sample") == 0) sample = argv[i + 1];
+  }
+  if (booklets <= 0) {
+    std::fprintf(stderr, "--booklets must be positive\n");
+    return 2;
+  }
+  const issuance::ValidationOptions validation{{2026, 11, 28}};
+  auto record = issuance::load_issuance_file(sample, validation);
+  if (!record) {
+    std::fprintf(stderr, "%s\n", record.error().message.c_str());
+    return 1;
+  }
+  token::Key key;
+  key.id = 1;
+  key.secret.fill(0x5a);
+  const auto keys = token::KeyRing::from_keys({key});
+  auto tmpl = daemon::load_template_for(std::string(CERTPRINT_SOURCE_DATA_DIR) + "/templates",
+                                        record->kind);
+  if (!tmpl) {
+    std::fprintf(stderr, "%s\n", tmpl.error().message.c_str());
+    return 1;
+  }
+  auto renderer = daemon::BookletRenderer::create(std::move(*tmpl));
+  if (!renderer) {
+    std::fprintf(stderr, "%s\n", renderer.error().message.c_str());
+    return 1;
+  }
+  daemon::RenderOptions options;
+  options.device = {{180, 180}, 0};
+  const auto holders = record->holders();
+  const auto random = token::system_random();
+
+  auto run = [&](int n) -> std::size_t {
+    std::size_t bytes = 0;
+    for (int i = 0; i < n; ++i) {
+      const auto h = holders[static_cast<std::size_t>(i) % holders.size()];
+      auto tok = daemon::issue_booklet_token(keys, *record, h, random);
+      auto pages = tok ? (*renderer)->render_booklet(*record, h, *tok, options)
+                       : Result<std::vector<daemon::RenderedPage>>(tok.error());
+      if (!pages) {
+        std::fprintf(stderr, "render failed: %s\n", pages.error().message.c_str());
+        std::exit(1);
+      }
+      for (const auto& p : *pages) bytes += p.pdf.size() + p.raster->bits.size();
+    }
+    return bytes;
+  };
+
+  run(5);  // warm-up: font loading, caches
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::size_t bytes = run(booklets);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+
+  const double per_second = booklets / seconds;
+  constexpr double kTarget = 100.0;
+  std::printf("render_bench: %d booklets (info + page 5, PDF + 180-dpi raster each) in %.3f s\n",
+              booklets, seconds);
+  std::printf("  booklets/s           %.1f\n", per_second);
+  std::printf("  ms per booklet       %.2f\n", 1000.0 * seconds / booklets);
+  std::printf("  output bytes/booklet %zu\n", bytes / static_cast<std::size_t>(booklets));
+  std::printf("  peak RSS             %.1f MiB\n", ru.ru_maxrss / 1024.0);
+  std::printf("  ratio to target (%.0f booklets/s): %.2fx %s\n", kTarget, per_second / kTarget,
+              per_second >= kTarget ? "(meets target)" : "(BELOW target)");
+  return 0;
+}

@@ -1,0 +1,156 @@
+// certprint: the command-line tool of clerks and technicians. Parses options
+// into the daemon library's command structs and runs them; nothing else.
+#include <boost/program_options.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "daemon/offline.hpp"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+using namespace certprint;
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: certprint <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  keygen   make a new QR signing key (the newest key signs, all verify)\n"
+    "  render   render an issuance's pages offline: PDF and PNG preview per page\n"
+    "  verify   say which booklet of an issuance a scanned token belongs to\n"
+    "\n"
+    "Run 'certprint <command> --help' for the options of a command.\n";
+
+// Shipped templates: $CERTPRINT_DATA_DIR/templates, else the installed copy,
+// else the source tree's (for a build that was never installed).
+fs::path default_templates_dir() {
+  if (const char* env = std::getenv("CERTPRINT_DATA_DIR")) return fs::path(env) / "templates";
+  const fs::path installed = fs::path(CERTPRINT_INSTALL_DATA_DIR) / "templates";
+  if (fs::exists(installed / "marriage.json")) return installed;
+  return fs::path(CERTPRINT_SOURCE_DATA_DIR) / "templates";
+}
+
+int fail(const std::string& message) {
+  std::cerr << "certprint: " << message << "\n";
+  return 2;
+}
+
+bool parse(const std::string& command, po::options_description& opts,
+           po::positional_options_description& pos, const std::vector<std::string>& args,
+           po::variables_map& vm, const char* synopsis) {
+  opts.add_options()("help,h", "show this help");
+  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+  if (vm.count("help")) {
+    std::cout << "usage: certprint " << command << " " << synopsis << "\n\n" << opts << "\n";
+    return false;
+  }
+  po::notify(vm);
+  return true;
+}
+
+int keygen(const std::vector<std::string>& args) {
+  daemon::KeygenCommand cmd;
+  std::string keys;
+  po::options_description opts("keygen options");
+  opts.add_options()("keys", po::value(&keys)->required(),
+                     "key directory (created with mode 0700 when absent)");
+  po::positional_options_description pos;
+  po::variables_map vm;
+  if (!parse("keygen", opts, pos, args, vm, "--keys DIR")) return 0;
+  cmd.keys_dir = keys;
+  if (auto s = daemon::run_keygen(cmd, token::system_random(), std::cout); !s)
+    return fail(s.message());
+  return 0;
+}
+
+int render(const std::vector<std::string>& args) {
+  daemon::RenderCommand cmd;
+  std::string issuance_file, out, keys, templates, calibration, holder, dpi = "180";
+  po::options_description opts("render options");
+  opts.add_options()("issuance", po::value(&issuance_file)->required(),
+                     "issuance JSON file (positional)")("out", po::value(&out)->required(),
+                                                        "output directory (created when absent)")(
+      "keys", po::value(&keys)->required(), "key directory (see 'certprint keygen')")(
+      "dpi", po::value(&dpi)->default_value("180"),
+      "printer resolution: 180, 360x180, 300, 600 ...; QR modules are whole dots of it")(
+      "band-rows", po::value(&cmd.band_rows)->default_value(0),
+      "start the QR on a multiple of this many rows (24 for 24-pin printers)")(
+      "calibration", po::value(&calibration), "printer calibration file (JSON)")(
+      "holder", po::value(&holder), "render one booklet only: male or female")(
+      "templates", po::value(&templates), "template directory (default: the shipped templates)")(
+      "raster", po::bool_switch(&cmd.write_raster), "also write the device raster as PBM")(
+      "preview-dpi", po::value(&cmd.preview_dpi)->default_value(150), "PNG preview resolution");
+  po::positional_options_description pos;
+  pos.add("issuance", 1);
+  po::variables_map vm;
+  if (!parse("render", opts, pos, args, vm, "ISSUANCE.json --out DIR --keys DIR [options]"))
+    return 0;
+
+  cmd.issuance_file = issuance_file;
+  cmd.out_dir = out;
+  cmd.keys_dir = keys;
+  cmd.templates_dir = templates.empty() ? default_templates_dir() : fs::path(templates);
+  if (!calibration.empty()) cmd.calibration_file = calibration;
+  if (!holder.empty()) {
+    cmd.holder = issuance::holder_from_string(holder);
+    if (!cmd.holder) return fail("--holder \"" + holder + "\": expected male or female");
+  }
+  auto res = daemon::parse_resolution(dpi);
+  if (!res) return fail(res.error().message);
+  cmd.res = *res;
+  if (cmd.band_rows < 0) return fail("--band-rows must not be negative");
+  if (cmd.preview_dpi < 30 || cmd.preview_dpi > 1200) return fail("--preview-dpi must be 30..1200");
+
+  const issuance::ValidationOptions validation{issuance::today_local()};
+  auto tokens = daemon::run_render(cmd, validation, token::system_random(), std::cout);
+  if (!tokens) return fail(tokens.error().message);
+  return 0;
+}
+
+int verify(const std::vector<std::string>& args) {
+  daemon::VerifyCommand cmd;
+  std::string issuance_file, keys;
+  po::options_description opts("verify options");
+  opts.add_options()("token", po::value(&cmd.token)->required(), "the scanned token (positional)")(
+      "issuance", po::value(&issuance_file)->required(), "issuance JSON file")(
+      "keys", po::value(&keys)->required(), "key directory");
+  po::positional_options_description pos;
+  pos.add("token", 1);
+  po::variables_map vm;
+  if (!parse("verify", opts, pos, args, vm, "TOKEN --issuance FILE --keys DIR")) return 0;
+  cmd.issuance_file = issuance_file;
+  cmd.keys_dir = keys;
+  const issuance::ValidationOptions validation{issuance::today_local()};
+  auto matched = daemon::run_verify(cmd, validation, std::cout);
+  if (!matched) return fail(matched.error().message);
+  return *matched ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  const std::string command = argv[1];
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  try {
+    if (command == "keygen") return keygen(args);
+    if (command == "render") return render(args);
+    if (command == "verify") return verify(args);
+    if (command == "--help" || command == "-h" || command == "help") {
+      std::cout << kUsage;
+      return 0;
+    }
+  } catch (const po::error& e) {
+    return fail(command + ": " + e.what() + " (see 'certprint " + command + " --help')");
+  }
+  std::cerr << "certprint: unknown command \"" << command << "\"\n\n" << kUsage;
+  return 2;
+}
