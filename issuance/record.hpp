@@ -25,11 +25,17 @@ namespace certprint::issuance {
 
 enum class Kind { marriage, divorce };
 enum class Holder { male, female };
-enum class IdType { resident_id, passport, hk_macao_permit, taiwan_permit, foreign_permanent_resident };
+enum class IdType {
+  resident_id,
+  passport,
+  hk_macao_permit,
+  taiwan_permit,
+  foreign_permanent_resident
+};
 
-std::string_view to_string(Kind k);      // "marriage" | "divorce"
-std::string_view to_string(Holder h);    // "male" | "female"
-std::string_view to_string(IdType t);    // "resident_id" | ...
+std::string_view to_string(Kind k);    // "marriage" | "divorce"
+std::string_view to_string(Holder h);  // "male" | "female"
+std::string_view to_string(IdType t);  // "resident_id" | ...
 std::optional<Holder> holder_from_string(std::string_view s);
 
 struct Date {
@@ -59,7 +65,7 @@ struct Booklet {
 struct Issuance {
   std::string issuance_id;  // [A-Za-z0-9._:-]{1,64}
   Kind kind = Kind::marriage;
-  bool replacement = false;  // 补领
+  bool replacement = false;    // 补领
   std::string certificate_no;  // e.g. "J440106-2026-000123"
   Date registered_on;
   std::string office_code;
@@ -79,12 +85,15 @@ struct Issuance {
 };
 
 // One problem with one field. `field` is the JSON path ("parties.male.id_number"),
-// `value` what the caller sent there (as JSON text, or empty when absent).
+// or "(document)" for the document as a whole (size, encoding, JSON syntax);
+// `value` what the caller sent there (as JSON text, cut to 120 characters, or
+// empty when absent).
 struct FieldError {
   std::string field;
   std::string value;
   std::string problem;
-  // `parties.male.id_number "44010619900101123Y": check character should be X`
+  // `parties.male.id_number "44010619900101123Y": check character should be X`,
+  // or `office.code: missing, expected ...` when value is empty.
   std::string to_string() const;
 };
 
@@ -96,8 +105,10 @@ struct ValidationOptions {
 Date today_local();
 
 struct Parsed {
-  Issuance issuance;               // meaningful only when errors is empty
-  std::vector<FieldError> errors;  // every problem found, in document order
+  Issuance issuance;  // meaningful only when errors is empty
+  // Every problem found, in document order; a missing field sorts after the
+  // rest of the object that lacks it.
+  std::vector<FieldError> errors;
   bool ok() const { return errors.empty(); }
 };
 
