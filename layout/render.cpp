@@ -71,13 +71,13 @@ void qr_path(cairo_t* cr, const QrMatrix& m, const QrPlacement& p) {
 // `paper_to_user` maps paper mm to the surface's units; `dot_to_user` scales
 // device dots to them.
 Status draw_plan(TextEngine& text, cairo_t* cr, const PagePlan& plan, double units_per_mm_x,
-                 double units_per_mm_y) {
+                 double units_per_mm_y, TextEngine::GlyphPath glyphs) {
   cairo_save(cr);
   cairo_scale(cr, units_per_mm_x, units_per_mm_y);
   set_matrix(cr, plan.correction);
   cairo_set_source_rgb(cr, 0, 0, 0);
   for (const auto& t : plan.texts)
-    if (auto s = text.draw(cr, t); !s) return s;
+    if (auto s = text.draw(cr, t, glyphs); !s) return s;
   cairo_restore(cr);
 
   if (plan.qr && plan.qr_at) {
@@ -132,6 +132,7 @@ Result<PagePlan> plan_page(TextEngine& text, const PageTemplate& page, const Pag
 }
 
 Result<std::string> render_pdf(TextEngine& text, const PagePlan& plan) {
+  if (auto s = text.prepare_subset(plan.texts); !s) return s.error();
   std::string out;
   const double mm_to_pt = kPointsPerInch / kMmPerInch;
   CairoSurface surface{cairo_pdf_surface_create_for_stream(
@@ -139,7 +140,10 @@ Result<std::string> render_pdf(TextEngine& text, const PagePlan& plan) {
   if (auto s = surface_ok(surface.s, "creating a PDF"); !s) return s.error();
   {
     CairoContext c{cairo_create(surface.s)};
-    if (auto s = draw_plan(text, c.cr, plan, mm_to_pt, mm_to_pt); !s) return s.error();
+    if (auto s =
+            draw_plan(text, c.cr, plan, mm_to_pt, mm_to_pt, TextEngine::GlyphPath::embedded_subset);
+        !s)
+      return s.error();
     cairo_show_page(c.cr);
   }
   cairo_surface_finish(surface.s);
@@ -155,7 +159,9 @@ Result<Raster> render_raster(TextEngine& text, const PagePlan& plan) {
   if (auto s = surface_ok(surface.s, "creating a raster"); !s) return s.error();
   {
     CairoContext c{cairo_create(surface.s)};
-    if (auto s = draw_plan(text, c.cr, plan, res.dots_per_mm_x(), res.dots_per_mm_y()); !s)
+    if (auto s = draw_plan(text, c.cr, plan, res.dots_per_mm_x(), res.dots_per_mm_y(),
+                           TextEngine::GlyphPath::pango);
+        !s)
       return s.error();
   }
   cairo_surface_flush(surface.s);

@@ -4,6 +4,9 @@
 
 #include <cstdio>
 #include <set>
+#include <vector>
+
+#include "layout/font_subset.hpp"
 
 namespace certprint::layout {
 namespace {
@@ -32,6 +35,7 @@ struct TextEngine::Impl {
   GPtr<PangoFontMap> font_map;
   GPtr<PangoContext> context;
   PangoFontDescription* desc = nullptr;  // family only; size set per layout
+  std::unique_ptr<SubsetFont> subset;    // for PDFs; made on first use
 
   ~Impl() {
     if (desc) pango_font_description_free(desc);
@@ -134,7 +138,7 @@ Result<FittedText> TextEngine::fit(const FieldBox& box, std::string_view text) {
   return Error{"field \"" + box.name + "\": text does not fit its " + buf};
 }
 
-Status TextEngine::draw(cairo_t* cr, const FittedText& f) {
+Status TextEngine::draw(cairo_t* cr, const FittedText& f, GlyphPath path) {
   if (f.text.empty()) return {};
   pango_cairo_update_context(cr, impl_->context.get());
   const int wrap_mm = f.max_lines > 1 ? static_cast<int>(f.box.w_mm) : 0;
@@ -153,9 +157,15 @@ Status TextEngine::draw(cairo_t* cr, const FittedText& f) {
     if (f.align == Align::right) x += f.box.w_mm - w;
   }
   const double y = f.box.y_mm + (f.box.h_mm - h) / 2;
-  cairo_move_to(cr, x - static_cast<double>(logical.x) / PANGO_SCALE,
-                y - static_cast<double>(logical.y) / PANGO_SCALE);
-  pango_cairo_show_layout(cr, l.get());
+  const double origin_x = x - static_cast<double>(logical.x) / PANGO_SCALE;
+  const double origin_y = y - static_cast<double>(logical.y) / PANGO_SCALE;
+  if (path == GlyphPath::embedded_subset) {
+    if (auto s = draw_glyphs(cr, l.get(), f.size_pt * kPtToMm, origin_x, origin_y); !s)
+      return Error{"field \"" + f.field + "\": " + s.message()};
+  } else {
+    cairo_move_to(cr, origin_x, origin_y);
+    pango_cairo_show_layout(cr, l.get());
+  }
   if (cairo_status(cr) != CAIRO_STATUS_SUCCESS)
     return Error{std::string("Cairo: drawing field \"") + f.field +
                  "\" failed: " + cairo_status_to_string(cairo_status(cr))};
@@ -168,6 +178,117 @@ void TextEngine::draw_label(cairo_t* cr, std::string_view text, Point at, double
   const double baseline = static_cast<double>(pango_layout_get_baseline(l.get())) / PANGO_SCALE;
   cairo_move_to(cr, at.x_mm, at.y_mm - baseline);
   pango_cairo_show_layout(cr, l.get());
+}
+
+namespace {
+
+// One Pango run as Cairo glyphs, positioned exactly as Pango laid it out;
+// clusters tie each glyph back to its characters so the PDF's text can be
+// read and searched.
+struct GlyphRun {
+  std::vector<cairo_glyph_t> glyphs;
+  std::vector<cairo_text_cluster_t> clusters;
+  const char* utf8 = nullptr;
+  int utf8_len = 0;
+  double size_mm = 0;
+};
+
+struct CollectedGlyphs {
+  std::vector<GlyphRun> runs;
+  std::set<unsigned> glyph_ids;
+  std::set<unsigned> codepoints;
+  hb_face_t* face = nullptr;
+};
+
+void collect_glyphs(PangoLayout* layout, double size_mm, double origin_x, double origin_y,
+                    CollectedGlyphs& out) {
+  const char* text = pango_layout_get_text(layout);
+  PangoLayoutIter* it = pango_layout_get_iter(layout);
+  do {
+    PangoLayoutRun* run = pango_layout_iter_get_run_readonly(it);
+    if (!run) continue;
+    PangoRectangle logical;
+    pango_layout_iter_get_run_extents(it, nullptr, &logical);
+    const double baseline = static_cast<double>(pango_layout_iter_get_baseline(it)) / PANGO_SCALE;
+    double x = static_cast<double>(logical.x) / PANGO_SCALE;
+    GlyphRun r;
+    r.utf8 = text + run->item->offset;
+    r.utf8_len = run->item->length;
+    if (!out.face) out.face = hb_font_get_face(pango_font_get_hb_font(run->item->analysis.font));
+    r.size_mm = size_mm;
+
+    std::vector<int> starts;
+    for (int i = 0; i < run->glyphs->num_glyphs; ++i) {
+      const PangoGlyphInfo& g = run->glyphs->glyphs[i];
+      if (g.glyph != PANGO_GLYPH_EMPTY && !(g.glyph & PANGO_GLYPH_UNKNOWN_FLAG)) {
+        const int start = run->glyphs->log_clusters[i];
+        if (starts.empty() || starts.back() != start) {
+          starts.push_back(start);
+          r.clusters.push_back({0, 0});
+        }
+        ++r.clusters.back().num_glyphs;
+        r.glyphs.push_back(
+            {g.glyph, origin_x + x + static_cast<double>(g.geometry.x_offset) / PANGO_SCALE,
+             origin_y + baseline + static_cast<double>(g.geometry.y_offset) / PANGO_SCALE});
+        out.glyph_ids.insert(g.glyph);
+      }
+      x += static_cast<double>(g.geometry.width) / PANGO_SCALE;
+    }
+    if (r.glyphs.empty()) continue;
+    for (std::size_t c = 0; c < starts.size(); ++c) {
+      const int from = c == 0 ? 0 : starts[c];
+      const int to = c + 1 < starts.size() ? starts[c + 1] : r.utf8_len;
+      r.clusters[c].num_bytes = to - from;
+    }
+    for (const char* p = r.utf8; p < r.utf8 + r.utf8_len; p = g_utf8_next_char(p))
+      out.codepoints.insert(g_utf8_get_char(p));
+    out.runs.push_back(std::move(r));
+  } while (pango_layout_iter_next_run(it));
+  pango_layout_iter_free(it);
+}
+
+}  // namespace
+
+Status TextEngine::prepare_subset(const std::vector<FittedText>& texts) {
+  CollectedGlyphs all;
+  for (const auto& f : texts) {
+    if (f.text.empty()) continue;
+    auto l =
+        impl_->layout(f.text, f.size_pt, false, f.max_lines > 1 ? static_cast<int>(f.box.w_mm) : 0);
+    collect_glyphs(l.get(), f.size_pt * kPtToMm, 0, 0, all);
+  }
+  if (!all.face) return {};
+  if (!impl_->subset || impl_->subset->source() != all.face)
+    impl_->subset = std::make_unique<SubsetFont>(all.face);
+  auto face = impl_->subset->face_for(all.glyph_ids, all.codepoints);
+  if (!face) return face.error();
+  return {};
+}
+
+Status TextEngine::draw_glyphs(cairo_t* cr, void* layout, double size_mm, double origin_x,
+                               double origin_y) {
+  CollectedGlyphs c;
+  collect_glyphs(static_cast<PangoLayout*>(layout), size_mm, origin_x, origin_y, c);
+  if (c.runs.empty()) return {};
+  if (!impl_->subset || impl_->subset->source() != c.face)
+    impl_->subset = std::make_unique<SubsetFont>(c.face);
+  auto subset_face = impl_->subset->face_for(c.glyph_ids, c.codepoints);
+  if (!subset_face) return subset_face.error();
+
+  cairo_save(cr);
+  cairo_set_font_face(cr, *subset_face);
+  for (const GlyphRun& r : c.runs) {
+    cairo_set_font_size(cr, r.size_mm);
+    cairo_show_text_glyphs(cr, r.utf8, r.utf8_len, r.glyphs.data(),
+                           static_cast<int>(r.glyphs.size()), r.clusters.data(),
+                           static_cast<int>(r.clusters.size()),
+                           static_cast<cairo_text_cluster_flags_t>(0));
+  }
+  cairo_restore(cr);
+  if (cairo_status(cr) != CAIRO_STATUS_SUCCESS)
+    return Error{std::string("Cairo: drawing glyphs failed: ") +
+                 cairo_status_to_string(cairo_status(cr))};
+  return {};
 }
 
 }  // namespace certprint::layout

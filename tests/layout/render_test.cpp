@@ -184,3 +184,28 @@ TEST_CASE("preview over the form: form from Poppler, print on top", "[layout]") 
   REQUIRE_FALSE(bad.ok());
   CHECK_THAT(bad.error().message, Catch::Contains("form PDF"));
 }
+
+TEST_CASE("the PDF draws the same text, same place and size, as the raster", "[layout]") {
+  auto tmpl = marriage_template();
+  auto text = text_engine(tmpl.font_family);
+  auto plan = plan_page(*text, tmpl.info, {sample_info_fields(), ""}, Affine::translation(1, -1),
+                        {{180, 180}, 0});
+  REQUIRE(plan.ok());
+  auto raster = render_raster(*text, *plan);
+  auto pdf = render_pdf(*text, *plan);
+  REQUIRE(raster.ok());
+  REQUIRE(pdf.ok());
+  auto from_pdf = rasterize_pdf(*pdf, 180);
+  REQUIRE(from_pdf.width == raster->width);
+  REQUIRE(from_pdf.height == raster->height);
+  std::size_t both = 0, either = 0;
+  for (int y = 0; y < raster->height; ++y)
+    for (int x = 0; x < raster->width; ++x) {
+      const bool a = raster->ink(x, y), b = from_pdf.ink(x, y);
+      both += a && b;
+      either += a || b;
+    }
+  REQUIRE(either > 2000);
+  // Anti-aliasing differs between the two paths at glyph edges only.
+  CHECK(static_cast<double>(both) / either > 0.8);
+}

@@ -3,6 +3,8 @@
 
 #include <poppler.h>
 
+#include <cmath>
+
 #include <string>
 #include <string_view>
 
@@ -44,6 +46,44 @@ inline std::pair<double, double> pdf_page_size(std::string_view pdf) {
   g_object_unref(page);
   g_object_unref(doc);
   return {w, h};
+}
+
+}  // namespace certprint::testing
+
+#include <cairo.h>
+
+#include "layout/raster.hpp"
+
+namespace certprint::testing {
+
+// The first page drawn by Poppler at `dpi`, thresholded at 50 %: what a
+// PDF printer would put on paper. An empty raster when Poppler fails.
+inline layout::Raster rasterize_pdf(std::string_view pdf, int dpi) {
+  GBytes* bytes = g_bytes_new(pdf.data(), pdf.size());
+  PopplerDocument* doc = poppler_document_new_from_bytes(bytes, nullptr, nullptr);
+  g_bytes_unref(bytes);
+  if (!doc) return {};
+  PopplerPage* page = poppler_document_get_page(doc, 0);
+  double w_pt = 0, h_pt = 0;
+  poppler_page_get_size(page, &w_pt, &h_pt);
+  const int w = static_cast<int>(std::ceil(w_pt / 72 * dpi - 1e-9));
+  const int h = static_cast<int>(std::ceil(h_pt / 72 * dpi - 1e-9));
+  cairo_surface_t* s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h);
+  cairo_t* cr = cairo_create(s);
+  cairo_scale(cr, dpi / 72.0, dpi / 72.0);
+  poppler_page_render_for_printing(page, cr);
+  cairo_destroy(cr);
+  cairo_surface_flush(s);
+  layout::Raster r = layout::Raster::blank(w, h, {dpi, dpi});
+  const unsigned char* data = cairo_image_surface_get_data(s);
+  const int stride = cairo_image_surface_get_stride(s);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      if (data[static_cast<std::size_t>(y) * stride + 4 * x + 3] >= 128) r.set(x, y);
+  cairo_surface_destroy(s);
+  g_object_unref(page);
+  g_object_unref(doc);
+  return r;
 }
 
 }  // namespace certprint::testing
