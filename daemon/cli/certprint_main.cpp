@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/direct_print.hpp"
 #include "daemon/offline.hpp"
 
 namespace po = boost::program_options;
@@ -23,6 +24,7 @@ constexpr const char* kUsage =
     "  keygen   make a new QR signing key (the newest key signs, all verify)\n"
     "  render   render an issuance's pages offline: PDF and PNG preview per page\n"
     "  verify   say which booklet of an issuance a scanned token belongs to\n"
+    "  print    print issuances through CUPS in the prescribed order (--direct: no daemon)\n"
     "\n"
     "Run 'certprint <command> --help' for the options of a command.\n";
 
@@ -131,6 +133,74 @@ int verify(const std::vector<std::string>& args) {
   return *matched ? 0 : 1;
 }
 
+int print(const std::vector<std::string>& args) {
+  daemon::DirectPrintCommand cmd;
+  std::vector<std::string> files;
+  std::string keys, templates, calibration, holder, format = "pdf", dpi = "180";
+  bool direct = false;
+  double stall_s = 60, job_s = 180;
+  po::options_description opts("print options");
+  opts.add_options()(
+      "issuance", po::value(&files)->required()->multitoken(),
+      "issuance JSON file(s) (positional); several make a batch, printed in the order given")(
+      "direct", po::bool_switch(&direct), "print from this process, without certprintd")(
+      "printer", po::value(&cmd.printer.printer)->required(),
+      "CUPS queue name, or an ipp:// URI of a printer (no cupsd)")(
+      "cups-server", po::value(&cmd.printer.server), "cupsd as HOST:PORT (default: libcups's)")(
+      "holder", po::value(&holder),
+      "print one booklet only: male or female (default: one-click, male then female)")(
+      "keys", po::value(&keys)->required(), "key directory (see 'certprint keygen')")(
+      "format", po::value(&format)->default_value("pdf"),
+      "pdf (PDF and IPP Everywhere printers) or raster (CUPS raster for the passbook driver)")(
+      "dpi", po::value(&dpi)->default_value("180"),
+      "the printer's resolution: 180, 360x180, 300, 600 ...")(
+      "band-rows", po::value(&cmd.band_rows)->default_value(0), "24 for 24-pin printers")(
+      "calibration", po::value(&calibration), "printer calibration file (JSON)")(
+      "templates", po::value(&templates), "template directory (default: the shipped templates)")(
+      "stall-timeout", po::value(&stall_s)->default_value(60),
+      "seconds a page may wait on a held/stopped job or a printer needing attention before it "
+      "fails")("job-timeout", po::value(&job_s)->default_value(180),
+               "seconds one page may take in all");
+  po::positional_options_description pos;
+  pos.add("issuance", -1);
+  po::variables_map vm;
+  if (!parse("print", opts, pos, args, vm,
+             "--direct ISSUANCE.json... --printer QUEUE --keys DIR [options]"))
+    return 0;
+  if (!direct) return fail("print: only --direct printing exists so far (certprintd comes later)");
+  for (const auto& f : files) cmd.issuance_files.emplace_back(f);
+  cmd.keys_dir = keys;
+  cmd.templates_dir = templates.empty() ? default_templates_dir() : fs::path(templates);
+  if (!calibration.empty()) cmd.calibration_file = calibration;
+  if (holder == "male")
+    cmd.mode = daemon::PrintMode::male_only;
+  else if (holder == "female")
+    cmd.mode = daemon::PrintMode::female_only;
+  else if (!holder.empty())
+    return fail("--holder \"" + holder + "\": expected male or female");
+  if (format == "raster")
+    cmd.format = daemon::DocumentFormat::cups_raster;
+  else if (format != "pdf")
+    return fail("--format \"" + format + "\": expected pdf or raster");
+  auto res = daemon::parse_resolution(dpi);
+  if (!res) return fail(res.error().message);
+  cmd.res = *res;
+  if (stall_s <= 0 || job_s <= 0) return fail("--stall-timeout and --job-timeout must be positive");
+  cmd.sequencer.stall_timeout = std::chrono::milliseconds(static_cast<long>(stall_s * 1000));
+  cmd.sequencer.job_timeout = std::chrono::milliseconds(static_cast<long>(job_s * 1000));
+
+  const issuance::ValidationOptions validation{issuance::today_local()};
+  auto result = daemon::run_direct_print(cmd, validation, token::system_random(), std::cout);
+  if (!result) return fail(result.error().message);
+  if (!result->ok()) {
+    std::cerr << "certprint: printing stopped after " << result->completed
+              << " page(s): " << result->reason << "\n";
+    return 1;
+  }
+  std::cout << "printed " << result->completed << " page(s)\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -144,6 +214,7 @@ int main(int argc, char** argv) {
     if (command == "keygen") return keygen(args);
     if (command == "render") return render(args);
     if (command == "verify") return verify(args);
+    if (command == "print") return print(args);
     if (command == "--help" || command == "-h" || command == "help") {
       std::cout << kUsage;
       return 0;

@@ -209,3 +209,30 @@ TEST_CASE("the PDF draws the same text, same place and size, as the raster", "[l
   // Anti-aliasing differs between the two paths at glyph edges only.
   CHECK(static_cast<double>(both) / either > 0.8);
 }
+
+TEST_CASE("hairline strokes survive the 1-bit raster", "[layout]") {
+  auto tmpl = marriage_template();
+  auto text = text_engine(tmpl.font_family);
+  PageTemplate page;
+  page.kind = "info";
+  page.width_mm = 40;
+  page.height_mm = 20;
+  page.fields.push_back({"f", {5, 5, 30, 8}, 10.5, 10.5, Align::center, 1});
+  // 三 has three horizontal strokes; a vertical line through its middle must
+  // cross three separate runs of ink.
+  for (Resolution res : {Resolution{180, 180}, Resolution{360, 180}}) {
+    INFO(res.describe());
+    auto plan = plan_page(*text, page, {{{"f", "三"}}, ""}, Affine::identity(), {res, 0});
+    REQUIRE(plan.ok());
+    auto r = render_raster(*text, *plan);
+    REQUIRE(r.ok());
+    const int x = r->width / 2;
+    int runs = 0;
+    bool in_ink = false;
+    for (int y = 0; y < r->height; ++y) {
+      if (r->ink(x, y) && !in_ink) ++runs;
+      in_ink = r->ink(x, y);
+    }
+    CHECK(runs == 3);
+  }
+}

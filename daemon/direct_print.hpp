@@ -1,0 +1,39 @@
+// `certprint print --direct`: print issuance files without a daemon, for
+// tests, technicians and offices that run none. Fresh tokens per booklet.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "daemon/port_cups.hpp"
+#include "daemon/sequencer.hpp"
+#include "issuance/record.hpp"
+#include "layout/geometry.hpp"
+
+namespace certprint::daemon {
+
+struct DirectPrintCommand {
+  std::vector<std::filesystem::path> issuance_files;  // several: a batch, in this order
+  CupsPortConfig printer;
+  PrintMode mode = PrintMode::one_click;
+  std::filesystem::path keys_dir;
+  std::filesystem::path templates_dir;
+  std::optional<std::filesystem::path> calibration_file;
+  DocumentFormat format = DocumentFormat::pdf;  // cups_raster for raster drivers
+  layout::Resolution res{180, 180};             // the printer's dot grid
+  int band_rows = 0;
+  SequencerConfig sequencer;
+};
+
+// Checks every file, key and template before the first page is sent, then
+// prints, writing one progress line per page event to `progress`. Returns
+// the sequence's result (failed or not); an error means nothing was sent.
+Result<SequenceResult> run_direct_print(const DirectPrintCommand& cmd,
+                                        const issuance::ValidationOptions& validation,
+                                        const token::RandomSource& random, std::ostream& progress);
+
+}  // namespace certprint::daemon

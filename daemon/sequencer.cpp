@@ -1,0 +1,206 @@
+#include "daemon/sequencer.hpp"
+
+#include <thread>
+
+namespace certprint::daemon {
+
+std::string PageStep::describe() const {
+  return "issuance " + issuance_id + " " + std::string(issuance::to_string(holder)) +
+         (kind == PageKind::info ? " info page" : " page 5");
+}
+
+std::string_view to_string(PageEvent::Type t) {
+  switch (t) {
+    case PageEvent::Type::submitted:
+      return "submitted";
+    case PageEvent::Type::waiting:
+      return "waiting";
+    case PageEvent::Type::completed:
+      return "completed";
+    case PageEvent::Type::failed:
+      break;
+  }
+  return "failed";
+}
+
+Result<std::string> opaque_job_name(const token::RandomSource& random) {
+  std::uint8_t bytes[10];
+  if (auto s = random(bytes); !s) return s.error();
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string name = "cp-";
+  for (auto b : bytes) {
+    name += kHex[b >> 4];
+    name += kHex[b & 15];
+  }
+  return name;
+}
+
+Result<std::vector<PageStep>> plan_pages(const std::vector<issuance::Issuance>& issuances,
+                                         PrintMode mode, const token::RandomSource& random) {
+  std::vector<PageStep> steps;
+  for (const auto& rec : issuances) {
+    std::vector<issuance::Holder> holders;
+    if (mode == PrintMode::one_click) {
+      holders = rec.holders();
+    } else {
+      const auto h =
+          mode == PrintMode::male_only ? issuance::Holder::male : issuance::Holder::female;
+      if (!rec.booklet(h))
+        return Error{"issuance " + rec.issuance_id + " carries no " +
+                     std::string(issuance::to_string(h)) + " booklet"};
+      holders = {h};
+    }
+    for (auto h : holders)
+      for (auto kind : {PageKind::info, PageKind::page5}) {
+        auto name = opaque_job_name(random);
+        if (!name) return name.error();
+        steps.push_back({rec.issuance_id, h, kind, std::move(*name)});
+      }
+  }
+  return steps;
+}
+
+namespace {
+
+class SystemClock final : public Clock {
+ public:
+  std::chrono::steady_clock::time_point now() override { return std::chrono::steady_clock::now(); }
+  void sleep_for(std::chrono::milliseconds d) override { std::this_thread::sleep_for(d); }
+};
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+std::string seconds(std::chrono::milliseconds d) {
+  return std::to_string(d.count() / 1000) + "." + std::to_string(d.count() % 1000 / 100) + " s";
+}
+
+// Why a job is not moving, or empty when it is.
+std::string stall_reason(const JobStatus& job, const Result<PrinterStatus>& printer) {
+  std::string why;
+  if (job.phase == JobPhase::held || job.phase == JobPhase::stopped)
+    why = "job " + std::string(to_string(job.phase)) +
+          (job.reasons.empty() ? "" : " (" + join(job.reasons) + ")");
+  if (printer.ok() && printer->needs_attention()) {
+    if (!why.empty()) why += "; ";
+    why += "printer " + printer->state +
+           (printer->reasons.empty() ? "" : " (" + join(printer->reasons) + ")");
+    if (!printer->accepting_jobs) why += ", not accepting jobs";
+  }
+  return why;
+}
+
+// Follows one job to its end. Empty string: completed; otherwise the reason
+// it failed.
+std::string follow_job(PrinterPort& port, int job_id, const PageEvent& base,
+                       SequenceListener& listener, const SequencerConfig& config, Clock& clock) {
+  const auto start = clock.now();
+  // Zero means "not stalled" / "reachable".
+  std::chrono::steady_clock::time_point stalled_since{}, unreachable_since{};
+  const std::chrono::steady_clock::time_point never{};
+  std::string last_reported;
+  for (;;) {
+    auto job = port.job_status(job_id);
+    if (!job) {
+      // A printer or cupsd that stops answering is a stall like any other.
+      if (unreachable_since == never) unreachable_since = clock.now();
+      if (clock.now() - unreachable_since > config.stall_timeout)
+        return "lost contact for " + seconds(config.stall_timeout) + ": " + job.error().message;
+    } else {
+      unreachable_since = never;
+      switch (job->phase) {
+        case JobPhase::completed:
+          return {};
+        case JobPhase::canceled:
+        case JobPhase::aborted: {
+          std::string why = "job " + std::string(to_string(job->phase));
+          if (!job->reasons.empty()) why += " (" + join(job->reasons) + ")";
+          if (!job->message.empty()) why += ": " + job->message;
+          return why;
+        }
+        case JobPhase::unknown:
+          return "the printer no longer knows job " + std::to_string(job_id) +
+                 "; its outcome is unknown";
+        default:
+          break;
+      }
+      const std::string why = stall_reason(*job, port.printer_status());
+      if (!why.empty()) {
+        if (why != last_reported) {
+          PageEvent e = base;
+          e.type = PageEvent::Type::waiting;
+          e.detail = why;
+          listener.on_page(e);
+          last_reported = why;
+        }
+        if (stalled_since == never) stalled_since = clock.now();
+        if (clock.now() - stalled_since > config.stall_timeout)
+          return why + " for longer than " + seconds(config.stall_timeout);
+      } else {
+        stalled_since = never;
+        last_reported.clear();
+      }
+    }
+    if (clock.now() - start > config.job_timeout)
+      return "job did not complete within " + seconds(config.job_timeout);
+    clock.sleep_for(config.poll_interval);
+  }
+}
+
+}  // namespace
+
+Clock& system_clock() {
+  static SystemClock clock;
+  return clock;
+}
+
+SequenceResult run_sequence(PrinterPort& port, PageSource& source,
+                            const std::vector<PageStep>& steps, SequenceListener& listener,
+                            const SequencerConfig& config, Clock& clock) {
+  SequenceResult result;
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    PageEvent e{PageEvent::Type::submitted, i, steps.size(), &steps[i], 0, {}};
+    auto fail = [&](std::string why) {
+      e.type = PageEvent::Type::failed;
+      e.detail = why;
+      listener.on_page(e);
+      result.failed_at = i;
+      result.reason = steps[i].describe() + ": " + why;
+      return result;
+    };
+    auto job = source.page(steps[i]);
+    if (!job) return fail("not rendered: " + job.error().message);
+    job->job_name = steps[i].job_name;
+    auto id = port.submit(*job);
+    if (!id) return fail(id.error().message);
+    e.job_id = *id;
+    listener.on_page(e);
+
+    const std::string why = follow_job(port, *id, e, listener, config, clock);
+    if (!why.empty()) {
+      // Whatever state it is in, it must not print later on its own.
+      (void)port.cancel(*id);
+      return fail(why);
+    }
+    e.type = PageEvent::Type::completed;
+    listener.on_page(e);
+    ++result.completed;
+  }
+  return result;
+}
+
+std::unique_lock<std::mutex> PrinterLocks::acquire(const std::string& printer) {
+  std::mutex* m;
+  {
+    std::lock_guard g(guard_);
+    auto& slot = locks_[printer];
+    if (!slot) slot = std::make_unique<std::mutex>();
+    m = slot.get();
+  }
+  return std::unique_lock<std::mutex>(*m);
+}
+
+}  // namespace certprint::daemon
