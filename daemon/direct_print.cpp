@@ -60,7 +60,8 @@ class RenderingSource final : public PageSource {
 
 class ProgressLines final : public SequenceListener {
  public:
-  explicit ProgressLines(std::ostream& out) : out_(out) {}
+  ProgressLines(std::ostream& out, const std::function<void(const PageEvent&)>& also)
+      : out_(out), also_(also) {}
   void on_page(const PageEvent& e) override {
     out_ << "[" << e.index + 1 << "/" << e.total << "] " << e.step->describe() << ": ";
     switch (e.type) {
@@ -78,10 +79,12 @@ class ProgressLines final : public SequenceListener {
         break;
     }
     out_ << std::endl;
+    if (also_) also_(e);
   }
 
  private:
   std::ostream& out_;
+  const std::function<void(const PageEvent&)>& also_;
 };
 
 }  // namespace
@@ -126,7 +129,7 @@ Result<SequenceResult> run_direct_print(const DirectPrintCommand& cmd,
   if (!port) return port.error();
 
   RenderingSource source(issuances, *keys, renderers, options, cmd.format, random);
-  ProgressLines lines(progress);
+  ProgressLines lines(progress, cmd.on_event);
   return run_sequence(**port, source, *steps, lines, cmd.sequencer, system_clock());
 }
 

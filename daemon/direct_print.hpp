@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -27,6 +28,8 @@ struct DirectPrintCommand {
   layout::Resolution res{180, 180};             // the printer's dot grid
   int band_rows = 0;
   SequencerConfig sequencer;
+  // Called for every page event after its progress line (UIs, tests).
+  std::function<void(const PageEvent&)> on_event;
 };
 
 // Checks every file, key and template before the first page is sent, then

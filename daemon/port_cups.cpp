@@ -35,13 +35,17 @@ std::string_view to_string(JobPhase p) {
 
 bool PrinterStatus::needs_attention() const {
   if (state == "stopped" || !accepting_jobs) return true;
-  for (const auto& r : reasons) {
-    // "-report" reasons are informational; "-warning" ones do not stop a job.
-    if (r.ends_with("-report") || r.ends_with("-warning")) continue;
-    for (const char* k : {"media-needed", "media-empty", "media-jam", "offline", "paused",
-                          "stopped", "door-open", "cover-open", "shutdown", "connecting-to-device",
-                          "marker-supply-empty", "input-tray-missing"})
-      if (r.starts_with(k)) return true;
+  for (std::string_view r : reasons) {
+    // "-report" is news; "-warning" and "-error" both stop a booklet page:
+    // printers report an empty tray as media-empty-warning while they wait.
+    if (r.ends_with("-report")) continue;
+    for (std::string_view suffix : {"-error", "-warning"})
+      if (r.ends_with(suffix)) r.remove_suffix(suffix.size());
+    for (std::string_view k :
+         {"media-needed", "media-empty", "media-jam", "offline", "paused", "stopped", "door-open",
+          "cover-open", "shutdown", "connecting-to-device", "marker-supply-empty",
+          "input-tray-missing", "output-area-full"})
+      if (r == k) return true;
   }
   return false;
 }
@@ -79,6 +83,7 @@ class CupsPort final : public PrinterPort {
     p->name_ = c.printer;
     p->timeout_ms_ = c.timeout_ms;
     const bool by_uri = c.printer.starts_with("ipp://") || c.printer.starts_with("ipps://");
+    p->by_uri_ = by_uri;
     if (by_uri) {
       p->dest_ = cupsGetDestWithURI(nullptr, c.printer.c_str());
       if (!p->dest_) return Error{"printer URI \"" + c.printer + "\" is not a valid IPP URI"};
@@ -87,6 +92,10 @@ class CupsPort final : public PrinterPort {
       if (!p->http_) return Error{"cannot connect to printer " + c.printer + ": " + last_error()};
       p->printer_uri_ = c.printer;
     } else {
+      // libcups compares every connection with its own idea of the server
+      // (a per-thread setting) and, on a mismatch, talks to the queue's
+      // device instead of the queue: make the two agree.
+      if (!c.server.empty()) cupsSetServer(c.server.c_str());
       std::string host = c.server.empty() ? cupsServer() : c.server;
       int port = ippPort();
       if (auto colon = host.rfind(':'); colon != std::string::npos && host[0] != '/') {
@@ -125,8 +134,11 @@ class CupsPort final : public PrinterPort {
     int n = 0;
     n = cupsAddOption("copies", "1", n, &opts);
     n = cupsAddOption("print-scaling", "none", n, &opts);
-    n = cupsAddOption("fit-to-page", "false", n, &opts);
-    n = cupsAddOption("job-sheets", "none,none", n, &opts);
+    if (!by_uri_) {
+      // cupsd's own attributes; an IPP printer refuses what it does not know.
+      n = cupsAddOption("fit-to-page", "false", n, &opts);
+      n = cupsAddOption("job-sheets", "none,none", n, &opts);
+    }
     if (job.width_mm > 0 && job.height_mm > 0) {
       char media[64];
       std::snprintf(media, sizeof media, "custom_certprint_%gx%gmm", job.width_mm, job.height_mm);
@@ -299,6 +311,7 @@ class CupsPort final : public PrinterPort {
   std::string printer_uri_;
   std::string resource_;
   int timeout_ms_ = 10000;
+  bool by_uri_ = false;
   http_t* http_ = nullptr;
   cups_dest_t* dest_ = nullptr;
   cups_dinfo_t* info_ = nullptr;

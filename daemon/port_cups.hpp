@@ -20,6 +20,8 @@ struct CupsPortConfig {
 };
 
 // Connects and looks the printer up; fails naming the printer and server.
+// With a server given, sets libcups's server for the calling thread
+// (cupsSetServer): use a port from the thread that opened it.
 Result<std::unique_ptr<PrinterPort>> open_cups_port(const CupsPortConfig& config);
 
 }  // namespace certprint::daemon

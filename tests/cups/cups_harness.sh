@@ -16,6 +16,7 @@
 #
 # Faults: write to DIR/fault (read by the printer for each job):
 #   fail           the job aborts (the print command exits 1)
+#   fail-from N    the Nth job the printer processes, and every later one, aborts
 #   slow SECONDS   each job takes that long
 #   media-empty    the printer reports media-empty until DIR/fault changes
 set -euo pipefail
@@ -96,6 +97,10 @@ echo "\$IPP_JOB_ID \$1" >> "$dir/eve-processed.log"
 fault=\$(cat "$dir/fault" 2>/dev/null || true)
 case "\$fault" in
   fail) echo "ERROR: injected failure" >&2; exit 1 ;;
+  fail-from*)
+    if [ "\$(wc -l < "$dir/eve-processed.log")" -ge "\${fault#fail-from }" ]; then
+      echo "ERROR: injected failure" >&2; exit 1
+    fi ;;
   slow*) sleep "\${fault#slow }" ;;
   media-empty)
     echo "STATE: +media-empty-error" >&2

@@ -58,7 +58,7 @@ namespace certprint::testing {
 
 // The first page drawn by Poppler at `dpi`, thresholded at 50 %: what a
 // PDF printer would put on paper. An empty raster when Poppler fails.
-inline layout::Raster rasterize_pdf(std::string_view pdf, int dpi) {
+inline layout::Raster rasterize_pdf(std::string_view pdf, int dpi, int ink_alpha = 128) {
   GBytes* bytes = g_bytes_new(pdf.data(), pdf.size());
   PopplerDocument* doc = poppler_document_new_from_bytes(bytes, nullptr, nullptr);
   g_bytes_unref(bytes);
@@ -79,7 +79,7 @@ inline layout::Raster rasterize_pdf(std::string_view pdf, int dpi) {
   const int stride = cairo_image_surface_get_stride(s);
   for (int y = 0; y < h; ++y)
     for (int x = 0; x < w; ++x)
-      if (data[static_cast<std::size_t>(y) * stride + 4 * x + 3] >= 128) r.set(x, y);
+      if (data[static_cast<std::size_t>(y) * stride + 4 * x + 3] >= ink_alpha) r.set(x, y);
   cairo_surface_destroy(s);
   g_object_unref(page);
   g_object_unref(doc);
