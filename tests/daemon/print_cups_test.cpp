@@ -300,6 +300,17 @@ TEST_CASE("fault: the printer runs out of media", "[integration]") {
 TEST_CASE("fault: the queue is disabled", "[integration]") {
   Fixture f;
   REQUIRE(f.cups.run("cupsdisable raw") == 0);
+  {
+    // What a status display shows for a paused queue.
+    auto port = daemon::open_cups_port({f.cups.server(), "raw", 10000});
+    REQUIRE(port.ok());
+    auto status = (*port)->printer_status();
+    REQUIRE(status.ok());
+    CHECK(status->state == "stopped");
+    CHECK(std::find(status->reasons.begin(), status->reasons.end(), "paused") !=
+          status->reasons.end());
+    CHECK(status->needs_attention());
+  }
   expect_halt(f, f.command({"marriage.json"}, "raw"), 0, "stopped", 0, f.cups.spool(), ".pdf");
   // The held job was cancelled: re-enabling the queue prints nothing.
   REQUIRE(f.cups.run("cupsenable raw") == 0);

@@ -1,0 +1,321 @@
+// Sequencing logic against a scripted printer and a fake clock: no CUPS.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <deque>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "daemon/sequencer.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace certprint;
+using namespace certprint::daemon;
+using namespace std::chrono_literals;
+
+namespace {
+
+const issuance::ValidationOptions kValidation{{2026, 11, 28}};
+
+issuance::Issuance sample(const char* name) {
+  auto r = issuance::load_issuance_file(testing::source_dir() / "samples" / name, kValidation);
+  if (!r) FAIL(r.error().message);
+  return *r;
+}
+
+class FakeClock final : public Clock {
+ public:
+  std::chrono::steady_clock::time_point now() override { return t_; }
+  void sleep_for(std::chrono::milliseconds d) override { t_ += d; }
+
+ private:
+  std::chrono::steady_clock::time_point t_ = std::chrono::steady_clock::time_point{} + 1h;
+};
+
+// Each submitted job walks through the phases scripted for its position
+// (one phase per poll, the last one repeating).
+class ScriptedPort final : public PrinterPort {
+ public:
+  std::map<std::size_t, std::vector<JobPhase>> script;  // by submission index
+  PrinterStatus printer{"idle", {}, "", true};
+  std::vector<std::string> submitted;  // job names, in order
+  std::vector<int> cancelled;
+  bool refuse_next = false;
+
+  const std::string& name() const override { return name_; }
+  Result<int> submit(const PageJob& job) override {
+    if (refuse_next) return Error{"printer refused the job"};
+    submitted.push_back(job.job_name);
+    polls_[static_cast<int>(submitted.size())] = 0;
+    return static_cast<int>(submitted.size());
+  }
+  Result<JobStatus> job_status(int id) override {
+    auto it = script.find(static_cast<std::size_t>(id - 1));
+    std::vector<JobPhase> phases =
+        it == script.end() ? std::vector{JobPhase::processing, JobPhase::completed} : it->second;
+    std::size_t& n = polls_[id];
+    JobStatus s{id, phases[std::min(n, phases.size() - 1)], {}, ""};
+    ++n;
+    if (s.phase == JobPhase::aborted) s.reasons = {"job-aborted-by-system"};
+    return s;
+  }
+  Result<PrinterStatus> printer_status() override { return printer; }
+  Status cancel(int id) override {
+    cancelled.push_back(id);
+    return {};
+  }
+  Result<std::optional<int>> find_job(const std::string&) override { return std::optional<int>{}; }
+
+ private:
+  std::string name_ = "fake";
+  std::map<int, std::size_t> polls_;
+};
+
+class NullSource final : public PageSource {
+ public:
+  std::vector<std::string> rendered;
+  Result<PageJob> page(const PageStep& step) override {
+    rendered.push_back(step.describe());
+    return PageJob{"", DocumentFormat::pdf, "%PDF-", 94, 128};
+  }
+};
+
+class Recorder final : public SequenceListener {
+ public:
+  std::vector<std::string> lines;
+  void on_page(const PageEvent& e) override {
+    lines.push_back(std::to_string(e.index) + " " + std::string(to_string(e.type)) +
+                    (e.detail.empty() ? "" : " " + e.detail));
+  }
+};
+
+std::vector<PageStep> one_click() {
+  auto steps = plan_pages({sample("marriage.json")}, PrintMode::one_click, token::system_random());
+  REQUIRE(steps.ok());
+  return *steps;
+}
+
+}  // namespace
+
+TEST_CASE("plans: one-click, per spouse, replacement, batch", "[daemon]") {
+  const auto marriage = sample("marriage.json"), replacement = sample("replacement.json");
+  auto describe = [](const std::vector<PageStep>& steps) {
+    std::vector<std::string> out;
+    for (const auto& s : steps) out.push_back(s.describe());
+    return out;
+  };
+  const std::string m = "issuance " + marriage.issuance_id,
+                    r = "issuance " + replacement.issuance_id;
+
+  auto one = plan_pages({marriage}, PrintMode::one_click, token::system_random());
+  REQUIRE(one.ok());
+  CHECK(describe(*one) == std::vector<std::string>{m + " male info page", m + " male page 5",
+                                                   m + " female info page", m + " female page 5"});
+  auto female = plan_pages({marriage}, PrintMode::female_only, token::system_random());
+  REQUIRE(female.ok());
+  CHECK(describe(*female) ==
+        std::vector<std::string>{m + " female info page", m + " female page 5"});
+
+  auto batch = plan_pages({replacement, marriage}, PrintMode::one_click, token::system_random());
+  REQUIRE(batch.ok());
+  REQUIRE(batch->size() == 6);
+  CHECK((*batch)[0].describe() == r + " female info page");
+  CHECK((*batch)[2].describe() == m + " male info page");
+
+  auto refused = plan_pages({marriage, replacement}, PrintMode::male_only, token::system_random());
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.error().message, Catch::Contains(replacement.issuance_id) &&
+                                          Catch::Contains("carries no male booklet"));
+
+  // Job names are opaque and unique.
+  std::set<std::string> names;
+  for (const auto& s : *batch) {
+    CHECK(s.job_name.rfind("cp-", 0) == 0);
+    CHECK(s.job_name.size() == 23);
+    names.insert(s.job_name);
+  }
+  CHECK(names.size() == batch->size());
+}
+
+TEST_CASE("pages go one at a time, each after the previous completed", "[daemon]") {
+  ScriptedPort port;
+  port.script[0] = {JobPhase::pending, JobPhase::processing, JobPhase::processing,
+                    JobPhase::completed};
+  NullSource source;
+  Recorder events;
+  FakeClock clock;
+  const auto steps = one_click();
+  auto result = run_sequence(port, source, steps, events, {}, clock);
+  CHECK(result.ok());
+  CHECK(result.completed == 4);
+  CHECK(events.lines == std::vector<std::string>{"0 submitted", "0 completed", "1 submitted",
+                                                 "1 completed", "2 submitted", "2 completed",
+                                                 "3 submitted", "3 completed"});
+  REQUIRE(port.submitted.size() == 4);
+  for (std::size_t i = 0; i < 4; ++i) CHECK(port.submitted[i] == steps[i].job_name);
+  CHECK(port.cancelled.empty());
+}
+
+TEST_CASE("an aborted page halts the sequence; nothing after it is sent", "[daemon]") {
+  ScriptedPort port;
+  port.script[1] = {JobPhase::processing, JobPhase::aborted};
+  NullSource source;
+  Recorder events;
+  FakeClock clock;
+  auto result = run_sequence(port, source, one_click(), events, {}, clock);
+  REQUIRE_FALSE(result.ok());
+  CHECK(*result.failed_at == 1);
+  CHECK(result.completed == 1);
+  CHECK_THAT(result.reason, Catch::Contains("male page 5") && Catch::Contains("aborted") &&
+                                Catch::Contains("job-aborted-by-system"));
+  CHECK(port.submitted.size() == 2);
+  CHECK(source.rendered.size() == 2);
+  CHECK(events.lines.back().rfind("1 failed", 0) == 0);
+}
+
+TEST_CASE("a held job fails after the stall timeout and is cancelled", "[daemon]") {
+  ScriptedPort port;
+  port.script[0] = {JobPhase::held};
+  NullSource source;
+  Recorder events;
+  FakeClock clock;
+  SequencerConfig config;
+  config.stall_timeout = 5s;
+  const auto start = clock.now();
+  auto result = run_sequence(port, source, one_click(), events, config, clock);
+  REQUIRE_FALSE(result.ok());
+  CHECK(*result.failed_at == 0);
+  CHECK_THAT(result.reason, Catch::Contains("held") && Catch::Contains("5.0 s"));
+  CHECK(clock.now() - start > 5s);
+  CHECK(clock.now() - start < 6s);
+  CHECK(port.cancelled == std::vector<int>{1});
+  // The wait was reported once, not at every poll.
+  CHECK(std::count_if(events.lines.begin(), events.lines.end(), [](const std::string& l) {
+          return l.find("waiting") != std::string::npos;
+        }) == 1);
+}
+
+TEST_CASE("a printer that needs a person is surfaced; it resumes if fixed in time", "[daemon]") {
+  ScriptedPort port;
+  port.printer = {"processing", {"media-empty-warning"}, "", true};
+  port.script[0] = {JobPhase::processing};
+  NullSource source;
+  Recorder events;
+  FakeClock clock;
+  SequencerConfig config;
+  config.stall_timeout = 3s;
+  auto result = run_sequence(port, source, one_click(), events, config, clock);
+  REQUIRE_FALSE(result.ok());
+  CHECK_THAT(result.reason, Catch::Contains("media-empty"));
+
+  // Refilled before the timeout: the job completes and the sequence goes on.
+  ScriptedPort refilled;
+  refilled.script[0] = {JobPhase::processing, JobPhase::processing, JobPhase::completed};
+  refilled.printer = {"processing", {"media-needed"}, "", true};
+  class Refill final : public SequenceListener {
+   public:
+    explicit Refill(ScriptedPort& p) : p_(p) {}
+    void on_page(const PageEvent& e) override {
+      if (e.type == PageEvent::Type::waiting) p_.printer = {"processing", {}, "", true};
+      seen.push_back(e.type);
+    }
+    std::vector<PageEvent::Type> seen;
+
+   private:
+    ScriptedPort& p_;
+  } refill(refilled);
+  auto ok = run_sequence(refilled, source, one_click(), refill, config, clock);
+  CHECK(ok.ok());
+  CHECK(refill.seen[1] == PageEvent::Type::waiting);
+}
+
+TEST_CASE("a job that never finishes fails at the job timeout", "[daemon]") {
+  ScriptedPort port;
+  port.script[2] = {JobPhase::processing};
+  NullSource source;
+  Recorder events;
+  FakeClock clock;
+  SequencerConfig config;
+  config.job_timeout = 30s;
+  auto result = run_sequence(port, source, one_click(), events, config, clock);
+  REQUIRE_FALSE(result.ok());
+  CHECK(*result.failed_at == 2);
+  CHECK_THAT(result.reason, Catch::Contains("did not complete within 30.0 s"));
+  CHECK(port.cancelled == std::vector<int>{3});
+}
+
+TEST_CASE("a refused submission or a forgotten job halts the sequence", "[daemon]") {
+  NullSource source;
+  Recorder events;
+  FakeClock clock;
+  ScriptedPort refusing;
+  refusing.refuse_next = true;
+  auto r1 = run_sequence(refusing, source, one_click(), events, {}, clock);
+  REQUIRE_FALSE(r1.ok());
+  CHECK(*r1.failed_at == 0);
+  CHECK_THAT(r1.reason, Catch::Contains("refused"));
+
+  ScriptedPort forgetful;
+  forgetful.script[0] = {JobPhase::processing, JobPhase::unknown};
+  auto r2 = run_sequence(forgetful, source, one_click(), events, {}, clock);
+  REQUIRE_FALSE(r2.ok());
+  CHECK_THAT(r2.reason, Catch::Contains("outcome is unknown"));
+}
+
+TEST_CASE("two sequences on one printer never interleave", "[daemon]") {
+  // A port shared by two threads that records which sequence each page is
+  // from; the printer lock must keep each sequence's pages together.
+  class SharedPort final : public PrinterPort {
+   public:
+    std::mutex m;
+    std::vector<std::string> order;
+    const std::string& name() const override { return name_; }
+    Result<int> submit(const PageJob& job) override {
+      std::lock_guard g(m);
+      order.push_back(job.document);
+      return static_cast<int>(order.size());
+    }
+    Result<JobStatus> job_status(int id) override {
+      std::this_thread::sleep_for(1ms);  // give the other thread a chance
+      return JobStatus{id, JobPhase::completed, {}, ""};
+    }
+    Result<PrinterStatus> printer_status() override { return PrinterStatus{}; }
+    Status cancel(int) override { return {}; }
+    Result<std::optional<int>> find_job(const std::string&) override {
+      return std::optional<int>{};
+    }
+
+   private:
+    std::string name_ = "shared";
+  } port;
+  class TaggedSource final : public PageSource {
+   public:
+    explicit TaggedSource(std::string tag) : tag_(std::move(tag)) {}
+    Result<PageJob> page(const PageStep&) override {
+      return PageJob{"", DocumentFormat::pdf, tag_, 94, 128};
+    }
+
+   private:
+    std::string tag_;
+  };
+  PrinterLocks locks;
+  const auto steps = one_click();
+  auto run = [&](const std::string& tag) {
+    TaggedSource source(tag);
+    Recorder events;
+    auto lock = locks.acquire("shared");
+    auto r = run_sequence(port, source, steps, events, {1ms, 1s, 1s}, system_clock());
+    CHECK(r.ok());
+  };
+  std::thread a(run, "A"), b(run, "B");
+  a.join();
+  b.join();
+  REQUIRE(port.order.size() == 8);
+  const std::string joined = [&] {
+    std::string s;
+    for (const auto& x : port.order) s += x;
+    return s;
+  }();
+  CHECK((joined == "AAAABBBB" || joined == "BBBBAAAA"));
+}
