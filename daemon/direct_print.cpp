@@ -128,6 +128,13 @@ Result<SequenceResult> run_direct_print(const DirectPrintCommand& cmd,
   auto port = open_cups_port(cmd.printer);
   if (!port) return port.error();
 
+  for (const auto& [kind, r] : renderers) {
+    const auto& page = r->page_template().info;
+    if (!(*port)->supports_media(page.width_mm, page.height_mm))
+      progress << "warning: printer \"" << cmd.printer.printer << "\" lists no " << page.width_mm << " x "
+               << page.height_mm << " mm media; pages go at their own size without scaling, and a CUPS "
+               << "queue places them on the media it has: calibrate with that media loaded" << std::endl;
+  }
   RenderingSource source(issuances, *keys, renderers, options, cmd.format, random);
   ProgressLines lines(progress, cmd.on_event);
   return run_sequence(**port, source, *steps, lines, cmd.sequencer, system_clock());

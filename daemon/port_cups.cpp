@@ -139,14 +139,10 @@ class CupsPort final : public PrinterPort {
       n = cupsAddOption("fit-to-page", "false", n, &opts);
       n = cupsAddOption("job-sheets", "none,none", n, &opts);
     }
-    if (job.width_mm > 0 && job.height_mm > 0) {
-      char media[64];
-      std::snprintf(media, sizeof media, "custom_certprint_%gx%gmm", job.width_mm, job.height_mm);
-      // Only where the printer takes it; the document's own page size
-      // stands otherwise, and scaling is off either way.
-      if (cupsCheckDestSupported(http_, dest_, info_, "media", media))
-        n = cupsAddOption("media", media, n, &opts);
-    }
+    // Only where the printer takes it; the document's own page size stands
+    // otherwise, and scaling is off either way.
+    if (job.width_mm > 0 && job.height_mm > 0 && supports_media(job.width_mm, job.height_mm))
+      n = cupsAddOption("media", media_name(job.width_mm, job.height_mm).c_str(), n, &opts);
     int job_id = 0;
     const ipp_status_t created =
         cupsCreateDestJob(http_, dest_, info_, &job_id, job.job_name.c_str(), n, opts);
@@ -258,6 +254,16 @@ class CupsPort final : public PrinterPort {
       s.accepting_jobs = ippGetBoolean(a, 0);
     ippDelete(resp);
     return s;
+  }
+
+  bool supports_media(double width_mm, double height_mm) override {
+    return cupsCheckDestSupported(http_, dest_, info_, "media", media_name(width_mm, height_mm).c_str());
+  }
+
+  static std::string media_name(double width_mm, double height_mm) {
+    char media[64];
+    std::snprintf(media, sizeof media, "custom_certprint_%gx%gmm", width_mm, height_mm);
+    return media;
   }
 
   Status cancel(int job_id) override {

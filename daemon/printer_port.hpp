@@ -62,6 +62,10 @@ class PrinterPort {
   // The id of a job with this name that the printer still knows, if any
   // (after a crash, to follow a job instead of submitting it again).
   virtual Result<std::optional<int>> find_job(const std::string& job_name) = 0;
+  // Whether the printer lists media of this size. When it does not, pages go
+  // at their own size with no scaling, and a cupsd queue places them on the
+  // media it has (centred): the caller should say so.
+  virtual bool supports_media(double /*width_mm*/, double /*height_mm*/) { return true; }
 };
 
 }  // namespace certprint::daemon

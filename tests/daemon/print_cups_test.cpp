@@ -355,7 +355,10 @@ TEST_CASE("fault: the clerk cancels the second page's job", "[integration]") {
 TEST_CASE("job attributes in CUPS carry no personal data", "[integration]") {
   Fixture f;
   const auto rec = sample("marriage.json");
-  REQUIRE(f.print(f.command({"marriage.json"}, "everywhere")).ok());
+  std::string log;
+  REQUIRE(f.print(f.command({"marriage.json"}, "everywhere"), &log).ok());
+  // The virtual printer has no booklet-sized media: the clerk is told.
+  CHECK_THAT(log, Catch::Contains("lists no 94 x 128 mm media"));
 
   http_t* http = httpConnect2("localhost", std::stoi(f.cups.get("CUPS_PORT")), nullptr, AF_UNSPEC,
                               HTTP_ENCRYPTION_NEVER, 1, 10000, nullptr);
