@@ -131,9 +131,11 @@ Result<SequenceResult> run_direct_print(const DirectPrintCommand& cmd,
   for (const auto& [kind, r] : renderers) {
     const auto& page = r->page_template().info;
     if (!(*port)->supports_media(page.width_mm, page.height_mm))
-      progress << "warning: printer \"" << cmd.printer.printer << "\" lists no " << page.width_mm << " x "
-               << page.height_mm << " mm media; pages go at their own size without scaling, and a CUPS "
-               << "queue places them on the media it has: calibrate with that media loaded" << std::endl;
+      progress << "warning: printer \"" << cmd.printer.printer << "\" lists no " << page.width_mm
+               << " x " << page.height_mm
+               << " mm media; pages go at their own size without scaling, and a CUPS "
+               << "queue places them on the media it has: calibrate with that media loaded"
+               << std::endl;
   }
   RenderingSource source(issuances, *keys, renderers, options, cmd.format, random);
   ProgressLines lines(progress, cmd.on_event);

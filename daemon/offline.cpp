@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <fstream>
+#include <sstream>
 
 #include "daemon/booklet.hpp"
 #include "layout/calibration.hpp"
@@ -84,7 +85,18 @@ Result<std::vector<IssuedToken>> run_render(const RenderCommand& cmd,
   }
   auto tmpl = load_template_for(cmd.templates_dir, record->kind);
   if (!tmpl) return tmpl.error();
-  auto renderer = BookletRenderer::create(std::move(*tmpl));
+  std::string forms[2];
+  for (int i = 0; i < 2; ++i) {
+    const auto& path = i == 0 ? cmd.info_form_pdf : cmd.page5_form_pdf;
+    if (!path) continue;
+    std::ifstream f(*path, std::ios::binary);
+    std::ostringstream ss;
+    ss << f.rdbuf();
+    forms[i] = ss.str();
+    if (!f || forms[i].rfind("%PDF-", 0) != 0)
+      return Error{"form " + path->string() + ": not a readable PDF file"};
+  }
+  auto renderer = BookletRenderer::create(std::move(*tmpl), forms[0], forms[1]);
   if (!renderer) return renderer.error();
 
   std::vector<issuance::Holder> holders = record->holders();

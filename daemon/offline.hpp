@@ -31,6 +31,10 @@ struct RenderCommand {
   layout::Resolution res{180, 180};
   int band_rows = 0;          // 24 for 24-pin printers
   bool write_raster = false;  // also <holder>-<page>.pbm at device resolution
+  // Scans of a real blank (PDF, first page) to draw previews over, instead
+  // of the template's drawn stand-in; each optional.
+  std::optional<std::filesystem::path> info_form_pdf;
+  std::optional<std::filesystem::path> page5_form_pdf;
   double preview_dpi = 150;
 };
 

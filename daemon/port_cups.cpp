@@ -257,7 +257,8 @@ class CupsPort final : public PrinterPort {
   }
 
   bool supports_media(double width_mm, double height_mm) override {
-    return cupsCheckDestSupported(http_, dest_, info_, "media", media_name(width_mm, height_mm).c_str());
+    return cupsCheckDestSupported(http_, dest_, info_, "media",
+                                  media_name(width_mm, height_mm).c_str());
   }
 
   static std::string media_name(double width_mm, double height_mm) {

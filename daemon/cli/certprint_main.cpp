@@ -73,6 +73,7 @@ int keygen(const std::vector<std::string>& args) {
 int render(const std::vector<std::string>& args) {
   daemon::RenderCommand cmd;
   std::string issuance_file, out, keys, templates, calibration, holder, dpi = "180";
+  std::string form_info, form_page5;
   po::options_description opts("render options");
   opts.add_options()("issuance", po::value(&issuance_file)->required(),
                      "issuance JSON file (positional)")("out", po::value(&out)->required(),
@@ -98,6 +99,8 @@ int render(const std::vector<std::string>& args) {
   cmd.keys_dir = keys;
   cmd.templates_dir = templates.empty() ? default_templates_dir() : fs::path(templates);
   if (!calibration.empty()) cmd.calibration_file = calibration;
+  if (!form_info.empty()) cmd.info_form_pdf = form_info;
+  if (!form_page5.empty()) cmd.page5_form_pdf = form_page5;
   if (!holder.empty()) {
     cmd.holder = issuance::holder_from_string(holder);
     if (!cmd.holder) return fail("--holder \"" + holder + "\": expected male or female");

@@ -194,3 +194,32 @@ TEST_CASE("resolution option parsing", "[daemon]") {
     CHECK_THAT(r.error().message, Catch::Contains("dpi"));
   }
 }
+
+TEST_CASE("previews can be drawn over an office's scan of a blank", "[daemon]") {
+  TempDir dir;
+  std::ostringstream log;
+  REQUIRE(daemon::run_keygen({dir / "keys"}, token::system_random(), log).ok());
+  daemon::RenderCommand cmd;
+  cmd.issuance_file = source_dir() / "samples" / "marriage.json";
+  cmd.out_dir = dir / "plain";
+  cmd.keys_dir = dir / "keys";
+  cmd.templates_dir = source_dir() / "templates";
+  cmd.holder = Holder::male;
+  REQUIRE(daemon::run_render(cmd, kValidation, token::system_random(), log).ok());
+
+  // Any one-page PDF stands in for a scan: here, a page 5 rendered before.
+  cmd.page5_form_pdf = dir / "plain" / "male-page5.pdf";
+  cmd.out_dir = dir / "scanned";
+  REQUIRE(daemon::run_render(cmd, kValidation, token::system_random(), log).ok());
+  CHECK(read_file(dir / "scanned" / "male-page5.png") !=
+        read_file(dir / "plain" / "male-page5.png"));
+
+  std::ofstream(dir / "not.pdf") << "JPEG?";
+  cmd.page5_form_pdf = dir / "not.pdf";
+  cmd.out_dir = dir / "refused";
+  auto refused = daemon::run_render(cmd, kValidation, token::system_random(), log);
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.error().message,
+             Catch::Contains("not.pdf") && Catch::Contains("not a readable PDF"));
+  CHECK_FALSE(std::filesystem::exists(dir / "refused"));
+}
