@@ -63,8 +63,11 @@ class ProgressLines final : public SequenceListener {
   ProgressLines(std::ostream& out, const std::function<void(const PageEvent&)>& also)
       : out_(out), also_(also) {}
   void on_page(const PageEvent& e) override {
+    if (e.type == PageEvent::Type::submitting) return;
     out_ << "[" << e.index + 1 << "/" << e.total << "] " << e.step->describe() << ": ";
     switch (e.type) {
+      case PageEvent::Type::submitting:
+        break;
       case PageEvent::Type::submitted:
         out_ << "submitted as job " << e.job_id;
         break;

@@ -11,6 +11,8 @@ std::string PageStep::describe() const {
 
 std::string_view to_string(PageEvent::Type t) {
   switch (t) {
+    case PageEvent::Type::submitting:
+      return "submitting";
     case PageEvent::Type::submitted:
       return "submitted";
     case PageEvent::Type::waiting:
@@ -171,18 +173,32 @@ SequenceResult run_sequence(PrinterPort& port, PageSource& source,
       result.reason = steps[i].describe() + ": " + why;
       return result;
     };
-    auto job = source.page(steps[i]);
-    if (!job) return fail("not rendered: " + job.error().message);
-    job->job_name = steps[i].job_name;
-    auto id = port.submit(*job);
-    if (!id) return fail(id.error().message);
-    e.job_id = *id;
+    int job_id = steps[i].existing_job_id;
+    if (job_id == 0 && steps[i].maybe_submitted) {
+      auto found = port.find_job(steps[i].job_name);
+      if (!found)
+        return fail("cannot tell whether the page reached the printer: " + found.error().message);
+      if (*found) job_id = **found;
+    }
+    if (job_id == 0) {
+      auto job = source.page(steps[i]);
+      if (!job) return fail("not rendered: " + job.error().message);
+      job->job_name = steps[i].job_name;
+      e.type = PageEvent::Type::submitting;
+      listener.on_page(e);
+      auto id = port.submit(*job);
+      if (!id) return fail(id.error().message);
+      job_id = *id;
+    }
+    e.type = PageEvent::Type::submitted;
+    e.job_id = job_id;
     listener.on_page(e);
+    const int id = job_id;
 
-    const std::string why = follow_job(port, *id, e, listener, config, clock);
+    const std::string why = follow_job(port, id, e, listener, config, clock);
     if (!why.empty()) {
       // Whatever state it is in, it must not print later on its own.
-      (void)port.cancel(*id);
+      (void)port.cancel(id);
       return fail(why);
     }
     e.type = PageEvent::Type::completed;

@@ -24,7 +24,13 @@ struct PageStep {
   std::string issuance_id;
   issuance::Holder holder = issuance::Holder::male;
   PageKind kind = PageKind::info;
-  std::string job_name;          // opaque, unique; recorded before submission
+  std::string job_name;  // opaque, unique; recorded before submission
+  // A job already handed to the printer before a restart: followed, never
+  // submitted again. 0: submit a new job.
+  int existing_job_id = 0;
+  // The page was being submitted when the daemon stopped and its job id was
+  // not recorded: look the job up by name first, submit only if absent.
+  bool maybe_submitted = false;
   std::string describe() const;  // "issuance X male page 5": no personal data
 };
 
@@ -48,7 +54,9 @@ class PageSource {
 };
 
 struct PageEvent {
-  enum class Type { submitted, waiting, completed, failed };
+  // `submitting` comes before the job is handed over: a listener that
+  // persists it knows, after a crash, that the page may be at the printer.
+  enum class Type { submitting, submitted, waiting, completed, failed };
   Type type = Type::submitted;
   std::size_t index = 0;  // 0-based position in the sequence
   std::size_t total = 0;

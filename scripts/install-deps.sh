@@ -10,6 +10,8 @@ packages=(
   libcairo2-dev libpango1.0-dev libpoppler-glib-dev libqrencode-dev fonts-noto-cjk
   # records, tokens, options
   nlohmann-json3-dev libssl-dev libsqlite3-dev libboost-program-options-dev
+  # the daemon: HTTP, systemd notification
+  libcpp-httplib-dev libsystemd-dev
   # tests: Catch2, zxing-cpp to scan rendered QR codes, poppler-utils for humans
   catch2 libzxing-dev poppler-utils
   # CUPS: client library, a private cupsd and a virtual IPP printer for tests

@@ -1,0 +1,90 @@
+// The daemon's printing: one worker thread per configured printer takes
+// that printer's queued print jobs from the store, oldest first, and runs
+// them through the sequencer. Every page state is stored before the next
+// step, so a restarted daemon continues where it stopped: a page whose job
+// reached CUPS is followed, not sent again; one that never reached CUPS is
+// sent once.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/result.hpp"
+#include "daemon/event_log.hpp"
+#include "daemon/port_cups.hpp"
+#include "daemon/printer_port.hpp"
+#include "daemon/sequencer.hpp"
+#include "daemon/store.hpp"
+#include "layout/geometry.hpp"
+
+namespace certprint::daemon {
+
+struct PrinterConfig {
+  std::string name;     // as clerks and the API name it
+  CupsPortConfig cups;  // the cupsd queue (or IPP URI) behind it
+  DocumentFormat format = DocumentFormat::pdf;
+  layout::Resolution res{600, 600};
+  int band_rows = 0;  // 24 for 24-pin printers
+};
+
+struct PrintEngineConfig {
+  std::vector<PrinterConfig> printers;
+  std::filesystem::path templates_dir;
+  SequencerConfig sequencer;
+};
+
+using PortFactory = std::function<Result<std::unique_ptr<PrinterPort>>(const PrinterConfig&)>;
+PortFactory cups_port_factory();
+
+class PrintEngine {
+ public:
+  PrintEngine(Store& store, EventLog& events, PrintEngineConfig config, PortFactory ports,
+              Clock& clock);
+  ~PrintEngine();
+  PrintEngine(const PrintEngine&) = delete;
+  PrintEngine& operator=(const PrintEngine&) = delete;
+
+  // Starts the workers; each first continues its printer's unfinished jobs.
+  void start();
+  // Lets running pages finish being followed no further; returns when every
+  // worker has stopped. Unfinished jobs stay in the store for the next start.
+  void stop();
+  // A job was queued for `printer`.
+  void notify(const std::string& printer);
+
+  const PrinterConfig* printer(const std::string& name) const;
+  const std::vector<PrinterConfig>& printers() const { return config_.printers; }
+  // Reads the printer's state through a connection of its own.
+  Result<PrinterStatus> printer_status(const std::string& name);
+
+  // Counters for metrics.
+  struct Counters {
+    std::atomic<long> pages_printed{0}, pages_failed{0}, jobs_done{0}, jobs_failed{0};
+    std::atomic<long> submit_latency_ms_sum{0}, submits{0};
+  };
+  const Counters& counters() const { return counters_; }
+
+ private:
+  struct Worker;
+  void run(Worker& w);
+  void run_job(Worker& w, const PrintJobRow& job);
+
+  Store& store_;
+  EventLog& events_;
+  PrintEngineConfig config_;
+  PortFactory ports_;
+  Clock& clock_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::atomic<bool> stopping_{false};
+  Counters counters_;
+};
+
+}  // namespace certprint::daemon

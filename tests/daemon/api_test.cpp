@@ -1,0 +1,419 @@
+// The API's contract, called directly and over HTTP, with a real store and
+// a scripted printer (the CUPS path has its own tests).
+#include <catch2/catch.hpp>
+
+#include <httplib.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "daemon/api.hpp"
+#include "daemon/http_api.hpp"
+#include "daemon/print_engine.hpp"
+#include "daemon/store.hpp"
+#include "support/pdf_text.hpp"
+#include "support/qr_decode.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace certprint;
+using namespace certprint::daemon;
+using namespace certprint::testing;
+using nlohmann::json;
+
+namespace {
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// A printer that completes every job at once and keeps what it got.
+struct PaperTray {
+  std::mutex m;
+  std::vector<PageJob> pages;
+};
+
+class InstantPort final : public PrinterPort {
+ public:
+  explicit InstantPort(PaperTray& tray) : tray_(tray) {}
+  const std::string& name() const override { return name_; }
+  Result<int> submit(const PageJob& job) override {
+    std::lock_guard g(tray_.m);
+    tray_.pages.push_back(job);
+    return static_cast<int>(tray_.pages.size());
+  }
+  Result<JobStatus> job_status(int id) override {
+    return JobStatus{id, JobPhase::completed, {}, ""};
+  }
+  Result<PrinterStatus> printer_status() override { return PrinterStatus{"idle", {}, "", true}; }
+  Status cancel(int) override { return {}; }
+  Result<std::optional<int>> find_job(const std::string&) override { return std::optional<int>{}; }
+
+ private:
+  PaperTray& tray_;
+  std::string name_ = "desk";
+};
+
+const Caller kRegistry{"registry-1", Role::registry}, kClerk{"clerk-1", Role::clerk},
+    kTech{"tech-1", Role::technician}, kVerifier{"verifier-1", Role::verifier};
+
+struct World {
+  TempDir dir;
+  std::unique_ptr<Store> store;
+  token::KeyRing keys = token::KeyRing::from_keys({token::Key{3, {}}});
+  std::unique_ptr<EventLog> events;
+  PaperTray tray;
+  std::unique_ptr<PrintEngine> engine;
+  std::unique_ptr<Api> api;
+
+  World() {
+    auto s = Store::open(dir / "certprint.db");
+    if (!s) FAIL(s.error().message);
+    store = std::move(*s);
+    events = std::make_unique<EventLog>(*store, token::system_random());
+    PrinterConfig desk;
+    desk.name = "desk";
+    desk.res = {180, 180};
+    PrintEngineConfig pe{
+        {desk},
+        source_dir() / "templates",
+        {std::chrono::milliseconds(5), std::chrono::seconds(2), std::chrono::seconds(5)}};
+    engine = std::make_unique<PrintEngine>(
+        *store, *events, pe,
+        [this](const PrinterConfig&) -> Result<std::unique_ptr<PrinterPort>> {
+          return std::unique_ptr<PrinterPort>(new InstantPort(tray));
+        },
+        system_clock());
+    engine->start();
+    api = std::make_unique<Api>(*store, keys, *events, *engine,
+                                ApiConfig{source_dir() / "templates", 64 * 1024},
+                                token::system_random(), [] {
+                                  return issuance::Date{2026, 11, 28};
+                                });
+  }
+  ~World() { engine->stop(); }
+
+  std::string sample(const char* name) const { return slurp(source_dir() / "samples" / name); }
+
+  // Waits for a print job to end; returns its final JSON.
+  json wait_job(long id) {
+    for (int i = 0; i < 400; ++i) {
+      auto r = api->print_job(kClerk, std::to_string(id));
+      REQUIRE(r.status == 200);
+      if (r.body["state"] == "done" || r.body["state"] == "failed") return r.body;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    FAIL("print job " << id << " did not end");
+    return {};
+  }
+};
+
+std::string token_of(Store& store, const std::string& issuance_id, const std::string& holder) {
+  auto bs = store.booklets(issuance_id);
+  REQUIRE(bs.ok());
+  std::string tok;
+  for (const auto& b : *bs)
+    if (b.holder == holder && b.state != "voided" && b.state != "superseded") tok = b.token;
+  return tok;
+}
+
+}  // namespace
+
+TEST_CASE("submission: created, idempotent, conflicting", "[daemon][api]") {
+  World w;
+  const std::string doc = w.sample("marriage.json");
+  auto first = w.api->submit_issuance(kRegistry, doc);
+  REQUIRE(first.status == 201);
+  CHECK(first.body["issuance_id"] == "440106-20260512-0001");
+  REQUIRE(first.body["booklets"].size() == 2);
+  CHECK(first.body["booklets"][0]["state"] == "ready");
+  CHECK(first.body["events"][0]["type"] == "accepted");
+
+  // The same document again (whitespace aside) returns the stored record.
+  json reformatted = json::parse(doc);
+  auto again = w.api->submit_issuance(kRegistry, reformatted.dump(4));
+  CHECK(again.status == 200);
+  CHECK(again.body["booklets"] == first.body["booklets"]);
+
+  // The same id with other content is a conflict, and nothing changes.
+  reformatted["remarks"] = "changed";
+  auto conflict = w.api->submit_issuance(kRegistry, reformatted.dump());
+  CHECK(conflict.status == 409);
+  CHECK(conflict.body["error"]["code"] == "conflict");
+  CHECK(w.api->issuance_status(kRegistry, "440106-20260512-0001").body["booklets"] ==
+        first.body["booklets"]);
+}
+
+TEST_CASE("submission: bad input is a 4xx naming the field, and nothing is stored",
+          "[daemon][api]") {
+  World w;
+  json doc = json::parse(w.sample("marriage.json"));
+  doc["issuance_id"] = "bad-one";
+  doc["parties"]["male"]["id_number"] = "44010619900315123X";
+  auto r = w.api->submit_issuance(kRegistry, doc.dump());
+  REQUIRE(r.status == 400);
+  CHECK(r.body["error"]["code"] == "invalid");
+  CHECK(r.body["error"]["fields"][0]["field"] == "parties.male.id_number");
+  CHECK_THAT(r.body["error"]["message"].get<std::string>(), Catch::Contains("check character"));
+  CHECK(w.api->issuance_status(kRegistry, "bad-one").status == 404);
+
+  CHECK(w.api->submit_issuance(kRegistry, "{not json").status == 400);
+  CHECK(w.api->submit_issuance(kRegistry, "[]").status == 400);
+  doc = json::parse(w.sample("marriage.json"));
+  doc["colour"] = "red";
+  auto unknown = w.api->submit_issuance(kRegistry, doc.dump());
+  CHECK(unknown.status == 400);
+  CHECK(unknown.body["error"]["fields"][0]["field"] == "colour");
+  CHECK(w.api->submit_issuance(kRegistry, std::string(70 * 1024, ' ')).status == 413);
+
+  // A stock serial already on a live booklet of another issuance.
+  REQUIRE(w.api->submit_issuance(kRegistry, w.sample("marriage.json")).status == 201);
+  json dup = json::parse(w.sample("divorce.json"));
+  dup["booklets"]["male"]["stock_serial"] =
+      json::parse(w.sample("marriage.json"))["booklets"]["male"]["stock_serial"];
+  auto serial = w.api->submit_issuance(kRegistry, dup.dump());
+  CHECK(serial.status == 409);
+  CHECK(serial.body["error"]["code"] == "stock_serial");
+  CHECK(w.api->issuance_status(kRegistry, dup["issuance_id"]).status == 404);
+}
+
+TEST_CASE("every role is refused outside its own calls", "[daemon][api]") {
+  World w;
+  REQUIRE(w.api->submit_issuance(kRegistry, w.sample("marriage.json")).status == 201);
+  const std::string id = "440106-20260512-0001";
+  struct Call {
+    const char* name;
+    std::vector<Role> allowed;
+    std::function<Reply(const Caller&)> run;
+  };
+  const std::vector<Call> calls = {
+      {"submit",
+       {Role::registry},
+       [&](const Caller& c) { return w.api->submit_issuance(c, "{}"); }},
+      {"status",
+       {Role::registry, Role::clerk},
+       [&](const Caller& c) { return w.api->issuance_status(c, id); }},
+      {"print", {Role::clerk}, [&](const Caller& c) { return w.api->print(c, id, "{}"); }},
+      {"batch", {Role::clerk}, [&](const Caller& c) { return w.api->print_batch(c, "{}"); }},
+      {"print job", {Role::clerk}, [&](const Caller& c) { return w.api->print_job(c, "1"); }},
+      {"confirm", {Role::clerk}, [&](const Caller& c) { return w.api->confirm(c, id, "male"); }},
+      {"void",
+       {Role::clerk},
+       [&](const Caller& c) { return w.api->void_booklet(c, id, "male", "{}"); }},
+      {"printers",
+       {Role::clerk, Role::technician},
+       [&](const Caller& c) { return w.api->printers(c); }},
+      {"preview",
+       {Role::clerk},
+       [&](const Caller& c) { return w.api->preview(c, id, "male", "info"); }},
+      {"calibration",
+       {Role::technician},
+       [&](const Caller& c) { return w.api->calibration(c, "desk"); }},
+      {"set calibration",
+       {Role::technician},
+       [&](const Caller& c) { return w.api->set_calibration(c, "desk", "{}"); }},
+      {"verify", {Role::verifier}, [&](const Caller& c) { return w.api->verify(c, "{}"); }},
+      {"health",
+       {Role::registry, Role::clerk, Role::technician, Role::verifier},
+       [&](const Caller& c) { return w.api->health(c); }},
+      {"metrics",
+       {Role::registry, Role::clerk, Role::technician, Role::verifier},
+       [&](const Caller& c) { return w.api->metrics(c); }},
+  };
+  for (const auto& call : calls)
+    for (const Caller& who : {kRegistry, kClerk, kTech, kVerifier}) {
+      INFO(call.name << " as " << to_string(who.role));
+      const bool ok =
+          std::find(call.allowed.begin(), call.allowed.end(), who.role) != call.allowed.end();
+      const Reply r = call.run(who);
+      if (ok)
+        CHECK(r.status != 403);
+      else
+        CHECK(r.status == 403);
+    }
+}
+
+TEST_CASE("print, confirm, and the order of pages and events", "[daemon][api]") {
+  World w;
+  REQUIRE(w.api->submit_issuance(kRegistry, w.sample("marriage.json")).status == 201);
+  const std::string id = "440106-20260512-0001";
+  CHECK(w.api->print(kClerk, id, R"({"printer":"nowhere"})").status == 404);
+  CHECK(w.api->print(kClerk, id, R"({"printer":"desk","holder":"both"})").status == 400);
+  auto queued = w.api->print(kClerk, id, R"({"printer":"desk"})");
+  REQUIRE(queued.status == 202);
+  CHECK(queued.body["pages"] == 4);
+  json job = w.wait_job(queued.body["print_job_id"]);
+  CHECK(job["state"] == "done");
+  CHECK(job["pages_done"] == 4);
+
+  // What reached the printer: male info, male page 5, female info, female
+  // page 5, the QR being each booklet's stored token.
+  REQUIRE(w.tray.pages.size() == 4);
+  CHECK_THAT(pdf_text(w.tray.pages[0].document), Catch::Contains("张伟"));
+  CHECK(decode_qr(rasterize_pdf(w.tray.pages[1].document, 360)) == token_of(*w.store, id, "male"));
+  CHECK(decode_qr(rasterize_pdf(w.tray.pages[3].document, 360)) ==
+        token_of(*w.store, id, "female"));
+  for (const auto& p : w.tray.pages) CHECK(p.job_name.rfind("cp-", 0) == 0);
+
+  auto status = w.api->issuance_status(kClerk, id);
+  CHECK(status.body["booklets"][0]["state"] == "printed");
+  std::vector<std::string> types;
+  std::int64_t last = 0;
+  for (const auto& e : status.body["events"]) {
+    types.push_back(e["type"]);
+    CHECK(e["sequence"].get<std::int64_t>() == last + 1);
+    last = e["sequence"];
+  }
+  CHECK(std::count(types.begin(), types.end(), "page_printed") == 4);
+  CHECK(std::count(types.begin(), types.end(), "booklet_printed") == 2);
+
+  // Printing a printed booklet again is refused; confirming works once.
+  CHECK(w.api->print(kClerk, id, R"({"printer":"desk","holder":"male"})").status == 409);
+  CHECK(w.api->confirm(kClerk, id, "male").status == 200);
+  CHECK(w.api->confirm(kClerk, id, "male").status == 409);
+  CHECK(w.api->issuance_status(kClerk, id).body["booklets"][0]["state"] == "confirmed");
+}
+
+TEST_CASE("void and reprint: the old token verifies as voided, the new one matches",
+          "[daemon][api]") {
+  World w;
+  REQUIRE(w.api->submit_issuance(kRegistry, w.sample("marriage.json")).status == 201);
+  const std::string id = "440106-20260512-0001";
+  auto job = w.api->print(kClerk, id, R"({"printer":"desk"})");
+  REQUIRE(job.status == 202);
+  w.wait_job(job.body["print_job_id"]);
+  const std::string old_token = token_of(*w.store, id, "female");
+
+  CHECK(w.api->void_booklet(kClerk, id, "female", R"({"new_stock_serial":"4400269999"})").status ==
+        400);
+  CHECK(
+      w.api
+          ->void_booklet(kClerk, id, "female", R"({"reason":"ink smudge","new_stock_serial":"12"})")
+          .status == 400);
+  auto voided = w.api->void_booklet(kClerk, id, "female",
+                                    R"({"reason":"ink smudge","new_stock_serial":"4400269999"})");
+  REQUIRE(voided.status == 200);
+  CHECK(voided.body["booklet"]["state"] == "ready");
+  CHECK(voided.body["booklet"]["stock_serial"] == "4400269999");
+  const std::string new_token = token_of(*w.store, id, "female");
+  CHECK(new_token != old_token);
+
+  auto v_old = w.api->verify(kVerifier, json{{"token", old_token}}.dump());
+  CHECK(v_old.body == json{{"result", "voided"}});
+  auto v_new = w.api->verify(kVerifier, json{{"token", new_token}}.dump());
+  CHECK(v_new.body["result"] == "match");
+  CHECK(v_new.body["holder"]["name"] == "李*");
+  CHECK(v_new.body["holder"]["id_number"] == "4401**********1247");
+  CHECK(v_new.body.dump().find("李娜") == std::string::npos);
+
+  // One-click is refused while the male booklet is printed; the new female
+  // booklet prints on its own, its QR the new token.
+  CHECK(w.api->print(kClerk, id, R"({"printer":"desk"})").status == 409);
+  const std::size_t before = w.tray.pages.size();
+  auto again = w.api->print(kClerk, id, R"({"printer":"desk","holder":"female"})");
+  REQUIRE(again.status == 202);
+  CHECK(again.body["pages"] == 2);
+  w.wait_job(again.body["print_job_id"]);
+  REQUIRE(w.tray.pages.size() == before + 2);
+  CHECK(decode_qr(rasterize_pdf(w.tray.pages.back().document, 360)) == new_token);
+}
+
+TEST_CASE("verify: unknown and tampered tokens reveal nothing", "[daemon][api]") {
+  World w;
+  REQUIRE(w.api->submit_issuance(kRegistry, w.sample("marriage.json")).status == 201);
+  std::string tok = token_of(*w.store, "440106-20260512-0001", "male");
+  CHECK(w.api->verify(kVerifier, json{{"token", tok}}.dump()).body["result"] == "match");
+  tok[10] = tok[10] == 'A' ? 'B' : 'A';
+  CHECK(w.api->verify(kVerifier, json{{"token", tok}}.dump()).body == json{{"result", "unknown"}});
+  CHECK(w.api->verify(kVerifier, R"({"token":"hello"})").body == json{{"result", "unknown"}});
+  CHECK(w.api->verify(kVerifier, R"({"token":5})").status == 400);
+  CHECK(w.api->verify(kVerifier, R"({"token":"x","extra":1})").status == 400);
+  CHECK(mask_name("Anna Schmidt") == "A*");
+  CHECK(mask_id_number("C01X00T47") == "C01X*0T47");
+}
+
+TEST_CASE("calibration: versioned, validated, refused when the QR would leave its zone",
+          "[daemon][api]") {
+  World w;
+  CHECK(w.api->calibration(kTech, "desk").body["current"].is_null());
+  auto v1 =
+      w.api->set_calibration(kTech, "desk", R"({"pages":{"info":{"offset_mm":[0.5,-0.25]}}})");
+  REQUIRE(v1.status == 200);
+  CHECK(v1.body["version"] == 1);
+  auto v2 = w.api->set_calibration(kTech, "desk", R"({"pages":{"page5":{"offset_mm":[0.2,0.3]}}})");
+  CHECK(v2.body["version"] == 2);
+  CHECK(w.api->set_calibration(kTech, "desk", R"({"pages":{"info":{"scale":[1.5,1]}}})").status ==
+        400);
+  CHECK(w.api->set_calibration(kTech, "nowhere", "{}").status == 404);
+  auto got = w.api->calibration(kTech, "desk");
+  CHECK(got.body["current"]["version"] == 2);
+  CHECK(got.body["versions"].size() == 2);
+  CHECK(got.body["versions"][1]["set_by"] == "tech-1");
+}
+
+TEST_CASE("HTTP: bearer tokens, JSON errors, metrics", "[daemon][api]") {
+  World w;
+  auto tokens = TokenTable::parse(
+      "# role name secret\n"
+      "registry registry-1 rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr\n"
+      "clerk clerk-1 cccccccccccccccccccccccccccccccccccc\n",
+      "tokens");
+  REQUIRE(tokens.ok());
+  std::vector<std::string> lines;
+  std::mutex log_mutex;
+  auto server = HttpServer::create({"127.0.0.1", 0, std::nullopt, std::nullopt, 64 * 1024}, *w.api,
+                                   *tokens, [&](int, const std::string& l) {
+                                     std::lock_guard g(log_mutex);
+                                     lines.push_back(l);
+                                   });
+  REQUIRE(server.ok());
+  auto port = (*server)->bind();
+  REQUIRE(port.ok());
+  std::thread serving([&] { (*server)->serve(); });
+  httplib::Client client("127.0.0.1", *port);
+  const httplib::Headers registry = {
+      {"Authorization", "Bearer rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr"}};
+  const httplib::Headers clerk = {{"Authorization", "Bearer cccccccccccccccccccccccccccccccccccc"}};
+
+  auto none = client.Post("/v1/issuances", w.sample("marriage.json"), "application/json");
+  REQUIRE(none);
+  CHECK(none->status == 401);
+  auto wrong = client.Post("/v1/issuances", {{"Authorization", "Bearer nope"}},
+                           w.sample("marriage.json"), "application/json");
+  CHECK(wrong->status == 401);
+  auto created =
+      client.Post("/v1/issuances", registry, w.sample("marriage.json"), "application/json");
+  REQUIRE(created);
+  CHECK(created->status == 201);
+  CHECK(json::parse(created->body)["issuance_id"] == "440106-20260512-0001");
+  auto as_clerk =
+      client.Post("/v1/issuances", clerk, w.sample("marriage.json"), "application/json");
+  CHECK(as_clerk->status == 403);
+  auto status = client.Get("/v1/issuances/440106-20260512-0001", clerk);
+  CHECK(status->status == 200);
+  auto missing = client.Get("/v1/nothing", clerk);
+  CHECK(missing->status == 404);
+  CHECK(json::parse(missing->body)["error"]["code"] == "not_found");
+  auto huge =
+      client.Post("/v1/issuances", registry, std::string(100 * 1024, ' '), "application/json");
+  CHECK(huge->status == 413);
+  auto metrics = client.Get("/metrics", clerk);
+  CHECK(metrics->status == 200);
+  CHECK_THAT(metrics->body, Catch::Contains("certprint_http_requests_total"));
+  auto png =
+      client.Get("/v1/issuances/440106-20260512-0001/booklets/male/preview/page5.png", clerk);
+  CHECK(png->status == 200);
+  CHECK(png->get_header_value("Content-Type") == "image/png");
+
+  (*server)->stop();
+  serving.join();
+  // The log names calls and callers, never the personal data in bodies.
+  std::string all;
+  for (const auto& l : lines) all += l + "\n";
+  CHECK_THAT(all, Catch::Contains("POST /v1/issuances 201 by registry-1"));
+  CHECK(all.find("张伟") == std::string::npos);
+  CHECK(all.find("440106199003151231") == std::string::npos);
+}
