@@ -1,1 +1,645 @@
-// Store tests: work in progress.
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <set>
+#include <thread>
+
+#include "daemon/store.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace certprint;
+using namespace certprint::daemon;
+using namespace certprint::testing;
+
+namespace {
+
+std::unique_ptr<Store> open_store(const std::filesystem::path& file) {
+  auto r = Store::open(file);
+  if (!r) FAIL("Store::open: " << r.error().message);
+  return std::move(r).value();
+}
+
+template <class T>
+T ok(Result<T> r) {
+  if (!r) FAIL(r.error().message);
+  return std::move(r).value();
+}
+void ok(const Status& s) {
+  if (!s) FAIL(s.message());
+}
+
+std::string code_prefix(std::string_view code) { return std::string(code) + ": "; }
+
+mode_t file_mode(const std::filesystem::path& p) {
+  struct stat st {};
+  REQUIRE(::stat(p.c_str(), &st) == 0);
+  return st.st_mode & 07777;
+}
+
+// A second, independent connection: what another process would see.
+struct RawDb {
+  explicit RawDb(const std::filesystem::path& p) {
+    if (sqlite3_open_v2(p.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+        SQLITE_OK) {
+      sqlite3_close(db);
+      FAIL("sqlite3_open_v2 " << p);
+    }
+  }
+  ~RawDb() { sqlite3_close(db); }
+  std::string text(const char* sql) {
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    std::string out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return out;
+  }
+  void exec(const char* sql) {
+    REQUIRE(sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK);
+  }
+  sqlite3* db = nullptr;
+};
+
+IssuanceRow issuance_row(const std::string& id, Millis at = 1000) {
+  return {id, R"({"issuance_id":")" + id + R"("})", at};
+}
+
+EventRow event_row(const std::string& event_id, const std::string& issuance_id,
+                   std::int64_t sequence, Millis at, std::string type = "page_printed") {
+  EventRow e;
+  e.event_id = event_id;
+  e.issuance_id = issuance_id;
+  e.sequence = sequence;
+  e.type = std::move(type);
+  e.body = R"({"seq":)" + std::to_string(sequence) + "}";
+  e.created_at = at;
+  return e;
+}
+
+// An issuance with a male and a female booklet on serials <serial>1/<serial>2.
+Status add_couple(Store& store, const std::string& id, const std::string& serial_male,
+                  const std::string& serial_female, Millis at = 1000) {
+  return store.add_issuance(
+      issuance_row(id, at),
+      {{"male", serial_male, "tok-" + id + "-m"}, {"female", serial_female, "tok-" + id + "-f"}},
+      event_row("ev-" + id + "-1", id, 1, at, "accepted"));
+}
+
+}  // namespace
+
+TEST_CASE("store: open creates a 0600 WAL file and migrates it", "[daemon][store]") {
+  TempDir dir;
+  const auto file = dir / "certprint.db";
+  REQUIRE_FALSE(std::filesystem::exists(file));
+  auto store = open_store(file);
+  CHECK(file_mode(file) == 0600);
+  ok(add_couple(*store, "I-1", "0000000001", "0000000002"));
+  // The write went to the log, which SQLite creates with the database's mode.
+  REQUIRE(std::filesystem::exists(dir / "certprint.db-wal"));
+  CHECK(file_mode(dir / "certprint.db-wal") == 0600);
+
+  RawDb raw(file);
+  CHECK(raw.text("PRAGMA journal_mode") == "wal");
+  CHECK(std::stoi(raw.text("PRAGMA user_version")) >= 1);
+  CHECK(raw.text("SELECT count(*) FROM booklets") == "2");
+}
+
+TEST_CASE("store: data survives close and reopen", "[daemon][store]") {
+  TempDir dir;
+  const auto file = dir / "certprint.db";
+  std::int64_t job_id = 0;
+  {
+    auto store = open_store(file);
+    ok(add_couple(*store, "I-1", "0000000001", "0000000002"));
+    auto b = ok(store->booklets("I-1"));
+    REQUIRE(b.size() == 2);
+    job_id = ok(store->add_print_job({0, "desk-3", "queued", "", "clerk-3", 5000},
+                                     {{0, 0, 0, b[0].id, "info", "cp-aa", 0, "queued", "", 0}}));
+    CHECK(ok(store->add_calibration({"desk-3", 0, "{}", "tech", 7})) == 1);
+  }
+  auto store = open_store(file);
+  auto got = ok(store->issuance("I-1"));
+  REQUIRE(got);
+  CHECK(got->document == issuance_row("I-1").document);
+  CHECK(got->created_at == 1000);
+  CHECK(ok(store->booklets("I-1")).size() == 2);
+  CHECK(ok(store->events("I-1")).size() == 1);
+  CHECK(ok(store->page_tasks(job_id)).size() == 1);
+  CHECK(ok(store->unfinished_print_jobs()).size() == 1);
+  // Migrations are not re-run on an up-to-date file: the next version follows.
+  CHECK(ok(store->add_calibration({"desk-3", 0, "{}", "tech", 8})) == 2);
+}
+
+TEST_CASE("store: a file from a newer certprint is refused", "[daemon][store]") {
+  TempDir dir;
+  const auto file = dir / "certprint.db";
+  {
+    RawDb raw(file);
+    raw.exec("PRAGMA user_version = 999");
+  }
+  auto r = Store::open(file);
+  REQUIRE_FALSE(r);
+  CHECK_THAT(r.error().message, Catch::Contains("schema version 999"));
+  CHECK_THAT(r.error().message, Catch::Contains("newer"));
+  RawDb raw(file);
+  CHECK(raw.text("PRAGMA user_version") == "999");  // left untouched
+}
+
+TEST_CASE("store: open names the file when it cannot create it", "[daemon][store]") {
+  TempDir dir;
+  auto r = Store::open(dir / "missing-dir" / "certprint.db");
+  REQUIRE_FALSE(r);
+  CHECK_THAT(r.error().message, Catch::StartsWith("store open "));
+  CHECK_THAT(r.error().message, Catch::Contains("missing-dir"));
+}
+
+TEST_CASE("store: issuance round trip", "[daemon][store]") {
+  TempDir dir;
+  auto store = open_store(dir / "db");
+  // Female listed first: booklets() still returns the male booklet first.
+  ok(store->add_issuance(issuance_row("I-1", 1234),
+                         {{"female", "0000000002", "tok-f"}, {"male", "0000000001", "tok-m"}},
+                         event_row("ev-1", "I-1", 1, 1234, "accepted")));
+  auto iss = ok(store->issuance("I-1"));
+  REQUIRE(iss);
+  CHECK(iss->issuance_id == "I-1");
+  CHECK(iss->document == issuance_row("I-1").document);
+  CHECK(iss->created_at == 1234);
+  CHECK_FALSE(ok(store->issuance("I-2")));
+
+  auto b = ok(store->booklets("I-1"));
+  REQUIRE(b.size() == 2);
+  CHECK(b[0].holder == "male");
+  CHECK(b[0].stock_serial == "0000000001");
+  CHECK(b[0].token == "tok-m");
+  CHECK(b[1].holder == "female");
+  CHECK(b[1].id < b[0].id);
+  for (const auto& x : b) {
+    CHECK(x.issuance_id == "I-1");
+    CHECK(x.state == "ready");
+    CHECK(x.void_reason.empty());
+    CHECK_FALSE(x.replaces);
+    CHECK(x.updated_at > 0);
+  }
+  auto by_token = ok(store->booklet_by_token("tok-f"));
+  REQUIRE(by_token);
+  CHECK(by_token->id == b[1].id);
+  auto by_id = ok(store->booklet(b[0].id));
+  REQUIRE(by_id);
+  CHECK(by_id->token == "tok-m");
+  CHECK_FALSE(ok(store->booklet_by_token("nope")));
+  CHECK_FALSE(ok(store->booklet(9999)));
+  CHECK(ok(store->booklets("I-2")).empty());
+
+  auto ev = ok(store->events("I-1"));
+  REQUIRE(ev.size() == 1);
+  CHECK(ev[0].event_id == "ev-1");
+  CHECK(ev[0].type == "accepted");
+  CHECK(ev[0].sequence == 1);
+  CHECK(ev[0].attempts == 0);
+  CHECK(ev[0].next_attempt_at == 1234);
+  CHECK_FALSE(ev[0].delivered_at);
+}
+
+TEST_CASE("store: a duplicate issuance id is a conflict and changes nothing", "[daemon][store]") {
+  TempDir dir;
+  auto store = open_store(dir / "db");
+  ok(add_couple(*store, "I-1", "0000000001", "0000000002"));
+  const auto before = ok(store->booklets("I-1"));
+
+  IssuanceRow other = issuance_row("I-1", 2000);
+  other.document = R"({"different":true})";
+  auto s = store->add_issuance(other, {{"male", "0000000009", "tok-new"}},
+                               event_row("ev-other", "I-1", 1, 2000, "accepted"));
+  REQUIRE_FALSE(s);
+  CHECK_THAT(s.message(), Catch::StartsWith(code_prefix(kConflict)));
+  CHECK_THAT(s.message(), Catch::Contains("I-1"));
+
+  auto iss = ok(store->issuance("I-1"));
+  REQUIRE(iss);
+  CHECK(iss->document == issuance_row("I-1").document);
+  auto after = ok(store->booklets("I-1"));
+  REQUIRE(after.size() == before.size());
+  for (std::size_t i = 0; i < after.size(); ++i) CHECK(after[i].id == before[i].id);
+  CHECK_FALSE(ok(store->booklet_by_token("tok-new")));
+  auto ev = ok(store->events("I-1"));
+  REQUIRE(ev.size() == 1);
+  CHECK(ev[0].event_id == "ev-I-1-1");
+  // The serial the refused intake asked for is still free.
+  ok(add_couple(*store, "I-2", "0000000009", "0000000010"));
+}
+
+TEST_CASE("store: a live stock serial is refused and nothing is half-written", "[daemon][store]") {
+  TempDir dir;
+  auto store = open_store(dir / "db");
+  ok(add_couple(*store, "I-1", "0000000001", "0000000002"));
+
+  // The first booklet's serial is fresh, the second's is in use: the whole
+  // intake must go, including the first booklet and the event.
+  auto s = add_couple(*store, "I-2", "0000000003", "0000000002");
+  REQUIRE_FALSE(s);
+  CHECK_THAT(s.message(), Catch::StartsWith(code_prefix(kStockSerial)));
+  CHECK_THAT(s.message(), Catch::Contains("0000000002"));
+  CHECK_FALSE(ok(store->issuance("I-2")));
+  CHECK(ok(store->booklets("I-2")).empty());
+  CHECK(ok(store->events("I-2")).empty());
+  CHECK_FALSE(ok(store->booklet_by_token("tok-I-2-m")));
+  CHECK(ok(store->next_event_sequence("I-2")) == 1);
+
+  // Two booklets of one intake on one blank are refused too.
+  auto same = add_couple(*store, "I-3", "0000000005", "0000000005");
+  REQUIRE_FALSE(same);
+  CHECK_THAT(same.message(), Catch::StartsWith(code_prefix(kStockSerial)));
+  CHECK_FALSE(ok(store->issuance("I-3")));
+
+  // Retried with a good serial, the same id goes through (nothing left over).
+  ok(add_couple(*store, "I-2", "0000000003", "0000000004"));
+  CHECK(ok(store->booklets("I-2")).size() == 2);
+}
+
+TEST_CASE("store: a reused token is a conflict", "[daemon][store]") {
+  TempDir dir;
+  auto store = open_store(dir / "db");
+  ok(add_couple(*store, "I-1", "0000000001", "0000000002"));
+  auto s = store->add_issuance(issuance_row("I-2"), {{"male", "0000000003", "tok-I-1-m"}},
+                               event_row("ev-I-2-1", "I-2", 1, 1000, "accepted"));
+  REQUIRE_FALSE(s);
+  CHECK_THAT(s.message(), Catch::StartsWith(code_prefix(kConflict)));
+  CHECK_FALSE(ok(store->issuance("I-2")));
+}
+
+TEST_CASE("store: the serial of a voided booklet may be used again", "[daemon][store]") {
+  TempDir dir;
+  auto store = open_store(dir / "db");
+  ok(add_couple(*store, "I-1", "0000000001", "0000000002"));
+  auto b = ok(store->booklets("I-1"));
+  ok(store->void_and_replace(b[0].id, "misprint", "0000000003", "tok-repl",
+                             event_row("ev-I-1-2", "I-1", 2, 2000, "voided")));
+  ok(add_couple(*store, "I-2", "0000000001", "0000000004"));
+  // ... but not the replacement's.
+  auto s = add_couple(*store, "I-3", "0000000003", "0000000005");
+  REQUIRE_FALSE(s);
+  CHECK_THAT(s.message(), Catch::StartsWith(code_prefix(kStockSerial)));
+}
+
+TEST_CASE("store: void_and_replace", "[daemon][store]") {
+  TempDir dir;
+  auto store = open_store(dir / "db");
+  ok(add_couple(*store, "I-1", "0000000001", "0000000002"));
+  const auto before = ok(store->booklets("I-1"));
+  const auto male = before[0];
+  const auto female = before[1];
+
+  const std::int64_t new_id =
+      ok(store->void_and_replace(male.id, "paper jam smudge", "0000000007", "tok-repl",
+                                 event_row("ev-I-1-2", "I-1", 2, 2000, "voided")));
+  CHECK(new_id != male.id);
+  auto old = ok(store->booklet(male.id));
+  REQUIRE(old);
+  CHECK(old->state == "voided");
+  CHECK(old->void_reason == "paper jam smudge");
+  auto repl = ok(store->booklet(new_id));
+  REQUIRE(repl);
+  CHECK(repl->state == "ready");
+  CHECK(repl->replaces == male.id);
+  CHECK(repl->issuance_id == "I-1");
+  CHECK(repl->holder == "male");
+  CHECK(repl->stock_serial == "0000000007");
+  CHECK(repl->token == "tok-repl");
+  CHECK(ok(store->booklet_by_token("tok-repl"))->id == new_id);
+
+  // Male first, then by id: old male, new male, female.
+  auto all = ok(store->booklets("I-1"));
+  REQUIRE(all.size() == 3);
+  CHECK(all[0].id == male.id);
+  CHECK(all[1].id == new_id);
+  CHECK(all[2].id == female.id);
+
+  auto ev = ok(store->events("I-1"));
+  REQUIRE(ev.size() == 2);
+  CHECK(ev[1].event_id == "ev-I-1-2");
+  CHECK(ev[1].type == "voided");
+
+  SECTION("voiding twice is refused") {
+    auto again = store->void_and_replace(male.id, "again", "0000000008", "tok-2",
+                                         event_row("ev-I-1-3", "I-1", 3, 3000, "voided"));
+    REQUIRE_FALSE(again);
+    CHECK_THAT(again.error().message, Catch::StartsWith(code_prefix(kConflict)));
+    CHECK(ok(store->booklets("I-1")).size() == 3);
+    CHECK(ok(store->events("I-1")).size() == 2);
+    CHECK_FALSE(ok(store->booklet_by_token("tok-2")));
+  }
+  SECTION("a voided booklet never comes back") {
+    auto s = store->set_booklet_state(male.id, "printed", std::nullopt);
+    REQUIRE_FALSE(s);
+    CHECK_THAT(s.message(), Catch::StartsWith(code_prefix(kConflict)));
+    CHECK(ok(store->booklet(male.id))->state == "voided");
+  }
+  SECTION("a live serial for the successor rolls the void back") {
+    auto s = store->void_and_replace(female.id, "smudge", "0000000007", "tok-3",
+                                     event_row("ev-I-1-3", "I-1", 3, 3000, "voided"));
+    REQUIRE_FALSE(s);
+    CHECK_THAT(s.error().message, Catch::StartsWith(code_prefix(kStockSerial)));
+    auto f = ok(store->booklet(female.id));
+    CHECK(f->state == "ready");
+    CHECK(f->void_reason.empty());
+    CHECK(ok(store->events("I-1")).size() == 2);
+  }
+  SECTION("the spoiled blank is not the successor's") {
+    auto s = store->void_and_replace(female.id, "smudge", female.stock_serial, "tok-3",
+                                     event_row("ev-I-1-3", "I-1", 3, 3000, "voided"));
+    REQUIRE_FALSE(s);
+    CHECK_THAT(s.error().message, Catch::StartsWith(code_prefix(kStockSerial)));
+    CHECK(ok(store->booklet(female.id))->state == "ready");
+  }
+  SECTION("an unknown booklet is not_found") {
+    auto s = store->void_and_replace(9999, "smudge", "0000000009", "tok-3",
+                                     event_row("ev-I-1-3", "I-1", 3, 3000, "voided"));
+    REQUIRE_FALSE(s);
+    CHECK_THAT(s.error().message, Catch::StartsWith(code_prefix(kNotFound)));
+  }
+}
+
+TEST_CASE("store: booklet state changes with their events", "[daemon][store]") {
+  TempDir dir;
+  auto store = open_store(dir / "db");
+  ok(add_couple(*store, "I-1", "0000000001", "0000000002"));
+  const auto b = ok(store->booklets("I-1"));
+
+  ok(store->set_booklet_state(b[0].id, "printing", std::nullopt));
+  CHECK(ok(store->booklet(b[0].id))->state == "printing");
+  CHECK(ok(store->events("I-1")).size() == 1);
+
+  ok(store->set_booklet_state(b[0].id, "printed",
+                              event_row("ev-I-1-2", "I-1", 2, 2000, "booklet_printed")));
+  CHECK(ok(store->booklet(b[0].id))->state == "printed");
+  CHECK(ok(store->events("I-1")).size() == 2);
+
+  // An event that cannot be stored takes the state change with it.
+  auto s = store->set_booklet_state(b[0].id, "confirmed",
+                                    event_row("ev-I-1-2", "I-1", 3, 3000, "confirmed"));
+  REQUIRE_FALSE(s);
+  CHECK_THAT(s.message(), Catch::StartsWith(code_prefix(kConflict)));
+  CHECK(ok(store->booklet(b[0].id))->state == "printed");
+
+  auto unknown_state = store->set_booklet_state(b[0].id, "lost", std::nullopt);
+  REQUIRE_FALSE(unknown_state);
+  CHECK_THAT(unknown_state.message(), Catch::Contains("\"lost\""));
+  auto missing = store->set_booklet_state(9999, "printed", std::nullopt);
+  REQUIRE_FALSE(missing);
+  CHECK_THAT(missing.message(), Catch::StartsWith(code_prefix(kNotFound)));
+}
+
+TEST_CASE("store: print jobs and page tasks", "[daemon][store]") {
+  TempDir dir;
+  auto store = open_store(dir / "db");
+  ok(add_couple(*store, "I-1", "0000000001", "0000000002"));
+  const auto b = ok(store->booklets("I-1"));
+  const auto male = b[0].id;
+  const auto female = b[1].id;
+
+  // Given out of order; read back by position.
+  std::vector<PageTaskRow> tasks = {
+      {0, 0, 2, female, "info", "cp-c", 0, "queued", "", 0},
+      {0, 0, 0, male, "info", "cp-a", 0, "queued", "", 0},
+      {0, 0, 3, female, "page5", "cp-d", 0, "queued", "", 0},
+      {0, 0, 1, male, "page5", "cp-b", 0, "queued", "", 0},
+  };
+  const auto job1 = ok(store->add_print_job({0, "desk-3", "queued", "", "clerk-3", 5000}, tasks));
+  auto job = ok(store->print_job(job1));
+  REQUIRE(job);
+  CHECK(job->id == job1);
+  CHECK(job->printer == "desk-3");
+  CHECK(job->state == "queued");
+  CHECK(job->requested_by == "clerk-3");
+  CHECK(job->created_at == 5000);
+  CHECK_FALSE(ok(store->print_job(job1 + 100)));
+
+  auto got = ok(store->page_tasks(job1));
+  REQUIRE(got.size() == 4);
+  const std::vector<std::string> names = {"cp-a", "cp-b", "cp-c", "cp-d"};
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    CHECK(got[i].position == static_cast<int>(i));
+    CHECK(got[i].job_name == names[i]);
+    CHECK(got[i].print_job_id == job1);
+    CHECK(got[i].id > 0);
+    CHECK(got[i].state == "queued");
+    CHECK(got[i].cups_job_id == 0);
+  }
+  CHECK(got[0].booklet_id == male);
+  CHECK(got[1].page == "page5");
+  CHECK(got[2].booklet_id == female);
+
+  // Unfinished: queued or running, oldest first.
+  const auto job_old = ok(store->add_print_job({0, "desk-1", "running", "", "clerk-1", 4000}, {}));
+  const auto job_done = ok(store->add_print_job({0, "desk-1", "done", "", "clerk-1", 3000}, {}));
+  auto unfinished = ok(store->unfinished_print_jobs());
+  REQUIRE(unfinished.size() == 2);
+  CHECK(unfinished[0].id == job_old);
+  CHECK(unfinished[1].id == job1);
+  ok(store->set_print_job_state(job_old, "failed", "page 2 jammed"));
+  unfinished = ok(store->unfinished_print_jobs());
+  REQUIRE(unfinished.size() == 1);
+  CHECK(unfinished[0].id == job1);
+  CHECK(ok(store->print_job(job_old))->reason == "page 2 jammed");
+  CHECK(ok(store->print_job(job_done))->state == "done");
+  auto missing = store->set_print_job_state(job1 + 100, "done", "");
+  REQUIRE_FALSE(missing);
+  CHECK_THAT(missing.message(), Catch::StartsWith(code_prefix(kNotFound)));
+
+  SECTION("a used job name is a conflict and no job is left behind") {
+    auto r = store->add_print_job({0, "desk-3", "queued", "", "clerk-3", 6000},
+                                  {{0, 0, 0, male, "info", "cp-z", 0, "queued", "", 0},
+                                   {0, 0, 1, male, "page5", "cp-a", 0, "queued", "", 0}});
+    REQUIRE_FALSE(r);
+    CHECK_THAT(r.error().message, Catch::StartsWith(code_prefix(kConflict)));
+    CHECK(ok(store->unfinished_print_jobs()).size() == 1);
+  }
+  SECTION("a task on an unknown booklet is not_found") {
+    auto r = store->add_print_job({0, "desk-3", "queued", "", "clerk-3", 6000},
+                                  {{0, 0, 0, 9999, "info", "cp-z", 0, "queued", "", 0}});
+    REQUIRE_FALSE(r);
+    CHECK_THAT(r.error().message, Catch::StartsWith(code_prefix(kNotFound)));
+    CHECK(ok(store->unfinished_print_jobs()).size() == 1);
+  }
+  SECTION("update_page_task stores the task and its event together") {
+    const auto task = got[0].id;
+    ok(store->update_page_task(task, "submitted", 42, "",
+                               event_row("ev-I-1-2", "I-1", 2, 6000, "page_submitted")));
+    auto t = ok(store->page_tasks(job1))[0];
+    CHECK(t.state == "submitted");
+    CHECK(t.cups_job_id == 42);
+    CHECK(ok(store->events("I-1")).size() == 2);
+
+    // The event cannot be stored (its id is taken): the task stays as it was.
+    auto s = store->update_page_task(task, "completed", 42, "",
+                                     event_row("ev-I-1-2", "I-1", 3, 7000, "page_printed"));
+    REQUIRE_FALSE(s);
+    CHECK_THAT(s.message(), Catch::StartsWith(code_prefix(kConflict)));
+    t = ok(store->page_tasks(job1))[0];
+    CHECK(t.state == "submitted");
+    CHECK(ok(store->events("I-1")).size() == 2);
+
+    ok(store->update_page_task(got[1].id, "failed", 43, "media-jam", std::nullopt));
+    auto t1 = ok(store->page_tasks(job1))[1];
+    CHECK(t1.state == "failed");
+    CHECK(t1.reason == "media-jam");
+
+    auto unknown = store->update_page_task(9999, "completed", 1, "", std::nullopt);
+    REQUIRE_FALSE(unknown);
+    CHECK_THAT(unknown.message(), Catch::StartsWith(code_prefix(kNotFound)));
+  }
+}
+
+TEST_CASE("store: events and the outbox", "[daemon][store]") {
+  TempDir dir;
+  auto store = open_store(dir / "db");
+  ok(add_couple(*store, "A", "0000000001", "0000000002", 100));
+  ok(add_couple(*store, "B", "0000000003", "0000000004", 200));
+
+  CHECK(ok(store->next_event_sequence("A")) == 2);
+  CHECK(ok(store->next_event_sequence("nobody")) == 1);
+  ok(store->add_event(event_row("ev-A-2", "A", 2, 300)));
+  ok(store->add_event(event_row("ev-A-3", "A", 3, 400)));
+  CHECK(ok(store->next_event_sequence("A")) == 4);
+  CHECK(ok(store->next_event_sequence("B")) == 2);
+
+  auto evA = ok(store->events("A"));
+  REQUIRE(evA.size() == 3);
+  for (std::size_t i = 0; i < evA.size(); ++i) CHECK(evA[i].sequence == std::int64_t(i + 1));
+
+  auto dup_seq = store->add_event(event_row("ev-A-x", "A", 3, 500));
+  REQUIRE_FALSE(dup_seq);
+  CHECK_THAT(dup_seq.message(), Catch::StartsWith(code_prefix(kConflict)));
+  auto dup_id = store->add_event(event_row("ev-A-3", "A", 4, 500));
+  REQUIRE_FALSE(dup_id);
+  CHECK_THAT(dup_id.message(), Catch::StartsWith(code_prefix(kConflict)));
+  auto orphan = store->add_event(event_row("ev-Z-1", "Z", 1, 500));
+  REQUIRE_FALSE(orphan);
+  CHECK_THAT(orphan.message(), Catch::StartsWith(code_prefix(kNotFound)));
+  CHECK(ok(store->events("A")).size() == 3);
+
+  auto ids = [](const std::vector<EventRow>& v) {
+    std::vector<std::string> out;
+    for (const auto& e : v) out.push_back(e.event_id);
+    return out;
+  };
+  using V = std::vector<std::string>;
+
+  // Only the head of each issuance's queue, oldest first.
+  CHECK(ids(ok(store->due_events(1000, 10))) == V{"ev-A-1", "ev-B-1"});
+  CHECK(ids(ok(store->due_events(1000, 1))) == V{"ev-A-1"});
+  CHECK(ids(ok(store->due_events(150, 10))) == V{"ev-A-1"});  // B's is not due yet
+  CHECK(ok(store->due_events(1000, 0)).empty());
+
+  // A failed attempt postpones A's head, and A's later events wait behind it.
+  ok(store->mark_attempt_failed("ev-A-1", "HTTP 503", 5000));
+  auto a1 = ok(store->events("A"))[0];
+  CHECK(a1.attempts == 1);
+  CHECK(a1.last_error == "HTTP 503");
+  CHECK(a1.next_attempt_at == 5000);
+  CHECK_FALSE(a1.delivered_at);
+  CHECK(ids(ok(store->due_events(1000, 10))) == V{"ev-B-1"});
+  ok(store->mark_attempt_failed("ev-A-1", "timeout", 6000));
+  CHECK(ok(store->events("A"))[0].attempts == 2);
+  CHECK(ids(ok(store->due_events(6000, 10))) == V{"ev-A-1", "ev-B-1"});
+
+  // Delivered, the next one of A comes up.
+  ok(store->mark_delivered("ev-A-1", 6100));
+  CHECK(ids(ok(store->due_events(6000, 10))) == V{"ev-B-1", "ev-A-2"});
+  CHECK(ok(store->events("A"))[0].delivered_at == Millis{6100});
+  ok(store->mark_delivered("ev-A-1", 9999));  // a repeated confirmation keeps the first time
+  CHECK(ok(store->events("A"))[0].delivered_at == Millis{6100});
+  ok(store->mark_delivered("ev-B-1", 6200));
+  ok(store->mark_delivered("ev-A-2", 6300));
+  CHECK(ids(ok(store->due_events(6000, 10))) == V{"ev-A-3"});
+  ok(store->mark_delivered("ev-A-3", 6400));
+  CHECK(ok(store->due_events(100000, 10)).empty());
+
+  auto nf = store->mark_delivered("ev-none", 1);
+  REQUIRE_FALSE(nf);
+  CHECK_THAT(nf.message(), Catch::StartsWith(code_prefix(kNotFound)));
+  auto nf2 = store->mark_attempt_failed("ev-none", "x", 1);
+  REQUIRE_FALSE(nf2);
+  CHECK_THAT(nf2.message(), Catch::StartsWith(code_prefix(kNotFound)));
+}
+
+TEST_CASE("store: calibrations are versioned per printer", "[daemon][store]") {
+  TempDir dir;
+  auto store = open_store(dir / "db");
+  CHECK(ok(store->calibrations("desk-1")).empty());
+  CHECK(ok(store->add_calibration({"desk-1", 0, R"({"v":"a"})", "tech-1", 10})) == 1);
+  CHECK(ok(store->add_calibration({"desk-1", 0, R"({"v":"b"})", "tech-1", 20})) == 2);
+  CHECK(ok(store->add_calibration({"desk-2", 0, R"({"v":"x"})", "tech-2", 30})) == 1);
+  CHECK(ok(store->add_calibration({"desk-1", 7, R"({"v":"c"})", "tech-2", 40})) == 3);
+  auto c = ok(store->calibrations("desk-1"));
+  REQUIRE(c.size() == 3);
+  CHECK(c[0].version == 3);
+  CHECK(c[0].profile == R"({"v":"c"})");
+  CHECK(c[0].set_by == "tech-2");
+  CHECK(c[0].set_at == 40);
+  CHECK(c[1].version == 2);
+  CHECK(c[2].version == 1);
+  CHECK(c[2].printer == "desk-1");
+  CHECK(ok(store->calibrations("desk-2")).size() == 1);
+}
+
+TEST_CASE("store: the audit log, newest first", "[daemon][store]") {
+  TempDir dir;
+  auto store = open_store(dir / "db");
+  ok(store->audit({100, "registry-1", "registry", "submit", "I-1", ""}));
+  ok(store->audit({300, "clerk-desk-3", "clerk", "print", "I-1", "job 1"}));
+  ok(store->audit({200, "clerk-desk-3", "clerk", "confirm", "booklet 1", ""}));
+  ok(store->audit({300, "tech-1", "technician", "calibrate", "desk-3", "v2"}));
+  auto log = ok(store->audit_log(10));
+  REQUIRE(log.size() == 4);
+  CHECK(log[0].action == "calibrate");  // same time: the later entry first
+  CHECK(log[1].action == "print");
+  CHECK(log[1].actor == "clerk-desk-3");
+  CHECK(log[1].role == "clerk");
+  CHECK(log[1].subject == "I-1");
+  CHECK(log[1].detail == "job 1");
+  CHECK(log[1].at == 300);
+  CHECK(log[2].action == "confirm");
+  CHECK(log[3].action == "submit");
+  auto two = ok(store->audit_log(2));
+  REQUIRE(two.size() == 2);
+  CHECK(two[1].action == "print");
+}
+
+TEST_CASE("store: concurrent intake through one store", "[daemon][store]") {
+  TempDir dir;
+  auto store = open_store(dir / "db");
+  constexpr int kPerThread = 25;
+  std::vector<std::string> failures[2];
+  auto worker = [&](int t) {
+    for (int i = 0; i < kPerThread; ++i) {
+      const int n = t * kPerThread + i;
+      const std::string id = "I-" + std::to_string(n);
+      auto serial = [](int k) {
+        std::string digits = std::to_string(k);
+        return std::string(10 - digits.size(), '0') + digits;
+      };
+      auto s = add_couple(*store, id, serial(2 * n), serial(2 * n + 1));
+      if (!s) failures[t].push_back(s.message());
+      auto b = store->booklets(id);
+      if (!b || b->size() != 2) failures[t].push_back(id + ": booklets not readable");
+    }
+  };
+  std::thread a(worker, 0), b(worker, 1);
+  a.join();
+  b.join();
+  CHECK(failures[0] == std::vector<std::string>{});
+  CHECK(failures[1] == std::vector<std::string>{});
+
+  std::set<std::int64_t> ids;
+  for (int n = 0; n < 2 * kPerThread; ++n) {
+    const std::string id = "I-" + std::to_string(n);
+    REQUIRE(ok(store->issuance(id)));
+    for (const auto& bk : ok(store->booklets(id))) ids.insert(bk.id);
+    CHECK(ok(store->events(id)).size() == 1);
+  }
+  CHECK(ids.size() == 4 * kPerThread);
+  CHECK(ok(store->due_events(1000, 1000)).size() == 2 * kPerThread);
+}
