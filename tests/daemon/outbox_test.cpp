@@ -1,0 +1,113 @@
+// Callbacks to a registry stand-in on loopback that is down, then up.
+#include <catch2/catch.hpp>
+
+#include <httplib.h>
+
+#include <atomic>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "daemon/event_log.hpp"
+#include "daemon/outbox.hpp"
+#include "daemon/store.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace certprint;
+using namespace certprint::daemon;
+using nlohmann::json;
+
+TEST_CASE("signatures are HMAC-SHA256 of the body", "[daemon]") {
+  // RFC 4231 test case 2.
+  CHECK(sign_body("Jefe", "what do ya want for nothing?") ==
+        "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST_CASE("callbacks: a registry that is down, then up, gets every event in order, signed",
+          "[daemon]") {
+  testing::TempDir dir;
+  auto store = Store::open(dir / "db");
+  REQUIRE(store.ok());
+  EventLog events(**store, token::system_random());
+  // Two issuances with a few events each.
+  for (const char* id : {"A-1", "B-2"}) {
+    REQUIRE((*store)
+                ->add_issuance({id, "{}", events.now()}, {},
+                               [&] {
+                                 EventRow e;
+                                 e.event_id = std::string("ev-accepted-") + id;
+                                 e.issuance_id = id;
+                                 e.sequence = 1;
+                                 e.type = "accepted";
+                                 e.body = json{{"event_id", e.event_id},
+                                               {"issuance_id", id},
+                                               {"sequence", 1},
+                                               {"type", "accepted"}}
+                                              .dump();
+                                 e.created_at = events.now();
+                                 return e;
+                               }())
+                .ok());
+    for (const char* type : {"page_printed", "page_printed", "booklet_printed"})
+      REQUIRE(events.record(id, type, {{"page", "info"}}).ok());
+  }
+
+  // The stand-in answers 503 to its first five calls, then 200.
+  const std::string secret = "a-shared-secret-of-some-length";
+  std::mutex m;
+  std::vector<json> received;
+  std::vector<bool> signatures_ok;
+  std::atomic<int> calls{0};
+  httplib::Server registry;
+  registry.Post("/hooks/certprint", [&](const httplib::Request& req, httplib::Response& res) {
+    if (calls++ < 5) {
+      res.status = 503;
+      return;
+    }
+    std::lock_guard g(m);
+    received.push_back(json::parse(req.body));
+    signatures_ok.push_back(
+        req.get_header_value("X-Certprint-Signature") == sign_body(secret, req.body) &&
+        req.get_header_value("X-Certprint-Event") == received.back()["event_id"]);
+    res.status = 204;
+  });
+  const int port = registry.bind_to_any_port("127.0.0.1");
+  REQUIRE(port > 0);
+  std::thread serving([&] { registry.listen_after_bind(); });
+
+  OutboxConfig config;
+  config.callback_url = "http://127.0.0.1:" + std::to_string(port) + "/hooks/certprint";
+  config.secret = secret;
+  config.first_retry = std::chrono::milliseconds(20);
+  config.max_retry = std::chrono::milliseconds(50);
+  std::vector<std::string> log;
+  Outbox outbox(**store, config, [&](int, const std::string& l) { log.push_back(l); });
+  int delivered = 0;
+  for (int i = 0; i < 200 && delivered < 8; ++i) {
+    delivered += outbox.deliver_due();
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  registry.stop();
+  serving.join();
+
+  CHECK(delivered == 8);
+  CHECK(calls >= 13);        // 5 refused + 8 accepted
+  CHECK_FALSE(log.empty());  // failed attempts were logged
+  REQUIRE(received.size() == 8);
+  for (bool ok : signatures_ok) CHECK(ok);
+  // In order per issuance, each event once.
+  std::map<std::string, std::int64_t> last;
+  std::set<std::string> ids;
+  for (const auto& e : received) {
+    const std::string issuance = e["issuance_id"];
+    CHECK(e["sequence"].get<std::int64_t>() == last[issuance] + 1);
+    last[issuance] = e["sequence"];
+    CHECK(ids.insert(e["event_id"].get<std::string>()).second);
+  }
+  CHECK(last["A-1"] == 4);
+  CHECK(last["B-2"] == 4);
+  // Nothing is left to deliver, and the store says so.
+  auto due = (*store)->due_events(now_millis() + 3'600'000, 100);
+  REQUIRE(due.ok());
+  CHECK(due->empty());
+}
