@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <mutex>
 #include <set>
 
 #include "daemon/api.hpp"
@@ -71,6 +72,7 @@ struct Daemon::Impl {
   std::unique_ptr<Outbox> outbox;
   std::unique_ptr<Api> api;
   std::unique_ptr<HttpServer> http;
+  std::mutex stop_mutex;
 };
 
 Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -127,6 +129,8 @@ void Daemon::serve() { impl_->http->serve(); }
 
 void Daemon::stop() {
   if (!impl_) return;
+  // The signal thread and main may both get here.
+  std::lock_guard lock(impl_->stop_mutex);
   if (impl_->http) impl_->http->stop();
   if (impl_->engine) impl_->engine->stop();
   if (impl_->outbox) impl_->outbox->stop();

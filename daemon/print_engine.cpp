@@ -219,6 +219,7 @@ void PrintEngine::start() {
 }
 
 void PrintEngine::stop() {
+  std::lock_guard lock(stop_mutex_);
   stopping_ = true;
   for (auto& w : workers_) {
     {

@@ -84,6 +84,7 @@ class PrintEngine {
   Clock& clock_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<bool> stopping_{false};
+  std::mutex stop_mutex_;
   Counters counters_;
 };
 

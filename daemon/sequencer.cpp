@@ -1,5 +1,6 @@
 #include "daemon/sequencer.hpp"
 
+#include <algorithm>
 #include <thread>
 
 namespace certprint::daemon {
@@ -179,6 +180,17 @@ SequenceResult run_sequence(PrinterPort& port, PageSource& source,
       if (!found)
         return fail("cannot tell whether the page reached the printer: " + found.error().message);
       if (*found) job_id = **found;
+      // A job created but still waiting for its document was cut off
+      // mid-upload: nothing of it can print. Cancel it and send the page.
+      if (job_id != 0) {
+        auto st = port.job_status(job_id);
+        if (st && !st->terminal() &&
+            std::find(st->reasons.begin(), st->reasons.end(), "job-incoming") !=
+                st->reasons.end()) {
+          (void)port.cancel(job_id);
+          job_id = 0;
+        }
+      }
     }
     if (job_id == 0) {
       auto job = source.page(steps[i]);

@@ -43,7 +43,7 @@ struct BookletRow {
   std::string stock_serial;  // 10 digits; unique among live booklets
   std::string token;         // unique
   std::string state;
-  std::string void_reason;   // when voided
+  std::string void_reason;               // when voided
   std::optional<std::int64_t> replaces;  // booklet id this one replaces (reprint or 补领)
   Millis updated_at = 0;
 };
@@ -91,17 +91,17 @@ struct EventRow {
 
 struct AuditRow {
   Millis at = 0;
-  std::string actor;   // token name, e.g. "clerk-desk-3"
-  std::string role;    // registry | clerk | technician | verifier
-  std::string action;  // "submit", "print", "confirm", "void", "calibrate", "verify" ...
-  std::string subject; // issuance id, booklet id, printer: never personal data
+  std::string actor;    // token name, e.g. "clerk-desk-3"
+  std::string role;     // registry | clerk | technician | verifier
+  std::string action;   // "submit", "print", "confirm", "void", "calibrate", "verify" ...
+  std::string subject;  // issuance id, booklet id, printer: never personal data
   std::string detail;
 };
 
 struct CalibrationRow {
   std::string printer;
-  int version = 0;         // 1, 2, 3 ... per printer
-  std::string profile;     // calibration JSON (layout::to_json form)
+  int version = 0;      // 1, 2, 3 ... per printer
+  std::string profile;  // calibration JSON (layout::to_json form)
   std::string set_by;
   Millis set_at = 0;
 };
@@ -138,7 +138,8 @@ class Store {
   // replaces = the voided one) in one transaction; returns the new id.
   virtual Result<std::int64_t> void_and_replace(std::int64_t booklet_id, const std::string& reason,
                                                 const std::string& new_stock_serial,
-                                                const std::string& new_token, const EventRow& event) = 0;
+                                                const std::string& new_token,
+                                                const EventRow& event) = 0;
 
   // Print jobs and their page tasks, created together.
   virtual Result<std::int64_t> add_print_job(const PrintJobRow& job,
@@ -152,7 +153,8 @@ class Store {
                                      const std::string& reason) = 0;
   // Page task state change with optional event, in one transaction.
   virtual Status update_page_task(std::int64_t task_id, const std::string& state, int cups_job_id,
-                                  const std::string& reason, const std::optional<EventRow>& event) = 0;
+                                  const std::string& reason,
+                                  const std::optional<EventRow>& event) = 0;
 
   // Events for an issuance (all, in sequence order), and the outbox.
   virtual Result<std::int64_t> next_event_sequence(const std::string& issuance_id) = 0;

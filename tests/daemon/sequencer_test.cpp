@@ -58,6 +58,7 @@ class ScriptedPort final : public PrinterPort {
     JobStatus s{id, phases[std::min(n, phases.size() - 1)], {}, ""};
     ++n;
     if (s.phase == JobPhase::aborted) s.reasons = {"job-aborted-by-system"};
+    if (s.phase == JobPhase::held) s.reasons = {"job-incoming"};
     return s;
   }
   Result<PrinterStatus> printer_status() override { return printer; }
@@ -345,4 +346,20 @@ TEST_CASE("after a restart, pages at the printer are followed, never sent again"
   CHECK(port.submitted == std::vector<std::string>{steps[2].job_name, steps[3].job_name});
   CHECK(source.rendered.size() == 2);
   CHECK(events.lines[0] == "0 submitted");
+}
+
+TEST_CASE("after a restart, a job cut off before its document arrived is replaced", "[daemon]") {
+  auto steps = one_click();
+  steps[0].maybe_submitted = true;
+  ScriptedPort port;
+  port.known[steps[0].job_name] = 7;
+  port.script[6] = {JobPhase::held};  // job 7: created, document never sent
+  NullSource source;
+  Recorder events;
+  FakeClock clock;
+  auto result = run_sequence(port, source, steps, events, {}, clock);
+  CHECK(result.ok());
+  CHECK(port.cancelled == std::vector<int>{7});
+  CHECK(port.submitted.size() == 4);
+  CHECK(port.submitted[0] == steps[0].job_name);
 }

@@ -1,0 +1,50 @@
+// Starting and killing a program for a test, its output to a file.
+#pragma once
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+
+#include <string>
+#include <vector>
+
+namespace certprint::testing {
+
+class Process {
+ public:
+  Process(const std::vector<std::string>& argv, const std::string& log_file) {
+    pid_ = fork();
+    if (pid_ == 0) {
+      const int fd = open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      dup2(fd, 1);
+      dup2(fd, 2);
+      std::vector<char*> args;
+      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      execv(args[0], args.data());
+      _exit(127);
+    }
+  }
+  ~Process() { kill_hard(); }
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  bool running() const { return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
+  void kill_hard() { signal(SIGKILL); }
+  // Sends `sig` and waits; returns the exit status as waitpid reports it.
+  int signal(int sig) {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, sig);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return status;
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+}  // namespace certprint::testing
