@@ -123,11 +123,11 @@ class StoringListener final : public SequenceListener {
     switch (e.type) {
       case PageEvent::Type::submitting:
         submit_started_ = std::chrono::steady_clock::now();
-        if (b.state != "printing")
+        // One booklet has two page tasks: announce it once per job.
+        if (printing_.insert(b.id).second)
           keep(events_.record(b.issuance_id, "booklet_printing", page, [&](const EventRow& ev) {
             return store_.set_booklet_state(b.id, "printing", ev);
           }));
-        b.state = "printing";
         keep(store_.update_page_task(t.id, "submitting", 0, "", std::nullopt));
         break;
       case PageEvent::Type::submitted:
@@ -194,6 +194,7 @@ class StoringListener final : public SequenceListener {
   Status status_;
   std::chrono::steady_clock::time_point submit_started_;
   std::set<std::int64_t> printed_on_;  // booklets with a page completed in this job
+  std::set<std::int64_t> printing_;    // booklets announced as printing
 };
 
 }  // namespace

@@ -2,12 +2,16 @@
 // into the daemon library's command structs and runs them; nothing else.
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "daemon/client.hpp"
 #include "daemon/direct_print.hpp"
 #include "daemon/offline.hpp"
 
@@ -24,7 +28,18 @@ constexpr const char* kUsage =
     "  keygen   make a new QR signing key (the newest key signs, all verify)\n"
     "  render   render an issuance's pages offline: PDF and PNG preview per page\n"
     "  verify   say which booklet of an issuance a scanned token belongs to\n"
-    "  print    print issuances through CUPS in the prescribed order (--direct: no daemon)\n"
+    "  print    print an issuance (or, with --direct, files) in the prescribed order\n"
+    "\n"
+    "commands that talk to certprintd (--url, --token-file or $CERTPRINT_TOKEN, --json):\n"
+    "  submit   submit issuance files as the registry would\n"
+    "  print    print one issuance: one-click, or --holder male|female\n"
+    "  batch    print several issuances, one-click each, in order, with a progress bar\n"
+    "  status   an issuance's booklets and events\n"
+    "  confirm  confirm that a printed booklet came out right\n"
+    "  void     void a spoiled booklet and give the new blank's stock serial\n"
+    "  printers the configured printers and their state\n"
+    "  verify   (without --issuance) check a scanned token with the daemon\n"
+    "  preview  download an issuance's page previews (PNG)\n"
     "\n"
     "Run 'certprint <command> --help' for the options of a command.\n";
 
@@ -53,6 +68,114 @@ bool parse(const std::string& command, po::options_description& opts,
   }
   po::notify(vm);
   return true;
+}
+
+// Options every daemon command takes; fills `c` after parsing.
+struct ClientOptions {
+  std::string url, token_file;
+  bool json = false;
+  void add(po::options_description& opts) {
+    const char* env_url = std::getenv("CERTPRINT_URL");
+    opts.add_options()("url",
+                       po::value(&url)->default_value(env_url ? env_url : "http://127.0.0.1:8631"),
+                       "certprintd's API (or $CERTPRINT_URL)")(
+        "token-file", po::value(&token_file), "file holding your API token (or $CERTPRINT_TOKEN)")(
+        "json", po::bool_switch(&json), "print the daemon's JSON instead of tables");
+  }
+  std::optional<daemon::ClientConfig> config() const {
+    daemon::ClientConfig c;
+    c.url = url;
+    c.json = json;
+    if (!token_file.empty()) {
+      std::ifstream in(token_file);
+      std::getline(in, c.token);
+      if (c.token.empty()) {
+        std::cerr << "certprint: no token in " << token_file << "\n";
+        return std::nullopt;
+      }
+    } else if (const char* t = std::getenv("CERTPRINT_TOKEN")) {
+      c.token = t;
+    } else {
+      std::cerr << "certprint: give --token-file or set CERTPRINT_TOKEN\n";
+      return std::nullopt;
+    }
+    return c;
+  }
+};
+
+int daemon_command(const std::string& command, const std::vector<std::string>& args) {
+  ClientOptions client;
+  po::options_description opts(command + " options");
+  client.add(opts);
+  std::vector<std::string> positional;
+  std::string printer, holder, reason, serial, out = ".";
+  bool no_wait = false;
+  opts.add_options()("args", po::value(&positional)->multitoken(), "positional arguments");
+  const char* synopsis = "";
+  if (command == "submit") {
+    synopsis = "ISSUANCE.json... [options]";
+  } else if (command == "print" || command == "batch") {
+    opts.add_options()("printer", po::value(&printer)->required(),
+                       "printer name, as certprintd knows it")(
+        "no-wait", po::bool_switch(&no_wait), "queue and return without following the job");
+    if (command == "print")
+      opts.add_options()("holder", po::value(&holder), "male or female (default: one-click)");
+    synopsis = command == "print" ? "ISSUANCE_ID --printer NAME [--holder male|female]"
+                                  : "ISSUANCE_ID... --printer NAME";
+  } else if (command == "status") {
+    synopsis = "ISSUANCE_ID";
+  } else if (command == "confirm") {
+    opts.add_options()("holder", po::value(&holder)->required(), "male or female");
+    synopsis = "ISSUANCE_ID --holder male|female";
+  } else if (command == "void") {
+    opts.add_options()("holder", po::value(&holder)->required(), "male or female")(
+        "reason", po::value(&reason)->required(), "why the booklet is spoiled")(
+        "new-stock-serial", po::value(&serial)->required(), "the new blank's 10-digit serial");
+    synopsis = "ISSUANCE_ID --holder male|female --reason TEXT --new-stock-serial N";
+  } else if (command == "preview") {
+    opts.add_options()("holder", po::value(&holder)->required(), "male or female")(
+        "out", po::value(&out)->default_value("."), "directory for the PNGs");
+    synopsis = "ISSUANCE_ID --holder male|female [--out DIR]";
+  } else if (command == "verify") {
+    synopsis = "TOKEN";
+  }
+  po::positional_options_description pos;
+  pos.add("args", -1);
+  po::variables_map vm;
+  if (!parse(command, opts, pos, args, vm, synopsis)) return 0;
+  const bool many = command == "submit" || command == "batch";
+  if (positional.empty() || (!many && command != "printers" && positional.size() != 1))
+    return fail(command + ": expected " + synopsis);
+  auto c = client.config();
+  if (!c) return 2;
+  if (command == "submit") {
+    std::vector<fs::path> files(positional.begin(), positional.end());
+    return daemon::client_submit(*c, files, std::cout, std::cerr);
+  }
+  if (command == "print" || command == "batch")
+    return daemon::client_print(*c, positional, printer,
+                                holder.empty() ? std::nullopt : std::optional(holder), !no_wait,
+                                std::cout, std::cerr);
+  if (command == "status") return daemon::client_status(*c, positional[0], std::cout, std::cerr);
+  if (command == "confirm")
+    return daemon::client_confirm(*c, positional[0], holder, std::cout, std::cerr);
+  if (command == "void")
+    return daemon::client_void(*c, positional[0], holder, reason, serial, std::cout, std::cerr);
+  if (command == "preview")
+    return daemon::client_preview(*c, positional[0], holder, out, std::cout, std::cerr);
+  return daemon::client_verify(*c, positional[0], std::cout, std::cerr);
+}
+
+int printers_command(const std::vector<std::string>& args) {
+  ClientOptions client;
+  po::options_description opts("printers options");
+  client.add(opts);
+  po::positional_options_description pos;
+  po::variables_map vm;
+  if (!parse("printers", opts, pos, args, vm, "[options]")) return 0;
+  auto c = client.config();
+  if (!c) return 2;
+  return daemon::client_printers(*c, std::cout, std::cerr);
 }
 
 int keygen(const std::vector<std::string>& args) {
@@ -216,8 +339,15 @@ int main(int argc, char** argv) {
   try {
     if (command == "keygen") return keygen(args);
     if (command == "render") return render(args);
-    if (command == "verify") return verify(args);
-    if (command == "print") return print(args);
+    auto has = [&](const char* flag) {
+      return std::find(args.begin(), args.end(), flag) != args.end();
+    };
+    if (command == "verify")
+      return has("--issuance") ? verify(args) : daemon_command(command, args);
+    if (command == "print") return has("--direct") ? print(args) : daemon_command(command, args);
+    for (const char* c : {"submit", "batch", "status", "confirm", "void", "preview"})
+      if (command == c) return daemon_command(command, args);
+    if (command == "printers") return printers_command(args);
     if (command == "--help" || command == "-h" || command == "help") {
       std::cout << kUsage;
       return 0;

@@ -269,6 +269,7 @@ TEST_CASE("print, confirm, and the order of pages and events", "[daemon][api]") 
   }
   CHECK(std::count(types.begin(), types.end(), "page_printed") == 4);
   CHECK(std::count(types.begin(), types.end(), "booklet_printed") == 2);
+  CHECK(std::count(types.begin(), types.end(), "booklet_printing") == 2);
 
   // Printing a printed booklet again is refused; confirming works once.
   CHECK(w.api->print(kClerk, id, R"({"printer":"desk","holder":"male"})").status == 409);
