@@ -161,12 +161,45 @@ Reply Api::submit_issuance(const Caller& who, std::string_view body) {
   const issuance::Issuance& rec = parsed.issuance;
   const std::string canonical = issuance::to_canonical_json(rec);
 
+  // A replacement marks the booklets it replaces as superseded. Done after
+  // the replacement is stored, and again on a repeated submission, so a
+  // crash in between is mended by the registry's retry.
+  auto supersede = [&]() -> std::optional<Reply> {
+    if (!rec.supersedes) return std::nullopt;
+    auto old = live_booklets(*rec.supersedes);
+    if (!old) return store_failure(old.error());
+    for (auto h : rec.holders())
+      for (const auto& b : *old)
+        if (b.holder == issuance::to_string(h)) {
+          auto s = events_.record(
+              *rec.supersedes, "booklet_superseded",
+              {{"holder", b.holder},
+               {"stock_serial", b.stock_serial},
+               {"superseded_by", rec.issuance_id}},
+              [&](const EventRow& ev) { return store_.set_booklet_state(b.id, "superseded", ev); });
+          if (!s) return store_failure(s.error());
+        }
+    return std::nullopt;
+  };
+  if (rec.supersedes) {
+    if (*rec.supersedes == rec.issuance_id)
+      return error(400, "invalid",
+                   "supersedes \"" + *rec.supersedes + "\": an issuance cannot supersede itself");
+    auto old = store_.issuance(*rec.supersedes);
+    if (!old) return store_failure(old.error());
+    if (!*old)
+      return error(409, "supersedes",
+                   "supersedes \"" + *rec.supersedes + "\": no such issuance is stored");
+  }
+
   auto same_or_conflict = [&]() -> std::optional<Reply> {
     auto existing = store_.issuance(rec.issuance_id);
     if (!existing) return store_failure(existing.error());
     if (!*existing) return std::nullopt;
-    if ((*existing)->document == canonical)
+    if ((*existing)->document == canonical) {
+      if (auto r = supersede()) return *r;
       return Reply{200, status_json(rec.issuance_id), "application/json", {}};
+    }
     return error(
         409, "conflict",
         "issuance_id \"" + rec.issuance_id + "\" was submitted before with different content");
@@ -191,6 +224,7 @@ Reply Api::submit_issuance(const Caller& who, std::string_view body) {
       return error(409, "stock_serial", stored.message().substr(kStockSerial.size() + 2));
     return store_failure(stored.error());
   }
+  if (auto r = supersede()) return *r;
   (void)store_.audit(
       {events_.now(), who.name, std::string(to_string(who.role)), "submit", rec.issuance_id, ""});
   return {201, status_json(rec.issuance_id), "application/json", {}};

@@ -40,7 +40,7 @@ std::string to_canonical_json(const Issuance& issuance) {
   for (Holder h : issuance.holders()) {
     booklets[std::string(to_string(h))] = {{"stock_serial", issuance.booklet(h)->stock_serial}};
   }
-  const nlohmann::json doc = {
+  nlohmann::json doc = {
       {"issuance_id", issuance.issuance_id},
       {"kind", std::string(to_string(issuance.kind))},
       {"replacement", issuance.replacement},
@@ -51,6 +51,7 @@ std::string to_canonical_json(const Issuance& issuance) {
       {"parties", {{"male", party_json(issuance.male)}, {"female", party_json(issuance.female)}}},
       {"booklets", booklets},
   };
+  if (issuance.supersedes) doc["supersedes"] = *issuance.supersedes;
   // A validated record is well-formed UTF-8; `replace` only keeps a record
   // built by hand from making this throw.
   return doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -120,7 +120,7 @@ void Validator::run(const Json& root) {
   }
   auto top = Fields::of(sink_, std::string(), &root,
                         {"issuance_id", "kind", "replacement", "certificate_no", "registered_on",
-                         "office", "remarks", "parties", "booklets"},
+                         "office", "remarks", "parties", "booklets", "supersedes"},
                         "a JSON object (an issuance)");
   if (!top) return;
   check_header(*top);
@@ -176,6 +176,19 @@ void Validator::check_header(const Fields& top) {
     if (auto name = office->text("name", 1, 60, Spaces::trimmed)) out_.office_name = *name;
   }
   if (auto remarks = top.text("remarks", 0, 200, Spaces::allowed)) out_.remarks = *remarks;
+  if (top.get("supersedes") != nullptr) {
+    if (auto id = top.string("supersedes",
+                             "the issuance_id of the certificate this replacement replaces")) {
+      if (!valid_issuance_id(*id)) {
+        top.fail("supersedes", "expected 1 to 64 characters of A-Z a-z 0-9 . _ : -");
+      } else if (replacement_ == false) {
+        top.fail("supersedes",
+                 "only a replacement (replacement: true) supersedes another issuance");
+      } else {
+        out_.supersedes = *id;
+      }
+    }
+  }
 }
 
 void Validator::read_certificate_no(const Fields& top) {

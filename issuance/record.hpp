@@ -5,7 +5,7 @@
 //   issuance_id, kind (marriage|divorce), replacement (bool), certificate_no,
 //   registered_on (YYYY-MM-DD), office {code, name}, remarks,
 //   parties {male, female: name, sex, nationality, birth_date, id_type, id_number},
-//   booklets {male and/or female: stock_serial}
+//   booklets {male and/or female: stock_serial}, supersedes (optional, replacements)
 // Unknown fields are refused. Nothing in this library logs or prints personal
 // data; error messages echo only the value the caller sent for that field.
 #pragma once
@@ -71,6 +71,10 @@ struct Issuance {
   std::string office_code;
   std::string office_name;
   std::string remarks;  // may be empty
+  // A replacement (补领) may name the issuance whose lost or damaged booklet
+  // it replaces ("supersedes": issuance_id); that booklet's QR then verifies
+  // as superseded.
+  std::optional<std::string> supersedes;
   Party male;
   Party female;
   std::optional<Booklet> male_booklet;

@@ -418,3 +418,29 @@ TEST_CASE("HTTP: bearer tokens, JSON errors, metrics", "[daemon][api]") {
   CHECK(all.find("张伟") == std::string::npos);
   CHECK(all.find("440106199003151231") == std::string::npos);
 }
+
+TEST_CASE("a replacement supersedes the lost booklet's token", "[daemon][api]") {
+  World w;
+  REQUIRE(w.api->submit_issuance(kRegistry, w.sample("marriage.json")).status == 201);
+  const std::string lost = token_of(*w.store, "440106-20260512-0001", "female");
+  const std::string kept = token_of(*w.store, "440106-20260512-0001", "male");
+  json replacement = json::parse(w.sample("replacement.json"));
+  replacement["supersedes"] = "440106-20990101-0000";
+  auto unknown = w.api->submit_issuance(kRegistry, replacement.dump());
+  CHECK(unknown.status == 409);
+  CHECK(unknown.body["error"]["code"] == "supersedes");
+  CHECK(w.api->issuance_status(kRegistry, replacement["issuance_id"]).status == 404);
+
+  replacement["supersedes"] = "440106-20260512-0001";
+  REQUIRE(w.api->submit_issuance(kRegistry, replacement.dump()).status == 201);
+  CHECK(w.api->verify(kVerifier, json{{"token", lost}}.dump()).body ==
+        json{{"result", "superseded"}});
+  CHECK(w.api->verify(kVerifier, json{{"token", kept}}.dump()).body["result"] == "match");
+  const std::string fresh = token_of(*w.store, replacement["issuance_id"], "female");
+  CHECK(w.api->verify(kVerifier, json{{"token", fresh}}.dump()).body["result"] == "match");
+  auto old_status = w.api->issuance_status(kRegistry, "440106-20260512-0001");
+  CHECK(old_status.body["booklets"][1]["state"] == "superseded");
+  CHECK(old_status.body["events"].back()["type"] == "booklet_superseded");
+  // The same replacement again changes nothing.
+  CHECK(w.api->submit_issuance(kRegistry, replacement.dump()).status == 200);
+}

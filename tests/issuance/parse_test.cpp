@@ -1,5 +1,8 @@
 #include <fstream>
+#include <sstream>
+
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -538,3 +541,34 @@ TEST_CASE("booklets", "[issuance]") {
 
 }  // namespace
 }  // namespace certprint::issuance
+
+TEST_CASE("supersedes: a replacement may name the issuance it replaces", "[issuance]") {
+  using namespace certprint::issuance;
+  const ValidationOptions opts{{2026, 11, 28}};
+  std::ifstream f(certprint::testing::source_dir() / "samples" / "replacement.json");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  auto doc = nlohmann::json::parse(ss.str());
+  doc["supersedes"] = "440106-20181008-0003";
+  auto ok = parse_issuance(doc.dump(), opts);
+  REQUIRE(ok.ok());
+  REQUIRE(ok.issuance.supersedes);
+  CHECK(*ok.issuance.supersedes == "440106-20181008-0003");
+  CHECK(to_canonical_json(ok.issuance).find("\"supersedes\":\"440106-20181008-0003\"") !=
+        std::string::npos);
+
+  doc["supersedes"] = "no spaces allowed";
+  auto bad = parse_issuance(doc.dump(), opts);
+  REQUIRE(bad.errors.size() == 1);
+  CHECK(bad.errors[0].field == "supersedes");
+
+  std::ifstream m(certprint::testing::source_dir() / "samples" / "marriage.json");
+  std::stringstream ms;
+  ms << m.rdbuf();
+  auto marriage = nlohmann::json::parse(ms.str());
+  marriage["supersedes"] = "440106-20181008-0003";
+  auto not_replacement = parse_issuance(marriage.dump(), opts);
+  REQUIRE(not_replacement.errors.size() == 1);
+  CHECK(not_replacement.errors[0].field == "supersedes");
+  CHECK_THAT(not_replacement.errors[0].problem, Catch::Contains("only a replacement"));
+}
