@@ -81,34 +81,39 @@ int main(int argc, char** argv) {
     std::ifstream f(dir / "cups" / "harness.env");
     std::string line;
     while (std::getline(f, line))
-      if (auto eq = line.find('='); eq != std::string::npos) env[line.substr(0, eq)] = line.substr(eq + 1);
+      if (auto eq = line.find('='); eq != std::string::npos)
+        env[line.substr(0, eq)] = line.substr(eq + 1);
   }
   const std::string server = env["CUPS_SERVER"];
   const std::string keys = (dir / "keys").string();
   const std::string sample = (src / "samples" / "marriage.json").string();
   timed("'" + certprint + "' keygen --keys '" + keys + "'", nullptr);
-  timed("'" + certprint + "' render '" + sample + "' --out '" + (dir / "pdf").string() + "' --keys '" + keys +
-            "' --holder male",
+  timed("'" + certprint + "' render '" + sample + "' --out '" + (dir / "pdf").string() +
+            "' --keys '" + keys + "' --holder male",
         nullptr);
   const std::string pdf = (dir / "pdf" / "male-info.pdf").string();
 
   std::vector<double> first, whole, lp;
   for (int i = 0; i < runs; ++i) {
     auto [total, at_first] =
-        timed("'" + certprint + "' print --direct '" + sample + "' --printer " + queue + " --cups-server " +
-                  server + " --keys '" + keys + "'",
+        timed("'" + certprint + "' print --direct '" + sample + "' --printer " + queue +
+                  " --cups-server " + server + " --keys '" + keys + "'",
               "submitted as job");
     first.push_back(at_first);
     whole.push_back(total);
-    lp.push_back(timed("CUPS_SERVER=" + server + " lp -d " + queue + " '" + pdf + "'", nullptr).first);
+    lp.push_back(
+        timed("CUPS_SERVER=" + server + " lp -d " + queue + " '" + pdf + "'", nullptr).first);
   }
   std::system((harness + " stop '" + (dir / "cups").string() + "' >/dev/null").c_str());
   fs::remove_all(dir);
 
   const double f = median(first), w = median(whole), l = median(lp);
-  std::printf("print_bench: queue \"%s\" of a private cupsd, median of %d runs\n", queue.c_str(), runs);
+  std::printf("print_bench: queue \"%s\" of a private cupsd, median of %d runs\n", queue.c_str(),
+              runs);
   std::printf("  lp, one pre-rendered PDF, to exit                 %8.1f ms  (anchor)\n", l);
-  std::printf("  certprint print --direct, to first job accepted   %8.1f ms  ratio %.2fx lp\n", f, f / l);
-  std::printf("  certprint print --direct, whole one-click (4 pp)  %8.1f ms  ratio %.2fx lp\n", w, w / l);
+  std::printf("  certprint print --direct, to first job accepted   %8.1f ms  ratio %.2fx lp\n", f,
+              f / l);
+  std::printf("  certprint print --direct, whole one-click (4 pp)  %8.1f ms  ratio %.2fx lp\n", w,
+              w / l);
   return 0;
 }

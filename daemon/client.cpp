@@ -25,6 +25,7 @@ Answer call(const ClientConfig& c, const std::string& method, const std::string&
   httplib::Client client(c.url);
   client.set_connection_timeout(5, 0);
   client.set_read_timeout(30, 0);
+  client.set_tcp_nodelay(true);
   const httplib::Headers h = {{"Authorization", "Bearer " + c.token}};
   httplib::Result r = method == "POST" ? client.Post(path.c_str(), h, body, "application/json")
                                        : client.Get(path.c_str(), h);

@@ -57,6 +57,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::create(const HttpConfig& config,
   }
   httplib::Server& s = *impl->server;
   s.set_payload_max_length(config.max_body_bytes);
+  // Small JSON answers must not wait for Nagle and delayed ACKs (~40 ms each).
+  s.set_tcp_nodelay(true);
   s.set_read_timeout(10, 0);
   s.set_write_timeout(10, 0);
 

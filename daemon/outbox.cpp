@@ -73,6 +73,7 @@ int Outbox::deliver_due() {
   client.set_connection_timeout(config_.timeout);
   client.set_read_timeout(config_.timeout);
   client.set_write_timeout(config_.timeout);
+  client.set_tcp_nodelay(true);
 
   int delivered = 0;
   for (const auto& e : *due) {

@@ -1,5 +1,7 @@
 #include "daemon/print_engine.hpp"
 
+#include <malloc.h>
+
 #include <chrono>
 #include <set>
 
@@ -46,6 +48,9 @@ class StoredPageSource final : public PageSource {
     const BookletRow& b = booklets_.at(step.job_name);
     const auto key = std::make_pair(b.id, step.kind);
     if (!rendered_.contains(key)) {
+      // Keep one booklet's pages at a time: a batch of thousands would
+      // otherwise hold every document it printed.
+      rendered_.clear();
       auto row = store_.issuance(b.issuance_id);
       if (!row) return row.error();
       if (!*row) return Error{"issuance " + b.issuance_id + " is not in the store"};
@@ -75,6 +80,9 @@ class StoredPageSource final : public PageSource {
           renderer->render_booklet(parsed.issuance, *holder_of(b.holder), b.token, options);
       if (!pages) return pages.error();
       for (auto& p : *pages) rendered_[std::make_pair(b.id, p.kind)] = std::move(p);
+      // Subsetting a CJK font allocates a lot briefly; hand it back rather
+      // than let a long batch keep the high-water mark.
+      malloc_trim(0);
       page_size_ = {renderer->page_template().info.width_mm,
                     renderer->page_template().info.height_mm};
     }

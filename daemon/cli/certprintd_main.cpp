@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   std::string cups_server, callback_secret_file;
   std::vector<std::string> printers;
   double stall_s = 60, job_s = 180;
+  int poll_ms = 100;
   std::size_t max_body = 64 * 1024;
 
   // $CREDENTIALS_DIRECTORY (systemd LoadCredential=) holds keys and tokens.
@@ -79,6 +80,8 @@ int main(int argc, char** argv) {
       "stall-timeout", po::value(&stall_s)->default_value(stall_s),
       "seconds a page may wait on a held/stopped job or a printer needing attention")(
       "job-timeout", po::value(&job_s)->default_value(job_s), "seconds one page may take in all")(
+      "poll-interval-ms", po::value(&poll_ms)->default_value(poll_ms),
+      "how often a printing page's job state is read")(
       "max-body-bytes", po::value(&max_body)->default_value(max_body),
       "largest request body accepted");
 
@@ -145,6 +148,11 @@ int main(int argc, char** argv) {
   }
   cfg.sequencer.stall_timeout = std::chrono::milliseconds(static_cast<long>(stall_s * 1000));
   cfg.sequencer.job_timeout = std::chrono::milliseconds(static_cast<long>(job_s * 1000));
+  if (poll_ms < 1 || poll_ms > 10000) {
+    std::cerr << "certprintd: --poll-interval-ms must be 1..10000\n";
+    return 2;
+  }
+  cfg.sequencer.poll_interval = std::chrono::milliseconds(poll_ms);
 
   // Signals are taken by one thread with sigwait, so no handler runs inside
   // library code.
