@@ -12,6 +12,8 @@ packages=(
   nlohmann-json3-dev libssl-dev libsqlite3-dev libboost-program-options-dev
   # the daemon: HTTP, systemd notification
   libcpp-httplib-dev libsystemd-dev
+  # tests: openssl makes a throwaway TLS certificate
+  openssl
   # tests: Catch2, zxing-cpp to scan rendered QR codes, poppler-utils for humans
   catch2 libzxing-dev poppler-utils
   # CUPS: client library, a private cupsd and a virtual IPP printer for tests

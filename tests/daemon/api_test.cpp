@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "daemon/api.hpp"
+#include "daemon/client.hpp"
 #include "daemon/http_api.hpp"
 #include "daemon/print_engine.hpp"
 #include "daemon/store.hpp"
@@ -443,4 +444,124 @@ TEST_CASE("a replacement supersedes the lost booklet's token", "[daemon][api]") 
   CHECK(old_status.body["events"].back()["type"] == "booklet_superseded");
   // The same replacement again changes nothing.
   CHECK(w.api->submit_issuance(kRegistry, replacement.dump()).status == 200);
+}
+
+namespace {
+
+// The API served on a free loopback port for the test's lifetime.
+struct Served {
+  std::unique_ptr<HttpServer> server;
+  std::thread thread;
+  int port = 0;
+  Served(Api& api, const TokenTable& tokens,
+         HttpConfig config = {"127.0.0.1", 0, std::nullopt, std::nullopt, 64 * 1024}) {
+    auto s = HttpServer::create(config, api, tokens, [](int, const std::string&) {});
+    if (!s) FAIL(s.error().message);
+    server = std::move(*s);
+    auto p = server->bind();
+    if (!p) FAIL(p.error().message);
+    port = *p;
+    thread = std::thread([this] { server->serve(); });
+  }
+  ~Served() {
+    server->stop();
+    thread.join();
+  }
+};
+
+const char* kTokenFile =
+    "registry registry-1 rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr\n"
+    "clerk clerk-1 cccccccccccccccccccccccccccccccccccc\n"
+    "verifier verifier-1 vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv\n";
+
+}  // namespace
+
+TEST_CASE("the certprint client against the daemon: tables, --json, exit codes", "[daemon][api]") {
+  World w;
+  auto tokens = TokenTable::parse(kTokenFile, "tokens");
+  REQUIRE(tokens.ok());
+  Served served(*w.api, *tokens);
+  ClientConfig registry{"http://127.0.0.1:" + std::to_string(served.port), std::string(36, 'r'),
+                        false, 10};
+  ClientConfig clerk = registry, verifier = registry;
+  clerk.token = std::string(36, 'c');
+  verifier.token = std::string(36, 'v');
+  const auto sample = source_dir() / "samples" / "marriage.json";
+  const std::string id = "440106-20260512-0001";
+  std::ostringstream out, err;
+
+  REQUIRE(client_submit(registry, {sample}, out, err) == 0);
+  CHECK_THAT(out.str(),
+             Catch::Contains("issuance " + id + " accepted") && Catch::Contains("4400260101"));
+  out.str("");
+  CHECK(client_submit(registry, {sample}, out, err) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("already stored"));
+  CHECK(client_submit(clerk, {sample}, out, err) == 2);  // wrong role
+  CHECK_THAT(err.str(), Catch::Contains("role clerk may not submit"));
+
+  out.str("");
+  REQUIRE(client_print(clerk, {id}, "desk", std::nullopt, true, out, err) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("[####################] 4/4 pages") &&
+                            Catch::Contains("done: 4 page(s)"));
+  err.str("");
+  CHECK(client_print(clerk, {id}, "desk", std::nullopt, true, out, err) == 1);
+  CHECK_THAT(err.str(), Catch::Contains("is printed"));
+
+  out.str("");
+  CHECK(client_status(clerk, id, out, err) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("booklet_printed") && Catch::Contains("printed"));
+  CHECK(client_confirm(clerk, id, "male", out, err) == 0);
+  out.str("");
+  CHECK(client_void(clerk, id, "female", "torn", "4400269998", out, err) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("4400269998"));
+
+  ClientConfig as_json = clerk;
+  as_json.json = true;
+  out.str("");
+  CHECK(client_status(as_json, id, out, err) == 0);
+  auto parsed = json::parse(out.str());
+  CHECK(parsed["booklets"].size() == 3);
+
+  out.str("");
+  CHECK(client_verify(verifier, token_of(*w.store, id, "male"), out, err) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("match: marriage certificate of 张*"));
+  CHECK(client_verify(verifier, "CP:NOTHING", out, err) == 1);
+
+  TempDir pngs;
+  CHECK(client_preview(clerk, id, "female", pngs.path(), out, err) == 0);
+  CHECK(slurp(pngs / "female-page5.png").substr(1, 3) == "PNG");
+  out.str("");
+  CHECK(client_printers(clerk, out, err) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("desk") && Catch::Contains("idle"));
+
+  ClientConfig nowhere = clerk;
+  nowhere.url = "http://127.0.0.1:1";
+  err.str("");
+  CHECK(client_status(nowhere, id, out, err) == 2);
+  CHECK_THAT(err.str(), Catch::Contains("does not answer"));
+}
+
+TEST_CASE("HTTPS when given a certificate and key", "[daemon][api]") {
+  World w;
+  const std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -keyout '" +
+      (w.dir / "key.pem").string() + "' -out '" + (w.dir / "cert.pem").string() +
+      "' >/dev/null 2>&1";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  auto tokens = TokenTable::parse(kTokenFile, "tokens");
+  REQUIRE(tokens.ok());
+  Served served(*w.api, *tokens,
+                {"127.0.0.1", 0, w.dir / "cert.pem", w.dir / "key.pem", 64 * 1024});
+  httplib::SSLClient tls("127.0.0.1", served.port);
+  tls.enable_server_certificate_verification(false);
+  auto r = tls.Get("/healthz", {{"Authorization", "Bearer " + std::string(36, 'c')}});
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  httplib::Client plain("127.0.0.1", served.port);
+  CHECK_FALSE(plain.Get("/healthz"));  // no plain HTTP on a TLS port
+
+  auto missing_key = HttpServer::create({"127.0.0.1", 0, w.dir / "cert.pem", std::nullopt, 1024},
+                                        *w.api, *tokens, [](int, const std::string&) {});
+  REQUIRE_FALSE(missing_key.ok());
+  CHECK_THAT(missing_key.error().message, Catch::Contains("both a certificate and a key"));
 }
