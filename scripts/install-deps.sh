@@ -18,6 +18,8 @@ packages=(
   catch2 libzxing-dev poppler-utils
   # CUPS: client library, a private cupsd and a virtual IPP printer for tests
   libcups2-dev cups-daemon cups-client cups-ipp-utils cups-ppdc cups-filters dbus
+  # benchmarks: CUPS's own rastertoepson, to measure the passbook driver against
+  cups
 )
 
 missing=()

@@ -1,0 +1,103 @@
+// The passbook driver through a private cupsd: a queue made from the built
+// PPD (filter by absolute path) with a file: device; the daemon's page
+// rasters go in as CUPS raster, ESC/P2 comes out, is interpreted back into
+// dots, and page 5's QR decodes and verifies.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "daemon/booklet.hpp"
+#include "daemon/cups_raster.hpp"
+#include "daemon/port_cups.hpp"
+#include "escp_interpreter.hpp"
+#include "support/cups_harness.hpp"
+#include "support/qr_decode.hpp"
+
+using namespace certprint;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string slurp(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+TEST_CASE("passbook queue from the built PPD: raster in, ESC/P2 out, QR verifies",
+          "[integration]") {
+  testing::CupsHarness cups;
+  const fs::path filters = cups.dir() / "filters";
+  const fs::path filter = filters / "rastertopassbook";
+  fs::copy_file(RASTERTOPASSBOOK_BINARY, filter, fs::copy_options::overwrite_existing);
+  fs::permissions(filter, fs::perms(0755));
+  std::string ppd = slurp(fs::path(CERTPRINT_PPD_DIR) / "cp-plq20.ppd");
+  const auto line = ppd.find("*cupsFilter:");
+  REQUIRE(line != std::string::npos);
+  ppd.replace(line, ppd.find('\n', line) - line,
+              "*cupsFilter2: \"application/vnd.cups-raster application/vnd.cups-raw 50 " +
+                  filter.string() + "\"");
+  std::ofstream(cups.dir() / "passbook.ppd") << ppd;
+  const fs::path prn = cups.capture() / "passbook.prn";
+  REQUIRE(cups.run("lpadmin -p passbook -E -v file://" + prn.string() + " -P " +
+                   (cups.dir() / "passbook.ppd").string()) == 0);
+
+  auto rec = issuance::load_issuance_file(testing::source_dir() / "samples" / "marriage.json",
+                                          {{2026, 11, 28}});
+  REQUIRE(rec.ok());
+  auto tmpl = daemon::load_template_for(testing::source_dir() / "templates", rec->kind);
+  REQUIRE(tmpl.ok());
+  auto renderer = daemon::BookletRenderer::create(std::move(*tmpl));
+  REQUIRE(renderer.ok());
+  const auto keys = token::KeyRing::from_keys({token::Key{4, {}}});
+  auto tok =
+      daemon::issue_booklet_token(keys, *rec, issuance::Holder::female, token::system_random());
+  REQUIRE(tok.ok());
+  daemon::RenderOptions options;
+  options.device = {{360, 180}, 24};
+  options.pdf = false;
+  auto pages = (*renderer)->render_booklet(*rec, issuance::Holder::female, *tok, options);
+  REQUIRE(pages.ok());
+
+  auto port = daemon::open_cups_port({cups.server(), "passbook", 10000});
+  REQUIRE(port.ok());
+  for (const auto& page : *pages) {
+    INFO(daemon::to_string(page.kind));
+    fs::remove(prn);
+    auto stream = daemon::to_cups_raster(*page.raster);
+    REQUIRE(stream.ok());
+    auto id = (*port)->submit(
+        {"cp-passbook-test", daemon::DocumentFormat::cups_raster, *stream, 94, 128});
+    REQUIRE(id.ok());
+    daemon::JobPhase phase = daemon::JobPhase::unknown;
+    for (int i = 0; i < 200; ++i) {
+      auto s = (*port)->job_status(*id);
+      REQUIRE(s.ok());
+      phase = s->phase;
+      if (s->terminal() || phase == daemon::JobPhase::stopped) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    REQUIRE(phase == daemon::JobPhase::completed);
+    const std::string bytes = slurp(prn);
+    const auto printed = testing::interpret_escp(bytes, page.raster->width);
+    REQUIRE(printed.error.empty());
+    CHECK(printed.x_dpi == 360);
+    CHECK(printed.eject == "FF");
+    const layout::Raster& want = *page.raster;
+    layout::Raster got = layout::Raster::blank(want.width, want.height, want.res);
+    for (int y = 0; y < std::min(want.height, printed.height); ++y)
+      for (int x = 0; x < want.width; ++x)
+        if (printed.ink(x, y)) got.set(x, y);
+    CHECK(got.bits == want.bits);
+    if (page.kind == daemon::PageKind::page5) {
+      auto scanned = testing::decode_qr(got);
+      REQUIRE(scanned);
+      CHECK(daemon::match_token(keys, *rec, *scanned).holder == issuance::Holder::female);
+    }
+  }
+}
