@@ -3,6 +3,11 @@
 #include <cups/cups.h>
 #include <cups/raster.h>
 
+#include <unistd.h>
+
+#include <unistd.h>
+
+#include <cstring>
 #include <fstream>
 #include <vector>
 
@@ -59,9 +64,41 @@ FilterOptions filter_options(std::string_view job_options, const std::string& pp
   return o;
 }
 
+namespace {
+
+// Reads the stream for libcups and looks at the first page header on the
+// way: libcups sizes its line buffer from cupsBytesPerLine before anyone can
+// judge it, so a hostile header would make it allocate gigabytes.
+struct GuardedInput {
+  int fd;
+  std::size_t seen = 0;
+  unsigned char head[4 + 1796] = {};
+  bool checked = false;
+};
+
+ssize_t guarded_read(void* ctx, unsigned char* buf, size_t len) {
+  auto* g = static_cast<GuardedInput*>(ctx);
+  const ssize_t n = read(g->fd, buf, len);
+  if (n <= 0 || g->checked) return n;
+  for (ssize_t i = 0; i < n && g->seen < sizeof g->head; ++i) g->head[g->seen++] = buf[i];
+  if (g->seen < sizeof g->head) return n;
+  g->checked = true;
+  // The sync word is a 32-bit "RaS?" in the writer's byte order: bytes
+  // "?SaR" come from a little-endian writer, "RaS?" from a big-endian one.
+  const bool little_endian = g->head[3] == 'R';
+  const unsigned char* b = g->head + 4 + 392;  // cupsBytesPerLine
+  const std::uint32_t bpl = little_endian
+                                ? (std::uint32_t(b[3]) << 24 | b[2] << 16 | b[1] << 8 | b[0])
+                                : (std::uint32_t(b[0]) << 24 | b[1] << 16 | b[2] << 8 | b[3]);
+  return bpl > 64 * 1024 ? -1 : n;
+}
+
+}  // namespace
+
 int run_filter(int fd, FILE* out, const FilterOptions& options, const std::atomic<bool>& cancelled,
                FILE* log) {
-  cups_raster_t* ras = cupsRasterOpen(fd, CUPS_RASTER_READ);
+  GuardedInput input{fd};
+  cups_raster_t* ras = cupsRasterOpenIO(guarded_read, &input, CUPS_RASTER_READ);
   if (!ras) {
     std::fprintf(log, "ERROR: the input is not CUPS raster\n");
     return 1;
@@ -74,8 +111,12 @@ int run_filter(int fd, FILE* out, const FilterOptions& options, const std::atomi
               y_dpi = static_cast<int>(h.HWResolution[1]);
     const bool one_bit = h.cupsBitsPerPixel == 1 && h.cupsBitsPerColor == 1;
     const bool grey = h.cupsBitsPerPixel == 8 && h.cupsBitsPerColor == 8;
-    const bool k_space = h.cupsColorSpace == CUPS_CSPACE_K;
-    const bool w_space = h.cupsColorSpace == CUPS_CSPACE_W || h.cupsColorSpace == CUPS_CSPACE_SW;
+    // The colour space arrives as any 32-bit value; read it as a number,
+    // not as the enum it should be.
+    unsigned space = 0;
+    std::memcpy(&space, &h.cupsColorSpace, sizeof space);
+    const bool k_space = space == CUPS_CSPACE_K;
+    const bool w_space = space == CUPS_CSPACE_W || space == CUPS_CSPACE_SW;
     EncoderOptions eo{x_dpi, y_dpi, options.unidirectional, options.emulation, 4};
     const int width = static_cast<int>(h.cupsWidth), height = static_cast<int>(h.cupsHeight);
     const unsigned expected_bpl = one_bit ? (h.cupsWidth + 7) / 8 : h.cupsWidth;
@@ -85,8 +126,7 @@ int run_filter(int fd, FILE* out, const FilterOptions& options, const std::atomi
                    "ERROR: page %d: unsupported raster (%ux%u at %dx%d dpi, %u bits per pixel, "
                    "colour space %d); "
                    "expected 1- or 8-bit grey at 180x180 or 360x180 dpi\n",
-                   page, h.cupsWidth, h.cupsHeight, x_dpi, y_dpi, h.cupsBitsPerPixel,
-                   int(h.cupsColorSpace));
+                   page, h.cupsWidth, h.cupsHeight, x_dpi, y_dpi, h.cupsBitsPerPixel, int(space));
       status = 1;
       break;
     }
