@@ -1,0 +1,131 @@
+#include "calibration/fit.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <numbers>
+
+namespace certprint::calibration {
+namespace {
+
+std::string mm(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.3f", v);
+  return b;
+}
+
+// Solves the 3x3 system a·x = b (Gaussian elimination with pivoting).
+bool solve3(double a[3][3], double b[3], double x[3]) {
+  int p[3] = {0, 1, 2};
+  for (int c = 0; c < 3; ++c) {
+    int best = c;
+    for (int r = c + 1; r < 3; ++r)
+      if (std::fabs(a[p[r]][c]) > std::fabs(a[p[best]][c])) best = r;
+    std::swap(p[c], p[best]);
+    if (std::fabs(a[p[c]][c]) < 1e-12) return false;
+    for (int r = c + 1; r < 3; ++r) {
+      const double f = a[p[r]][c] / a[p[c]][c];
+      for (int k = c; k < 3; ++k) a[p[r]][k] -= f * a[p[c]][k];
+      b[p[r]] -= f * b[p[c]];
+    }
+  }
+  for (int c = 2; c >= 0; --c) {
+    double s = b[p[c]];
+    for (int k = c + 1; k < 3; ++k) s -= a[p[c]][k] * x[k];
+    x[c] = s / a[p[c]][c];
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<FitResult> fit(const std::vector<Mark>& marks, const std::vector<Measurement>& measured,
+                      const layout::Affine& drawn_with, const FitLimits& limits) {
+  if (measured.empty()) return Error{"no marks measured: give at least one (--mark A=x,y)"};
+  std::map<std::string, layout::Point> nominal;
+  for (const auto& m : marks) nominal[m.label] = m.nominal;
+  std::map<std::string, bool> seen;
+  // Pairs of (where the printer was told to draw, where it landed).
+  std::vector<std::pair<layout::Point, layout::Point>> pairs;
+  for (const auto& m : measured) {
+    auto it = nominal.find(m.label);
+    if (it == nominal.end()) return Error{"mark \"" + m.label + "\" is not on this target"};
+    if (seen[m.label]) return Error{"mark \"" + m.label + "\" is given twice"};
+    seen[m.label] = true;
+    pairs.emplace_back(drawn_with.apply(it->second), m.landed);
+  }
+
+  FitResult r;
+  layout::Affine d;  // device -> landed
+  const std::size_t n = pairs.size();
+  if (n == 1) {
+    r.model = "offset";
+    d = layout::Affine::translation(pairs[0].second.x_mm - pairs[0].first.x_mm,
+                                    pairs[0].second.y_mm - pairs[0].first.y_mm);
+  } else if (n == 2) {
+    r.model = "offset+scale";
+    const auto& [a0, b0] = pairs[0];
+    const auto& [a1, b1] = pairs[1];
+    const double dx = a1.x_mm - a0.x_mm, dy = a1.y_mm - a0.y_mm;
+    // Two marks side by side fix no vertical scale (and vice versa): keep 1.
+    const double sx = std::fabs(dx) > 5 ? (b1.x_mm - b0.x_mm) / dx : 1.0;
+    const double sy = std::fabs(dy) > 5 ? (b1.y_mm - b0.y_mm) / dy : 1.0;
+    d = layout::Affine{sx, 0, 0, sy, 0, 0};
+    d.x0 = (b0.x_mm + b1.x_mm - sx * (a0.x_mm + a1.x_mm)) / 2;
+    d.y0 = (b0.y_mm + b1.y_mm - sy * (a0.y_mm + a1.y_mm)) / 2;
+  } else {
+    r.model = "affine";
+    double ata[3][3] = {}, atx[3] = {}, aty[3] = {};
+    for (const auto& [a, b] : pairs) {
+      const double v[3] = {a.x_mm, a.y_mm, 1};
+      for (int i = 0; i < 3; ++i) {
+        for (int j = 0; j < 3; ++j) ata[i][j] += v[i] * v[j];
+        atx[i] += v[i] * b.x_mm;
+        aty[i] += v[i] * b.y_mm;
+      }
+    }
+    double ata2[3][3];
+    for (int i = 0; i < 3; ++i)
+      for (int j = 0; j < 3; ++j) ata2[i][j] = ata[i][j];
+    double px[3], py[3];
+    if (!solve3(ata, atx, px) || !solve3(ata2, aty, py))
+      return Error{"the marks lie on one line: measure marks spread over the page"};
+    d = layout::Affine{px[0], py[0], px[1], py[1], px[2], py[2]};
+  }
+
+  const double sx = std::hypot(d.xx, d.yx), sy = std::hypot(d.xy, d.yy);
+  if (sx < limits.min_scale || sx > limits.max_scale || sy < limits.min_scale ||
+      sy > limits.max_scale)
+    return Error{"fitted scale " + mm(sx) + " x " + mm(sy) + " is implausible (expected " +
+                 mm(limits.min_scale) + ".." + mm(limits.max_scale) +
+                 "): is the page size right, or is CUPS scaling the page?"};
+  const double skew = (std::atan2(d.xy, d.yy) + std::atan2(d.yx, d.xx)) * 180 / std::numbers::pi;
+  if (std::fabs(skew) > limits.max_skew_deg)
+    return Error{"fitted skew " + mm(skew) + " degrees is implausible (expected within " +
+                 mm(limits.max_skew_deg) + "): is the booklet fed straight?"};
+  auto inverse = d.inverse();
+  if (!inverse) return Error{"the fitted map is singular"};
+
+  double sum = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const layout::Point p = d.apply(pairs[i].first);
+    const double e = std::hypot(p.x_mm - pairs[i].second.x_mm, p.y_mm - pairs[i].second.y_mm);
+    r.residuals_mm.emplace_back(measured[i].label, e);
+    r.max_residual_mm = std::max(r.max_residual_mm, e);
+    sum += e;
+  }
+  r.mean_residual_mm = sum / static_cast<double>(n);
+  if (r.max_residual_mm > limits.max_residual_mm) {
+    std::string worst;
+    for (const auto& [label, e] : r.residuals_mm)
+      if (e == r.max_residual_mm) worst = label;
+    return Error{"mark \"" + worst + "\" is " + mm(r.max_residual_mm) + " mm off the fit (limit " +
+                 mm(limits.max_residual_mm) + " mm): re-measure it, or leave it out"};
+  }
+  r.distortion = d;
+  // Draw where the distortion will carry it onto the nominal position.
+  r.correction = *inverse;
+  return r;
+}
+
+}  // namespace certprint::calibration

@@ -1,0 +1,138 @@
+#include "calibration/target.hpp"
+
+#include <cairo.h>
+
+#include <cmath>
+#include <numbers>
+
+namespace certprint::calibration {
+
+std::vector<Mark> target_marks(const layout::PageTemplate& page) {
+  layout::Rect area;
+  if (page.qr) {
+    area = page.qr->box;
+  } else {
+    double x0 = page.width_mm, y0 = page.height_mm, x1 = 0, y1 = 0;
+    for (const auto& f : page.fields) {
+      x0 = std::min(x0, f.box.x_mm);
+      y0 = std::min(y0, f.box.y_mm);
+      x1 = std::max(x1, f.box.right_mm());
+      y1 = std::max(y1, f.box.bottom_mm());
+    }
+    if (x1 <= x0) x0 = 5, y0 = 5, x1 = page.width_mm - 5, y1 = page.height_mm - 5;
+    area = {x0, y0, x1 - x0, y1 - y0};
+  }
+  const double in = 3;  // keep discs and labels inside the area
+  return {{"A", {area.x_mm + in, area.y_mm + in}},
+          {"B", {area.right_mm() - in, area.y_mm + in}},
+          {"C", {area.x_mm + in, area.bottom_mm() - in}},
+          {"D", {area.right_mm() - in, area.bottom_mm() - in}},
+          {"E", {area.x_mm + area.w_mm / 2, area.y_mm + area.h_mm / 2}}};
+}
+
+Result<layout::Raster> render_target(layout::TextEngine& text, const layout::PageTemplate& page,
+                                     const std::vector<Mark>& marks,
+                                     const layout::Affine& correction, layout::Resolution res) {
+  const int w = static_cast<int>(std::ceil(page.width_mm * res.dots_per_mm_x() - 1e-9));
+  const int h = static_cast<int>(std::ceil(page.height_mm * res.dots_per_mm_y() - 1e-9));
+  cairo_surface_t* s = cairo_image_surface_create(CAIRO_FORMAT_A8, w, h);
+  if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
+    cairo_surface_destroy(s);
+    return Error{"Cairo: cannot create the target raster"};
+  }
+  cairo_t* cr = cairo_create(s);
+  cairo_scale(cr, res.dots_per_mm_x(), res.dots_per_mm_y());
+  cairo_matrix_t m;
+  cairo_matrix_init(&m, correction.xx, correction.yx, correction.xy, correction.yy, correction.x0,
+                    correction.y0);
+  cairo_transform(cr, &m);
+  cairo_set_source_rgba(cr, 0, 0, 0, 1);
+  for (const auto& mark : marks) {
+    cairo_new_sub_path(cr);
+    cairo_arc(cr, mark.nominal.x_mm, mark.nominal.y_mm, kMarkRadiusMm, 0, 2 * std::numbers::pi);
+    cairo_fill(cr);
+    text.draw_label(cr, mark.label, {mark.nominal.x_mm + 2.2, mark.nominal.y_mm - 1.6}, 7);
+  }
+  const bool ok = cairo_status(cr) == CAIRO_STATUS_SUCCESS;
+  cairo_destroy(cr);
+  cairo_surface_flush(s);
+  if (!ok) {
+    cairo_surface_destroy(s);
+    return Error{"Cairo: drawing the target failed"};
+  }
+  layout::Raster r = layout::Raster::blank(w, h, res);
+  const unsigned char* data = cairo_image_surface_get_data(s);
+  const int stride = cairo_image_surface_get_stride(s);
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      if (data[static_cast<std::size_t>(y) * stride + x] >= 128) r.set(x, y);
+  cairo_surface_destroy(s);
+  return r;
+}
+
+Result<std::vector<Measurement>> find_marks(const layout::Raster& paper,
+                                            const std::vector<Mark>& marks, double search_mm) {
+  // Connected blobs of ink (4-neighbour flood fill), with area and centroid.
+  struct Blob {
+    double sx = 0, sy = 0;
+    long area = 0;
+    int x0 = 1 << 30, y0 = 1 << 30, x1 = -1, y1 = -1;
+  };
+  std::vector<int> label(static_cast<std::size_t>(paper.width) * paper.height, -1);
+  std::vector<Blob> blobs;
+  std::vector<std::pair<int, int>> stack;
+  for (int y = 0; y < paper.height; ++y)
+    for (int x = 0; x < paper.width; ++x) {
+      if (!paper.ink(x, y) || label[static_cast<std::size_t>(y) * paper.width + x] >= 0) continue;
+      const int id = static_cast<int>(blobs.size());
+      blobs.emplace_back();
+      Blob& b = blobs.back();
+      stack.assign(1, {x, y});
+      label[static_cast<std::size_t>(y) * paper.width + x] = id;
+      while (!stack.empty()) {
+        auto [cx, cy] = stack.back();
+        stack.pop_back();
+        b.sx += cx + 0.5;
+        b.sy += cy + 0.5;
+        ++b.area;
+        b.x0 = std::min(b.x0, cx), b.x1 = std::max(b.x1, cx), b.y0 = std::min(b.y0, cy),
+        b.y1 = std::max(b.y1, cy);
+        const int nx[4] = {cx + 1, cx - 1, cx, cx}, ny[4] = {cy, cy, cy + 1, cy - 1};
+        for (int k = 0; k < 4; ++k) {
+          if (nx[k] < 0 || ny[k] < 0 || nx[k] >= paper.width || ny[k] >= paper.height) continue;
+          auto& l = label[static_cast<std::size_t>(ny[k]) * paper.width + nx[k]];
+          if (l < 0 && paper.ink(nx[k], ny[k])) {
+            l = id;
+            stack.push_back({nx[k], ny[k]});
+          }
+        }
+      }
+    }
+  const double disc_area = std::numbers::pi * kMarkRadiusMm * kMarkRadiusMm *
+                           paper.res.dots_per_mm_x() * paper.res.dots_per_mm_y();
+  std::vector<Measurement> found;
+  for (const auto& m : marks) {
+    const Blob* best = nullptr;
+    double best_d = search_mm;
+    for (const auto& b : blobs) {
+      if (b.area < 0.6 * disc_area || b.area > 1.6 * disc_area) continue;
+      const double w = b.x1 - b.x0 + 1, h = b.y1 - b.y0 + 1;
+      if (w > 1.5 * h * paper.res.x_dpi / paper.res.y_dpi ||
+          h > 1.5 * w * paper.res.y_dpi / paper.res.x_dpi)
+        continue;
+      const double cx = b.sx / b.area / paper.res.dots_per_mm_x(),
+                   cy = b.sy / b.area / paper.res.dots_per_mm_y();
+      const double d = std::hypot(cx - m.nominal.x_mm, cy - m.nominal.y_mm);
+      if (d < best_d) best_d = d, best = &b;
+    }
+    if (!best)
+      return Error{"mark \"" + m.label + "\" was not found within " + std::to_string(search_mm) +
+                   " mm of where it belongs"};
+    found.push_back({m.label,
+                     {best->sx / best->area / paper.res.dots_per_mm_x(),
+                      best->sy / best->area / paper.res.dots_per_mm_y()}});
+  }
+  return found;
+}
+
+}  // namespace certprint::calibration

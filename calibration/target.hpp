@@ -1,0 +1,37 @@
+// Calibration targets: marks at known positions over the printed area of a
+// page (page 5: around its QR zone), drawn through the same transform chain
+// as real pages (paper mm, the printer's correction, its dot grid), and
+// found again in an image of the printed paper.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "calibration/fit.hpp"
+#include "common/result.hpp"
+#include "layout/raster.hpp"
+#include "layout/template.hpp"
+#include "layout/text.hpp"
+
+namespace certprint::calibration {
+
+inline constexpr double kMarkRadiusMm = 1.2;
+
+// Five marks: four near the corners of the area the page prints on (the
+// field boxes' extent; page 5: the QR zone) and one in its middle.
+std::vector<Mark> target_marks(const layout::PageTemplate& page);
+
+// The target as the printer receives it: a filled disc per mark, its label
+// beside it, everything mapped through `correction`.
+Result<layout::Raster> render_target(layout::TextEngine& text, const layout::PageTemplate& page,
+                                     const std::vector<Mark>& marks,
+                                     const layout::Affine& correction, layout::Resolution res);
+
+// Where each mark landed on `paper` (an image of the printed page, its
+// resolution in paper dots): the centroid of the disc-sized blob nearest
+// the mark's nominal position within `search_mm`. Fails naming a mark that
+// cannot be found.
+Result<std::vector<Measurement>> find_marks(const layout::Raster& paper,
+                                            const std::vector<Mark>& marks, double search_mm = 5.0);
+
+}  // namespace certprint::calibration

@@ -1,0 +1,138 @@
+// Calibration in a closed loop: a simulated printer with a known offset,
+// scale and skew distorts rendered targets; marks are found automatically;
+// the fit recovers the distortion; a corrected target lands on nominal.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <random>
+
+#include "calibration/fit.hpp"
+#include "calibration/target.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace certprint;
+using namespace certprint::calibration;
+using layout::Affine;
+using layout::Point;
+
+namespace {
+
+layout::Template marriage() {
+  auto t = layout::load_template(testing::source_dir() / "templates" / "marriage.json");
+  REQUIRE(t.ok());
+  return *t;
+}
+
+// The paper a printer with distortion `d` (device mm -> paper mm) makes of
+// a device raster, imaged at `paper_dpi`.
+layout::Raster simulate(const layout::Raster& device, const Affine& d, double width_mm,
+                        double height_mm, int paper_dpi) {
+  const auto inv = *d.inverse();
+  const int w = static_cast<int>(width_mm * paper_dpi / 25.4),
+            h = static_cast<int>(height_mm * paper_dpi / 25.4);
+  auto paper = layout::Raster::blank(w, h, {paper_dpi, paper_dpi});
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x) {
+      const Point q = inv.apply({(x + 0.5) * 25.4 / paper_dpi, (y + 0.5) * 25.4 / paper_dpi});
+      const int dx = static_cast<int>(std::floor(q.x_mm * device.res.dots_per_mm_x()));
+      const int dy = static_cast<int>(std::floor(q.y_mm * device.res.dots_per_mm_y()));
+      if (dx >= 0 && dy >= 0 && dx < device.width && dy < device.height && device.ink(dx, dy))
+        paper.set(x, y);
+    }
+  return paper;
+}
+
+}  // namespace
+
+TEST_CASE("fit: offset from one mark, offset and scale from two, affine from three or more",
+          "[calibration]") {
+  const std::vector<Mark> marks = {
+      {"A", {10, 10}}, {"B", {80, 10}}, {"C", {10, 110}}, {"D", {80, 110}}};
+  const Affine truth = Affine::from_params(0.8, -0.5, 1.01, 0.99, 0.3);
+  auto measure = [&](std::initializer_list<const char*> labels) {
+    std::vector<Measurement> out;
+    for (const char* l : labels)
+      for (const auto& m : marks)
+        if (m.label == l) out.push_back({l, truth.apply(m.nominal)});
+    return out;
+  };
+  auto one = fit(marks, {{"A", {10.7, 9.4}}}, Affine::identity(), {});
+  REQUIRE(one.ok());
+  CHECK(one->model == "offset");
+  CHECK(one->correction.apply({10, 10}).x_mm == Approx(9.3));
+
+  auto two = fit(marks, {{"A", {10.5, 10.2}}, {"D", {81.2, 111.2}}}, Affine::identity(), {});
+  REQUIRE(two.ok());
+  CHECK(two->model == "offset+scale");
+  CHECK(two->distortion.xx == Approx(70.7 / 70));
+
+  auto four = fit(marks, measure({"A", "B", "C", "D"}), Affine::identity(), {});
+  REQUIRE(four.ok());
+  CHECK(four->model == "affine");
+  CHECK(four->max_residual_mm < 1e-9);
+  for (const auto& m : marks) {
+    const Point p = truth.apply(four->correction.apply(m.nominal));
+    CHECK(p.x_mm == Approx(m.nominal.x_mm).margin(1e-6));
+    CHECK(p.y_mm == Approx(m.nominal.y_mm).margin(1e-6));
+  }
+}
+
+TEST_CASE("fit refuses what no real printer does, naming why", "[calibration]") {
+  const std::vector<Mark> marks = {
+      {"A", {10, 10}}, {"B", {80, 10}}, {"C", {10, 110}}, {"D", {80, 110}}};
+  auto scaled =
+      fit(marks, {{"A", {10, 10}}, {"B", {90, 10}}, {"C", {10, 126}}}, Affine::identity(), {});
+  REQUIRE_FALSE(scaled.ok());
+  CHECK_THAT(scaled.error().message, Catch::Contains("scale") && Catch::Contains("CUPS scaling"));
+  auto outlier = fit(marks, {{"A", {10, 10}}, {"B", {80, 10}}, {"C", {10, 110}}, {"D", {82, 112}}},
+                     Affine::identity(), {});
+  REQUIRE_FALSE(outlier.ok());
+  CHECK_THAT(outlier.error().message, Catch::Contains("off the fit"));
+  CHECK_FALSE(fit(marks, {{"Z", {1, 1}}}, Affine::identity(), {}).ok());
+  CHECK_FALSE(fit(marks, {{"A", {1, 1}}, {"A", {1, 1}}}, Affine::identity(), {}).ok());
+  CHECK_FALSE(fit(marks, {}, Affine::identity(), {}).ok());
+  auto line = fit({{"A", {10, 10}}, {"B", {20, 20}}, {"C", {30, 30}}},
+                  {{"A", {10, 10}}, {"B", {20, 20}}, {"C", {30, 30}}}, Affine::identity(), {});
+  REQUIRE_FALSE(line.ok());
+  CHECK_THAT(line.error().message, Catch::Contains("one line"));
+}
+
+TEST_CASE("closed loop over random printers: corrected marks land within 0.1 mm", "[calibration]") {
+  const auto tmpl = marriage();
+  auto text = layout::TextEngine::create(tmpl.font_family);
+  REQUIRE(text.ok());
+  std::mt19937 rng(2026);
+  std::uniform_real_distribution<double> off(-2, 2), scale(0.985, 1.015), skew(-0.6, 0.6);
+  double worst = 0, sum = 0;
+  int count = 0;
+  for (int printer = 0; printer < 12; ++printer) {
+    const Affine truth = Affine::from_params(off(rng), off(rng), scale(rng), scale(rng), skew(rng));
+    for (const layout::PageTemplate* page : {&tmpl.info, &tmpl.page5}) {
+      const auto marks = target_marks(*page);
+      const layout::Resolution res =
+          printer % 2 ? layout::Resolution{360, 180} : layout::Resolution{180, 180};
+      auto first = render_target(**text, *page, marks, Affine::identity(), res);
+      REQUIRE(first.ok());
+      auto seen = find_marks(simulate(*first, truth, page->width_mm, page->height_mm, 600), marks);
+      REQUIRE(seen.ok());
+      auto f = fit(marks, *seen, Affine::identity(), {});
+      REQUIRE(f.ok());
+      auto corrected = render_target(**text, *page, marks, f->correction, res);
+      REQUIRE(corrected.ok());
+      auto landed =
+          find_marks(simulate(*corrected, truth, page->width_mm, page->height_mm, 600), marks);
+      REQUIRE(landed.ok());
+      for (std::size_t i = 0; i < marks.size(); ++i) {
+        const double e = std::hypot((*landed)[i].landed.x_mm - marks[i].nominal.x_mm,
+                                    (*landed)[i].landed.y_mm - marks[i].nominal.y_mm);
+        INFO("printer " << printer << " " << page->kind << " mark " << marks[i].label);
+        CHECK(e <= 0.1);
+        worst = std::max(worst, e);
+        sum += e;
+        ++count;
+      }
+    }
+  }
+  WARN("closed loop: max " << worst << " mm, mean " << sum / count << " mm over " << count
+                           << " marks");
+}
