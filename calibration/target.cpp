@@ -1,9 +1,12 @@
 #include "calibration/target.hpp"
 
+#include <cairo-pdf.h>
 #include <cairo.h>
 
 #include <cmath>
 #include <numbers>
+
+#include "layout/qr.hpp"
 
 namespace certprint::calibration {
 
@@ -28,6 +31,58 @@ std::vector<Mark> target_marks(const layout::PageTemplate& page) {
           {"C", {area.x_mm + in, area.bottom_mm() - in}},
           {"D", {area.right_mm() - in, area.bottom_mm() - in}},
           {"E", {area.x_mm + area.w_mm / 2, area.y_mm + area.h_mm / 2}}};
+}
+
+namespace {
+
+void draw_marks(cairo_t* cr, layout::TextEngine& text, const std::vector<Mark>& marks,
+                const layout::Affine& correction) {
+  cairo_matrix_t m;
+  cairo_matrix_init(&m, correction.xx, correction.yx, correction.xy, correction.yy, correction.x0,
+                    correction.y0);
+  cairo_transform(cr, &m);
+  cairo_set_source_rgba(cr, 0, 0, 0, 1);
+  for (const auto& mark : marks) {
+    cairo_new_sub_path(cr);
+    cairo_arc(cr, mark.nominal.x_mm, mark.nominal.y_mm, kMarkRadiusMm, 0, 2 * std::numbers::pi);
+    cairo_fill(cr);
+    text.draw_label(cr, mark.label, {mark.nominal.x_mm + 2.2, mark.nominal.y_mm - 1.6}, 7);
+  }
+}
+
+cairo_status_t append(void* closure, const unsigned char* data, unsigned int length) {
+  static_cast<std::string*>(closure)->append(reinterpret_cast<const char*>(data), length);
+  return CAIRO_STATUS_SUCCESS;
+}
+
+}  // namespace
+
+Result<std::string> render_target_pdf(layout::TextEngine& text, const layout::PageTemplate& page,
+                                      const std::vector<Mark>& marks,
+                                      const layout::Affine& correction) {
+  std::string out;
+  const double pt = layout::kPointsPerInch / layout::kMmPerInch;
+  cairo_surface_t* s =
+      cairo_pdf_surface_create_for_stream(append, &out, page.width_mm * pt, page.height_mm * pt);
+  cairo_t* cr = cairo_create(s);
+  cairo_scale(cr, pt, pt);
+  draw_marks(cr, text, marks, correction);
+  cairo_show_page(cr);
+  const bool ok = cairo_status(cr) == CAIRO_STATUS_SUCCESS;
+  cairo_destroy(cr);
+  cairo_surface_finish(s);
+  const bool finished = cairo_surface_status(s) == CAIRO_STATUS_SUCCESS;
+  cairo_surface_destroy(s);
+  if (!ok || !finished) return Error{"Cairo: drawing the target PDF failed"};
+  return out;
+}
+
+Status check_qr_zone(const layout::PageTemplate& page5, const layout::Affine& correction,
+                     layout::Resolution res, int band_rows) {
+  if (!page5.qr) return Error{"the page has no QR zone"};
+  auto placed = layout::place_qr(*page5.qr, 29, correction, res, band_rows);
+  if (!placed) return placed.error();
+  return {};
 }
 
 Result<layout::Raster> render_target(layout::TextEngine& text, const layout::PageTemplate& page,
@@ -133,6 +188,29 @@ Result<std::vector<Measurement>> find_marks(const layout::Raster& paper,
                       best->sy / best->area / paper.res.dots_per_mm_y()}});
   }
   return found;
+}
+
+}  // namespace certprint::calibration
+
+namespace certprint::calibration {
+
+Result<std::string> render_target_png(layout::TextEngine& text, const layout::PageTemplate& page,
+                                      const std::vector<Mark>& marks, double dpi) {
+  const double px = dpi / layout::kMmPerInch;
+  const int w = static_cast<int>(std::ceil(page.width_mm * px)),
+            h = static_cast<int>(std::ceil(page.height_mm * px));
+  cairo_surface_t* s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+  cairo_t* cr = cairo_create(s);
+  cairo_set_source_rgb(cr, 1, 1, 1);
+  cairo_paint(cr);
+  cairo_scale(cr, px, px);
+  draw_marks(cr, text, marks, layout::Affine::identity());
+  cairo_destroy(cr);
+  std::string png;
+  const bool ok = cairo_surface_write_to_png_stream(s, append, &png) == CAIRO_STATUS_SUCCESS;
+  cairo_surface_destroy(s);
+  if (!ok) return Error{"Cairo: writing the chart PNG failed"};
+  return png;
 }
 
 }  // namespace certprint::calibration

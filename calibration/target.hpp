@@ -27,6 +27,16 @@ Result<layout::Raster> render_target(layout::TextEngine& text, const layout::Pag
                                      const std::vector<Mark>& marks,
                                      const layout::Affine& correction, layout::Resolution res);
 
+// The same target as a one-page vector PDF (for PDF printers and charts).
+Result<std::string> render_target_pdf(layout::TextEngine& text, const layout::PageTemplate& page,
+                                      const std::vector<Mark>& marks,
+                                      const layout::Affine& correction);
+
+// Refuses a page-5 correction under which a QR symbol (version 3, as the
+// tokens make) would land outside the zone, naming by how much.
+Status check_qr_zone(const layout::PageTemplate& page5, const layout::Affine& correction,
+                     layout::Resolution res, int band_rows);
+
 // Where each mark landed on `paper` (an image of the printed page, its
 // resolution in paper dots): the centroid of the disc-sized blob nearest
 // the mark's nominal position within `search_mm`. Fails naming a mark that
@@ -34,4 +44,10 @@ Result<layout::Raster> render_target(layout::TextEngine& text, const layout::Pag
 Result<std::vector<Measurement>> find_marks(const layout::Raster& paper,
                                             const std::vector<Mark>& marks, double search_mm = 5.0);
 
+}  // namespace certprint::calibration
+
+namespace certprint::calibration {
+// A PNG of the target at `dpi` on white, for a technician to look at.
+Result<std::string> render_target_png(layout::TextEngine& text, const layout::PageTemplate& page,
+                                      const std::vector<Mark>& marks, double dpi);
 }  // namespace certprint::calibration

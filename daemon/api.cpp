@@ -3,6 +3,8 @@
 #include <set>
 #include <sstream>
 
+#include "calibration/target.hpp"
+#include "daemon/cups_raster.hpp"
 #include "layout/calibration.hpp"
 #include "layout/render.hpp"
 
@@ -462,9 +464,10 @@ Reply Api::printers(const Caller& who) {
   if (!allowed(who, {Role::clerk, Role::technician})) return forbidden(who, "list printers");
   json list = json::array();
   for (const auto& p : engine_.printers()) {
-    json j = {{"name", p.name},
-              {"format", p.format == DocumentFormat::pdf ? "pdf" : "raster"},
-              {"dpi", p.res.describe()}};
+    json j = {
+        {"name", p.name},          {"format", p.format == DocumentFormat::pdf ? "pdf" : "raster"},
+        {"dpi", p.res.describe()}, {"x_dpi", p.res.x_dpi},
+        {"y_dpi", p.res.y_dpi},    {"band_rows", p.band_rows}};
     auto s = engine_.printer_status(p.name);
     if (s) {
       j["state"] = s->state;
@@ -572,6 +575,79 @@ Reply Api::set_calibration(const Caller& who, const std::string& printer, std::s
   (void)store_.audit({events_.now(), who.name, std::string(to_string(who.role)), "calibrate",
                       printer, "version " + std::to_string(*version)});
   return {200, {{"printer", printer}, {"version", *version}}, "application/json", {}};
+}
+
+Reply Api::print_target(const Caller& who, const std::string& printer, std::string_view body) {
+  if (!allowed(who, {Role::technician})) return forbidden(who, "print calibration targets");
+  const PrinterConfig* p = engine_.printer(printer);
+  if (!p) return error(404, "not_found", "printer \"" + printer + "\" is not configured");
+  auto j = object_body(body, {"page", "corrected"});
+  if (!j) return bad_request(j.error());
+  const auto page = string_field(*j, "page");
+  if (!page || (*page != "info" && *page != "page5"))
+    return error(400, "invalid", "field \"page\" is required: \"info\" or \"page5\"");
+  if (j->contains("corrected") && !j->at("corrected").is_boolean())
+    return error(400, "invalid",
+                 "field \"corrected\" " + j->at("corrected").dump() + ": expected true or false");
+  const bool corrected = j->value("corrected", false);
+  auto jobs = store_.unfinished_print_jobs();
+  if (!jobs) return store_failure(jobs.error());
+  for (const auto& job : *jobs)
+    if (job.printer == printer)
+      return error(
+          409, "printer_busy",
+          "printer \"" + printer + "\" has print jobs under way; print targets when it is idle");
+  layout::Affine correction;
+  if (corrected) {
+    auto rows = store_.calibrations(printer);
+    if (!rows) return store_failure(rows.error());
+    if (!rows->empty()) {
+      auto cal = layout::parse_calibration(rows->front().profile, "stored");
+      if (!cal) return error(500, "calibration", cal.error().message);
+      correction = cal->for_page(*page);
+    }
+  }
+  std::lock_guard lock(render_mutex_);
+  BookletRenderer* r = renderer(issuance::Kind::marriage);
+  if (!r) return error(500, "template", "the templates cannot be loaded");
+  const layout::PageTemplate& pt =
+      *page == "info" ? r->page_template().info : r->page_template().page5;
+  auto text = layout::TextEngine::create(r->page_template().font_family);
+  if (!text) return error(500, "font", text.error().message);
+  const auto marks = calibration::target_marks(pt);
+  PageJob job;
+  job.width_mm = pt.width_mm;
+  job.height_mm = pt.height_mm;
+  job.format = p->format;
+  auto name = opaque_job_name(random_);
+  if (!name) return error(500, "random", name.error().message);
+  job.job_name = *name;
+  if (p->format == DocumentFormat::pdf) {
+    auto pdf = calibration::render_target_pdf(**text, pt, marks, correction);
+    if (!pdf) return error(500, "render", pdf.error().message);
+    job.document = std::move(*pdf);
+  } else {
+    auto raster = calibration::render_target(**text, pt, marks, correction, p->res);
+    if (!raster) return error(500, "render", raster.error().message);
+    auto stream = to_cups_raster(*raster);
+    if (!stream) return error(500, "render", stream.error().message);
+    job.document = std::move(*stream);
+  }
+  auto id = engine_.submit_one(printer, job);
+  if (!id) return error(503, "printer", id.error().message);
+  (void)store_.audit({events_.now(), who.name, std::string(to_string(who.role)), "target", printer,
+                      *page + (corrected ? " corrected" : "")});
+  json list = json::array();
+  for (const auto& m : marks)
+    list.push_back({{"label", m.label}, {"x_mm", m.nominal.x_mm}, {"y_mm", m.nominal.y_mm}});
+  return {202,
+          {{"printer", printer},
+           {"page", *page},
+           {"corrected", corrected},
+           {"cups_job_id", *id},
+           {"marks", list}},
+          "application/json",
+          {}};
 }
 
 Reply Api::verify(const Caller& who, std::string_view body) {

@@ -60,6 +60,9 @@ class Api {
   // technician
   Reply calibration(const Caller& who, const std::string& printer);
   Reply set_calibration(const Caller& who, const std::string& printer, std::string_view body);
+  // {"page": "info"|"page5", "corrected": bool}: prints a calibration target
+  // on an idle printer, with or without its current correction.
+  Reply print_target(const Caller& who, const std::string& printer, std::string_view body);
   // verifier
   Reply verify(const Caller& who, std::string_view body);
   // everyone

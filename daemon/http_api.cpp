@@ -106,6 +106,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::create(const HttpConfig& config,
   s.Put(R"(/v1/printers/([^/]+)/calibration)", route([self](const Caller& c, Req q) {
           return self->api->set_calibration(c, q.matches[1], q.body);
         }));
+  s.Post(R"(/v1/printers/([^/]+)/calibration/target)", route([self](const Caller& c, Req q) {
+           return self->api->print_target(c, q.matches[1], q.body);
+         }));
   s.Post("/v1/verify",
          route([self](const Caller& c, Req q) { return self->api->verify(c, q.body); }));
   s.Get("/healthz", route([self](const Caller& c, Req) { return self->api->health(c); }));

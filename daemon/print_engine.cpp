@@ -259,6 +259,14 @@ const PrinterConfig* PrintEngine::printer(const std::string& name) const {
   return nullptr;
 }
 
+Result<int> PrintEngine::submit_one(const std::string& name, const PageJob& job) {
+  const PrinterConfig* p = printer(name);
+  if (!p) return Error{"printer \"" + name + "\" is not configured"};
+  auto port = ports_(*p);
+  if (!port) return port.error();
+  return (*port)->submit(job);
+}
+
 Result<PrinterStatus> PrintEngine::printer_status(const std::string& name) {
   const PrinterConfig* p = printer(name);
   if (!p) return Error{"printer \"" + name + "\" is not configured"};

@@ -62,6 +62,9 @@ class PrintEngine {
 
   const PrinterConfig* printer(const std::string& name) const;
   const std::vector<PrinterConfig>& printers() const { return config_.printers; }
+  // Sends one page outside any sequence (calibration targets) through a
+  // connection of its own; returns the CUPS job id.
+  Result<int> submit_one(const std::string& name, const PageJob& job);
   // Reads the printer's state through a connection of its own.
   Result<PrinterStatus> printer_status(const std::string& name);
 

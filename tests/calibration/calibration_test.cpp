@@ -136,3 +136,27 @@ TEST_CASE("closed loop over random printers: corrected marks land within 0.1 mm"
   WARN("closed loop: max " << worst << " mm, mean " << sum / count << " mm over " << count
                            << " marks");
 }
+
+TEST_CASE("a page 5 correction that would push the QR out of its zone is refused",
+          "[calibration]") {
+  auto tmpl = marriage();
+  tmpl.page5.qr->box = {36, 95, 22, 22};  // barely larger than the symbol
+  CHECK(check_qr_zone(tmpl.page5, Affine::identity(), {180, 180}, 0).ok());
+  auto refused = check_qr_zone(tmpl.page5, Affine::from_params(0, 0, 0.96, 0.96, 0), {180, 180}, 0);
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.message(), Catch::Contains("QR zone"));
+}
+
+TEST_CASE("charts render as PDF and PNG", "[calibration]") {
+  const auto tmpl = marriage();
+  auto text = layout::TextEngine::create(tmpl.font_family);
+  REQUIRE(text.ok());
+  auto pdf = render_target_pdf(**text, tmpl.page5, target_marks(tmpl.page5), Affine::identity());
+  REQUIRE(pdf.ok());
+  CHECK(pdf->rfind("%PDF-", 0) == 0);
+  auto png = render_target_png(**text, tmpl.info, target_marks(tmpl.info), 100);
+  REQUIRE(png.ok());
+  CHECK(png->substr(1, 3) == "PNG");
+  // Page 5's marks stand around the QR zone.
+  for (const auto& m : target_marks(tmpl.page5)) CHECK(tmpl.page5.qr->box.contains(m.nominal));
+}

@@ -8,6 +8,8 @@
 #include <sstream>
 #include <thread>
 
+#include "calibration/certcal.hpp"
+#include "calibration/target.hpp"
 #include "daemon/api.hpp"
 #include "daemon/client.hpp"
 #include "daemon/http_api.hpp"
@@ -564,4 +566,77 @@ TEST_CASE("HTTPS when given a certificate and key", "[daemon][api]") {
                                         *w.api, *tokens, [](int, const std::string&) {});
   REQUIRE_FALSE(missing_key.ok());
   CHECK_THAT(missing_key.error().message, Catch::Contains("both a certificate and a key"));
+}
+
+TEST_CASE("certcal against the daemon: target, fit with noisy marks, save, show, verify, rollback",
+          "[daemon][api]") {
+  World w;
+  auto tokens = TokenTable::parse(
+      std::string(kTokenFile) + "technician tech-1 tttttttttttttttttttttttttttttttttttt\n",
+      "tokens");
+  REQUIRE(tokens.ok());
+  Served served(*w.api, *tokens);
+  calibration::DaemonAccess tech{"http://127.0.0.1:" + std::to_string(served.port),
+                                 std::string(36, 't')};
+  std::ostringstream out, err;
+
+  // An uncorrected target reaches the printer.
+  REQUIRE(calibration::target(tech, "desk", "info", false, out, err) == 0);
+  REQUIRE(w.tray.pages.size() == 1);
+  CHECK(w.tray.pages[0].document.rfind("%PDF-", 0) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("certcal fit --printer desk"));
+
+  // The printer shifts by (0.6, -0.4) mm and scales by 1.004 x 0.997; the
+  // technician measures with a ruler, to about 0.05 mm.
+  const auto truth = layout::Affine::from_params(0.6, -0.4, 1.004, 0.997, 0.0);
+  auto tmpl = layout::load_template(source_dir() / "templates" / "marriage.json");
+  REQUIRE(tmpl.ok());
+  std::vector<calibration::Measurement> measured;
+  const double noise[] = {0.04, -0.03, 0.02, -0.05, 0.01};
+  int i = 0;
+  for (const auto& m : calibration::target_marks(tmpl->info)) {
+    const auto p = truth.apply(m.nominal);
+    measured.push_back({m.label, {p.x_mm + noise[i], p.y_mm - noise[4 - i]}});
+    ++i;
+  }
+  out.str("");
+  REQUIRE(calibration::fit_and_save(tech, source_dir() / "templates", "desk", "info", measured,
+                                    false, true, {}, out, err) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("affine") && Catch::Contains("saved as version 1"));
+  auto stored = w.api->calibration(kTech, "desk");
+  const auto& m = stored.body["current"]["profile"]["pages"]["info"]["matrix"];
+  const layout::Affine c{m[0], m[1], m[2], m[3], m[4], m[5]};
+  for (const auto& mark : calibration::target_marks(tmpl->info)) {
+    const auto landed = truth.apply(c.apply(mark.nominal));
+    CHECK(std::hypot(landed.x_mm - mark.nominal.x_mm, landed.y_mm - mark.nominal.y_mm) < 0.1);
+  }
+
+  // verify prints with the correction; show lists it; an implausible fit is refused.
+  REQUIRE(calibration::target(tech, "desk", "info", true, out, err) == 0);
+  CHECK(w.tray.pages.size() == 2);
+  out.str("");
+  REQUIRE(calibration::show(tech, "desk", out, err) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("* version 1 by tech-1"));
+  err.str("");
+  CHECK(calibration::fit_and_save(tech, source_dir() / "templates", "desk", "info",
+                                  {{"A", {20, 20}}, {"D", {120, 150}}}, false, true, {}, out,
+                                  err) == 1);
+  CHECK_THAT(err.str(), Catch::Contains("refused") && Catch::Contains("scale"));
+
+  // A second profile, then back to the first.
+  REQUIRE(calibration::fit_and_save(tech, source_dir() / "templates", "desk", "page5",
+                                    {{"E", {47.3, 104.2}}}, false, true, {}, out, err) == 0);
+  out.str("");
+  REQUIRE(calibration::rollback(tech, "desk", 1, out, err) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("version 1's profile is back in force as version 3"));
+  CHECK(w.api->calibration(kTech, "desk").body["current"]["profile"] ==
+        w.api->calibration(kTech, "desk").body["versions"][2]["profile"]);
+  CHECK(calibration::rollback(tech, "desk", 9, out, err) == 1);
+
+  // Marks as the technician types them.
+  auto parsed = calibration::parse_mark("A=1.5,2");
+  REQUIRE(parsed.ok());
+  CHECK(parsed->landed.x_mm == Approx(1.5));
+  CHECK_FALSE(calibration::parse_mark("A=1.5").ok());
+  CHECK_FALSE(calibration::parse_mark("=1,2").ok());
 }
