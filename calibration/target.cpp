@@ -97,17 +97,7 @@ Result<layout::Raster> render_target(layout::TextEngine& text, const layout::Pag
   }
   cairo_t* cr = cairo_create(s);
   cairo_scale(cr, res.dots_per_mm_x(), res.dots_per_mm_y());
-  cairo_matrix_t m;
-  cairo_matrix_init(&m, correction.xx, correction.yx, correction.xy, correction.yy, correction.x0,
-                    correction.y0);
-  cairo_transform(cr, &m);
-  cairo_set_source_rgba(cr, 0, 0, 0, 1);
-  for (const auto& mark : marks) {
-    cairo_new_sub_path(cr);
-    cairo_arc(cr, mark.nominal.x_mm, mark.nominal.y_mm, kMarkRadiusMm, 0, 2 * std::numbers::pi);
-    cairo_fill(cr);
-    text.draw_label(cr, mark.label, {mark.nominal.x_mm + 2.2, mark.nominal.y_mm - 1.6}, 7);
-  }
+  draw_marks(cr, text, marks, correction);
   const bool ok = cairo_status(cr) == CAIRO_STATUS_SUCCESS;
   cairo_destroy(cr);
   cairo_surface_flush(s);
