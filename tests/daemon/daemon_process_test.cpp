@@ -18,6 +18,7 @@
 #include "support/pdf_text.hpp"
 #include "support/process.hpp"
 #include "support/qr_decode.hpp"
+#include "support/received.hpp"
 
 using namespace certprint;
 using namespace certprint::testing;
@@ -29,13 +30,6 @@ namespace {
 const issuance::ValidationOptions kValidation{{2026, 11, 28}};
 const std::string kRegistrySecret = "registry-secret-0123456789abcdef0123";
 const std::string kClerkSecret = "clerk-secret-0123456789abcdef0123456";
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 int free_port() {
   const int s = socket(AF_INET, SOCK_STREAM, 0);
@@ -88,42 +82,6 @@ struct Daemon {
     return c.Get(path.c_str(), h);
   }
 };
-
-std::vector<std::string> captured(const fs::path& dir) {
-  std::vector<std::pair<long, fs::path>> files;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    const std::string name = e.path().filename().string();
-    files.emplace_back(std::stol(name.substr(0, name.find('-'))), e.path());
-  }
-  std::sort(files.begin(), files.end());
-  std::vector<std::string> docs;
-  for (const auto& [id, path] : files) docs.push_back(slurp(path));
-  return docs;
-}
-
-std::string identify(const std::string& pdf, const std::vector<issuance::Issuance>& records,
-                     const token::KeyRing& keys) {
-  std::string text = pdf_text(pdf);
-  std::erase_if(text, [](char c) { return c == ' ' || c == '\n'; });
-  if (!text.empty()) {
-    for (const auto& r : records)
-      if (text.find(r.certificate_no) != std::string::npos)
-        for (auto h : {issuance::Holder::male, issuance::Holder::female}) {
-          std::string name = r.party(h).name;
-          std::erase(name, ' ');
-          std::size_t n = 0;
-          for (auto p = text.find(name); p != std::string::npos; p = text.find(name, p + 1)) ++n;
-          if (n >= 2) return r.issuance_id + " " + std::string(issuance::to_string(h)) + " info";
-        }
-    return "unidentified info page";
-  }
-  auto scanned = decode_qr(rasterize_pdf(pdf, 360));
-  if (!scanned) return "no QR";
-  for (const auto& r : records)
-    if (auto m = daemon::match_token(keys, r, *scanned); m.holder)
-      return r.issuance_id + " " + std::string(issuance::to_string(*m.holder)) + " page5";
-  return "QR of no booklet";
-}
 
 }  // namespace
 
@@ -178,7 +136,7 @@ TEST_CASE("kill -9 at many moments of a batch: every page printed exactly once, 
   auto keys = token::KeyRing::load_dir(d.dir / "keys");
   REQUIRE(keys.ok());
   std::vector<std::string> got;
-  for (const auto& doc : captured(cups.capture())) got.push_back(identify(doc, records, *keys));
+  for (const auto& doc : received(cups.capture(), "")) got.push_back(identify(doc, records, *keys));
   std::vector<std::string> want;
   for (const auto& r : records)
     for (auto h : r.holders())

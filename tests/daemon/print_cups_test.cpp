@@ -16,6 +16,7 @@
 #include "support/cups_harness.hpp"
 #include "support/pdf_text.hpp"
 #include "support/qr_decode.hpp"
+#include "support/received.hpp"
 
 using namespace certprint;
 using namespace certprint::testing;
@@ -25,66 +26,10 @@ namespace {
 
 const issuance::ValidationOptions kValidation{{2026, 11, 28}};
 
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 issuance::Issuance sample(const std::string& name) {
   auto r = issuance::load_issuance_file(source_dir() / "samples" / name, kValidation);
   if (!r) FAIL(r.error().message);
   return *r;
-}
-
-// Documents in the order the printer got them: files named "<job-id>-...".
-std::vector<std::string> received(const fs::path& dir, const std::string& ext) {
-  std::vector<std::pair<long, fs::path>> files;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    const std::string name = e.path().filename().string();
-    if (!ext.empty() && e.path().extension() != ext) continue;
-    files.emplace_back(std::stol(name.substr(0, name.find('-'))), e.path());
-  }
-  std::sort(files.begin(), files.end());
-  std::vector<std::string> docs;
-  for (const auto& [id, path] : files) docs.push_back(slurp(path));
-  return docs;
-}
-
-std::size_t count(const std::string& hay, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + 1)) ++n;
-  return n;
-}
-
-std::string without_spaces(std::string s) {
-  std::erase(s, ' ');
-  return s;
-}
-
-// "<issuance_id> <holder> info|page5", read from the document itself.
-std::string identify(const std::string& pdf, const std::vector<issuance::Issuance>& records,
-                     const token::KeyRing& keys) {
-  std::string text = pdf_text(pdf);
-  std::erase_if(text, [](char c) { return c == ' ' || c == '\n'; });
-  if (!text.empty()) {
-    for (const auto& r : records)
-      if (text.find(r.certificate_no) != std::string::npos)
-        for (auto h : {issuance::Holder::male, issuance::Holder::female})
-          // The holder's name stands twice: as holder and in their own block.
-          if (count(text, without_spaces(r.party(h).name)) >= 2)
-            return r.issuance_id + " " + std::string(issuance::to_string(h)) + " info";
-    return "unidentified info page";
-  }
-  auto scanned = decode_qr(rasterize_pdf(pdf, 360));
-  if (!scanned) return "no QR found";
-  for (const auto& r : records) {
-    auto m = daemon::match_token(keys, r, *scanned);
-    if (m.holder)
-      return r.issuance_id + " " + std::string(issuance::to_string(*m.holder)) + " page5";
-  }
-  return "QR of no known booklet";
 }
 
 std::vector<std::string> expected(const issuance::Issuance& r,
