@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -80,7 +81,8 @@ Result<Measurement> parse_mark(std::string_view text) {
   if (eq == std::string_view::npos || comma == std::string_view::npos || comma < eq || eq == 0)
     return Error{"mark \"" + std::string(text) + "\": expected LABEL=X,Y in mm, like A=12.3,45.6"};
   auto x = number(text.substr(eq + 1, comma - eq - 1)), y = number(text.substr(comma + 1));
-  if (!x || !y || *x < 0 || *y < 0 || *x > 400 || *y > 400)
+  if (!x || !y || !std::isfinite(*x) || !std::isfinite(*y) || *x < 0 || *y < 0 || *x > 400 ||
+      *y > 400)
     return Error{"mark \"" + std::string(text) +
                  "\": X and Y should be millimetres from the left and top paper edges"};
   return Measurement{std::string(text.substr(0, eq)), {*x, *y}};

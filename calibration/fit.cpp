@@ -51,6 +51,8 @@ Result<FitResult> fit(const std::vector<Mark>& marks, const std::vector<Measurem
     auto it = nominal.find(m.label);
     if (it == nominal.end()) return Error{"mark \"" + m.label + "\" is not on this target"};
     if (seen[m.label]) return Error{"mark \"" + m.label + "\" is given twice"};
+    if (!std::isfinite(m.landed.x_mm) || !std::isfinite(m.landed.y_mm))
+      return Error{"mark \"" + m.label + "\" has no finite position"};
     seen[m.label] = true;
     pairs.emplace_back(drawn_with.apply(it->second), m.landed);
   }

@@ -127,21 +127,25 @@ Result<std::vector<BookletRow>> Api::live_booklets(const std::string& issuance_i
   return live;
 }
 
-json Api::status_json(const std::string& issuance_id) {
-  json j = {{"issuance_id", issuance_id}};
-  if (auto bs = store_.booklets(issuance_id)) {
-    j["booklets"] = json::array();
-    for (const auto& b : *bs) j["booklets"].push_back(booklet_json(b));
-  }
-  if (auto evs = store_.events(issuance_id)) {
-    j["events"] = json::array();
-    for (const auto& e : *evs) {
-      json ev = json::parse(e.body, nullptr, false);
-      ev["delivered"] = e.delivered_at.has_value();
-      j["events"].push_back(ev);
-    }
+Result<json> Api::status_json(const std::string& issuance_id) {
+  json j = {{"issuance_id", issuance_id}, {"booklets", json::array()}, {"events", json::array()}};
+  auto bs = store_.booklets(issuance_id);
+  if (!bs) return bs.error();
+  for (const auto& b : *bs) j["booklets"].push_back(booklet_json(b));
+  auto evs = store_.events(issuance_id);
+  if (!evs) return evs.error();
+  for (const auto& e : *evs) {
+    json ev = json::parse(e.body, nullptr, false);
+    ev["delivered"] = e.delivered_at.has_value();
+    j["events"].push_back(ev);
   }
   return j;
+}
+
+Reply Api::status_reply(int status, const std::string& issuance_id) {
+  auto j = status_json(issuance_id);
+  if (!j) return store_failure(j.error());
+  return {status, std::move(*j), "application/json", {}};
 }
 
 Reply Api::submit_issuance(const Caller& who, std::string_view body) {
@@ -200,7 +204,7 @@ Reply Api::submit_issuance(const Caller& who, std::string_view body) {
     if (!*existing) return std::nullopt;
     if ((*existing)->document == canonical) {
       if (auto r = supersede()) return *r;
-      return Reply{200, status_json(rec.issuance_id), "application/json", {}};
+      return status_reply(200, rec.issuance_id);
     }
     return error(
         409, "conflict",
@@ -229,7 +233,7 @@ Reply Api::submit_issuance(const Caller& who, std::string_view body) {
   if (auto r = supersede()) return *r;
   (void)store_.audit(
       {events_.now(), who.name, std::string(to_string(who.role)), "submit", rec.issuance_id, ""});
-  return {201, status_json(rec.issuance_id), "application/json", {}};
+  return status_reply(201, rec.issuance_id);
 }
 
 Reply Api::issuance_status(const Caller& who, const std::string& issuance_id) {
@@ -237,7 +241,7 @@ Reply Api::issuance_status(const Caller& who, const std::string& issuance_id) {
   auto row = store_.issuance(issuance_id);
   if (!row) return store_failure(row.error());
   if (!*row) return error(404, "not_found", "issuance \"" + issuance_id + "\" is unknown");
-  return {200, status_json(issuance_id), "application/json", {}};
+  return status_reply(200, issuance_id);
 }
 
 Reply Api::queue_print(
@@ -245,6 +249,19 @@ Reply Api::queue_print(
     const std::vector<std::pair<std::string, std::optional<issuance::Holder>>>& what) {
   if (!engine_.printer(printer))
     return error(404, "not_found", "printer \"" + printer + "\" is not configured");
+  // One print job at a time may hold a booklet: checked and queued under one
+  // lock, so two clerks' clicks cannot both queue it.
+  std::lock_guard queue_lock(queue_mutex_);
+  std::map<std::int64_t, std::int64_t> queued;  // booklet id -> print job holding it
+  auto unfinished = store_.unfinished_print_jobs();
+  if (!unfinished) return store_failure(unfinished.error());
+  for (const auto& job : *unfinished) {
+    auto job_tasks = store_.page_tasks(job.id);
+    if (!job_tasks) return store_failure(job_tasks.error());
+    for (const auto& t : *job_tasks)
+      if (t.state != "completed" && t.state != "skipped" && t.state != "failed")
+        queued[t.booklet_id] = job.id;
+  }
   std::vector<PageTaskRow> tasks;
   std::set<std::string> seen;
   for (const auto& [issuance_id, holder] : what) {
@@ -264,6 +281,10 @@ Reply Api::queue_print(
                        (holder ? std::string(issuance::to_string(*holder)) + " " : "") +
                        "booklet to print");
     for (const auto& b : chosen) {
+      if (auto q = queued.find(b.id); q != queued.end())
+        return error(409, "booklet_state",
+                     "the " + b.holder + " booklet of issuance \"" + issuance_id +
+                         "\" is already queued in print job " + std::to_string(q->second));
       if (b.state != "ready")
         return error(
             409, "booklet_state",

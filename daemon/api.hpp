@@ -74,7 +74,8 @@ class Api {
 
  private:
   Result<std::vector<BookletRow>> live_booklets(const std::string& issuance_id);
-  nlohmann::json status_json(const std::string& issuance_id);
+  Result<nlohmann::json> status_json(const std::string& issuance_id);
+  Reply status_reply(int status, const std::string& issuance_id);
   Reply queue_print(
       const Caller& who, const std::string& printer,
       const std::vector<std::pair<std::string, std::optional<issuance::Holder>>>& what);
@@ -89,6 +90,7 @@ class Api {
   token::RandomSource random_;
   std::function<issuance::Date()> today_;
   std::mutex render_mutex_;  // the renderers are not thread-safe
+  std::mutex queue_mutex_;   // checking and queuing print jobs, together
   std::map<issuance::Kind, std::unique_ptr<BookletRenderer>> renderers_;
 };
 

@@ -114,11 +114,20 @@ class StoredPageSource final : public PageSource {
 // Stores every page event as it happens and tells the registry.
 class StoringListener final : public SequenceListener {
  public:
+  // `reached_printer`: booklets with a page already handed to CUPS by an
+  // earlier run of this job (their paper may carry ink).
   StoringListener(Store& store, EventLog& events, std::vector<PageTaskRow>& tasks,
-                  std::map<std::string, BookletRow>& booklets, PrintEngine::Counters& counters)
-      : store_(store), events_(events), tasks_(tasks), booklets_(booklets), counters_(counters) {}
+                  std::map<std::string, BookletRow>& booklets, PrintEngine::Counters& counters,
+                  std::set<std::int64_t> reached_printer)
+      : store_(store),
+        events_(events),
+        tasks_(tasks),
+        booklets_(booklets),
+        counters_(counters),
+        reached_printer_(std::move(reached_printer)) {}
 
   Status status() const { return status_; }
+  bool healthy() const override { return status_.ok(); }
 
   void on_page(const PageEvent& e) override {
     if (!status_.ok()) return;
@@ -139,6 +148,7 @@ class StoringListener final : public SequenceListener {
         keep(store_.update_page_task(t.id, "submitting", 0, "", std::nullopt));
         break;
       case PageEvent::Type::submitted:
+        reached_printer_.insert(b.id);
         counters_.submits++;
         counters_.submit_latency_ms_sum += std::chrono::duration_cast<std::chrono::milliseconds>(
                                                std::chrono::steady_clock::now() - submit_started_)
@@ -153,7 +163,6 @@ class StoringListener final : public SequenceListener {
       }
       case PageEvent::Type::completed:
         counters_.pages_printed++;
-        printed_on_.insert(b.id);
         keep(events_.record(b.issuance_id, "page_printed", page, [&](const EventRow& ev) {
           return store_.update_page_task(t.id, "completed", e.job_id, "", ev);
         }));
@@ -171,9 +180,10 @@ class StoringListener final : public SequenceListener {
         keep(events_.record(b.issuance_id, "page_failed", d, [&](const EventRow& ev) {
           return store_.update_page_task(t.id, "failed", e.job_id, e.detail, ev);
         }));
-        // Nothing of it on paper: the same blank can be printed again.
-        // Part of it printed: the blank is spoiled and must be voided.
-        const std::string state = printed_on_.contains(b.id) ? "failed" : "ready";
+        // Only a booklet none of whose pages ever reached the printer can
+        // take the same blank again; any other may carry ink (a page cut
+        // off, cancelled, or still queued in CUPS) and must be voided.
+        const std::string state = reached_printer_.contains(b.id) ? "failed" : "ready";
         d["booklet_state"] = state;
         keep(events_.record(b.issuance_id, "booklet_failed", d, [&](const EventRow& ev) {
           return store_.set_booklet_state(b.id, state, ev);
@@ -201,8 +211,8 @@ class StoringListener final : public SequenceListener {
   PrintEngine::Counters& counters_;
   Status status_;
   std::chrono::steady_clock::time_point submit_started_;
-  std::set<std::int64_t> printed_on_;  // booklets with a page completed in this job
-  std::set<std::int64_t> printing_;    // booklets announced as printing
+  std::set<std::int64_t> reached_printer_;  // booklets with a page accepted by CUPS
+  std::set<std::int64_t> printing_;         // booklets announced as printing
 };
 
 }  // namespace
@@ -304,10 +314,26 @@ void PrintEngine::run_job(Worker& w, const PrintJobRow& job) {
   std::map<std::string, BookletRow> booklets;  // by job name
   std::vector<PageStep> steps;
   std::vector<PageTaskRow> open_tasks;
+  std::set<std::int64_t> reached_printer;  // by an earlier run of this job
+  for (const auto& t : *tasks)
+    if (t.state == "completed" || t.state == "submitted" || t.state == "submitting")
+      reached_printer.insert(t.booklet_id);
   for (const auto& t : *tasks) {
     auto b = store_.booklet(t.booklet_id);
     if (!b || !*b) return fail_job("booklet of page task " + std::to_string(t.id) + " is missing");
     if (t.state == "completed" || t.state == "skipped") continue;
+    // The booklet may have changed since the job was queued (voided,
+    // superseded, printed by another job): print only a ready booklet, or
+    // one this job already started.
+    const std::string& st = (*b)->state;
+    if (!(st == "ready" || (st == "printing" && reached_printer.contains(t.booklet_id)))) {
+      const std::string why = "the " + (*b)->holder + " booklet of issuance " + (*b)->issuance_id +
+                              " is " + st + ", not ready to print";
+      for (const auto& rest : *tasks)
+        if (rest.state == "queued")
+          (void)store_.update_page_task(rest.id, "skipped", 0, why, std::nullopt);
+      return fail_job(why);
+    }
     if (t.state == "failed")
       return fail_job("page task " + std::to_string(t.id) + " failed before");
     booklets[t.job_name] = **b;
@@ -328,9 +354,12 @@ void PrintEngine::run_job(Worker& w, const PrintJobRow& job) {
 
   auto port = ports_(w.printer);
   StoredPageSource source(store_, w.printer, config_.templates_dir, w.renderers, booklets);
-  StoringListener listener(store_, events_, open_tasks, booklets, counters_);
+  StoringListener listener(store_, events_, open_tasks, booklets, counters_, reached_printer);
   SequenceResult result;
   if (!port) {
+    // Pages already at CUPS must not be forgotten: try again later. A job
+    // that sent nothing fails now, and its booklets stay ready.
+    if (!reached_printer.empty()) return;
     result.failed_at = 0;
     result.reason = port.error().message;
     PageEvent e{PageEvent::Type::failed, 0, steps.size(), &steps[0], 0, port.error().message};

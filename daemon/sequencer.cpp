@@ -198,6 +198,12 @@ SequenceResult run_sequence(PrinterPort& port, PageSource& source,
       job->job_name = steps[i].job_name;
       e.type = PageEvent::Type::submitting;
       listener.on_page(e);
+      if (!listener.healthy()) {
+        result.failed_at = i;
+        result.stopped_unrecorded = true;
+        result.reason = steps[i].describe() + ": not sent, its state could not be recorded";
+        return result;
+      }
       auto id = port.submit(*job);
       if (!id) return fail(id.error().message);
       job_id = *id;
@@ -216,6 +222,15 @@ SequenceResult run_sequence(PrinterPort& port, PageSource& source,
     e.type = PageEvent::Type::completed;
     listener.on_page(e);
     ++result.completed;
+    if (!listener.healthy()) {
+      if (i + 1 < steps.size()) {
+        result.failed_at = i + 1;
+        result.stopped_unrecorded = true;
+        result.reason =
+            steps[i + 1].describe() + ": not sent, an earlier state could not be recorded";
+      }
+      return result;
+    }
   }
   return result;
 }

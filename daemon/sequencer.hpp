@@ -70,6 +70,10 @@ class SequenceListener {
  public:
   virtual ~SequenceListener() = default;
   virtual void on_page(const PageEvent& event) = 0;
+  // False once the listener could not keep what it was told (a store write
+  // failed): the sequence then stops before handing anything more to the
+  // printer, since a page it could not record might be sent again later.
+  virtual bool healthy() const { return true; }
 };
 
 // Time, behind a seam so tests of timeouts need not wait.
@@ -95,6 +99,7 @@ struct SequenceResult {
   std::size_t completed = 0;             // pages printed, from the start
   std::optional<std::size_t> failed_at;  // index of the page that failed
   std::string reason;                    // why, when failed_at is set
+  bool stopped_unrecorded = false;       // stopped because the listener could not record
   bool ok() const { return !failed_at; }
 };
 

@@ -72,7 +72,7 @@ struct World {
   std::unique_ptr<PrintEngine> engine;
   std::unique_ptr<Api> api;
 
-  World() {
+  explicit World(bool start_printing = true) {
     auto s = Store::open(dir / "certprint.db");
     if (!s) FAIL(s.error().message);
     store = std::move(*s);
@@ -90,7 +90,7 @@ struct World {
           return std::unique_ptr<PrinterPort>(new InstantPort(tray));
         },
         system_clock());
-    engine->start();
+    if (start_printing) engine->start();
     api = std::make_unique<Api>(*store, keys, *events, *engine,
                                 ApiConfig{source_dir() / "templates", 64 * 1024},
                                 token::system_random(), [] {
@@ -639,4 +639,33 @@ TEST_CASE("certcal against the daemon: target, fit with noisy marks, save, show,
   CHECK(parsed->landed.x_mm == Approx(1.5));
   CHECK_FALSE(calibration::parse_mark("A=1.5").ok());
   CHECK_FALSE(calibration::parse_mark("=1,2").ok());
+}
+
+TEST_CASE("a booklet is queued once, and a booklet voided while queued is not printed",
+          "[daemon][api]") {
+  World w(/*start_printing=*/false);
+  REQUIRE(w.api->submit_issuance(kRegistry, w.sample("marriage.json")).status == 201);
+  const std::string id = "440106-20260512-0001";
+  auto first = w.api->print(kClerk, id, R"({"printer":"desk"})");
+  REQUIRE(first.status == 202);
+  auto twice = w.api->print(kClerk, id, R"({"printer":"desk","holder":"female"})");
+  CHECK(twice.status == 409);
+  CHECK_THAT(twice.body["error"]["message"].get<std::string>(),
+             Catch::Contains("already queued in print job"));
+
+  // Spoiled on the desk before the printer got to it.
+  REQUIRE(w.api
+              ->void_booklet(kClerk, id, "female",
+                             R"({"reason":"torn","new_stock_serial":"4400269997"})")
+              .status == 200);
+  w.engine->start();
+  json job = w.wait_job(first.body["print_job_id"]);
+  CHECK(job["state"] == "failed");
+  CHECK_THAT(job["reason"].get<std::string>(), Catch::Contains("voided"));
+  CHECK(w.tray.pages.empty());  // nothing of the job was sent
+  // The male booklet was not touched and prints on its own.
+  auto again = w.api->print(kClerk, id, R"({"printer":"desk","holder":"male"})");
+  REQUIRE(again.status == 202);
+  CHECK(w.wait_job(again.body["print_job_id"])["state"] == "done");
+  CHECK(w.tray.pages.size() == 2);
 }

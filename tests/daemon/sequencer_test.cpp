@@ -363,3 +363,23 @@ TEST_CASE("after a restart, a job cut off before its document arrived is replace
   CHECK(port.submitted.size() == 4);
   CHECK(port.submitted[0] == steps[0].job_name);
 }
+
+TEST_CASE("a listener that cannot record stops the sequence before the next submission",
+          "[daemon]") {
+  class Forgetful final : public SequenceListener {
+   public:
+    int seen = 0;
+    void on_page(const PageEvent& e) override {
+      if (e.type == PageEvent::Type::submitting) ++seen;
+    }
+    bool healthy() const override { return seen < 2; }  // the second page's state is lost
+  } listener;
+  ScriptedPort port;
+  NullSource source;
+  FakeClock clock;
+  auto result = run_sequence(port, source, one_click(), listener, {}, clock);
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.stopped_unrecorded);
+  CHECK(*result.failed_at == 1);
+  CHECK(port.submitted.size() == 1);  // page 2 was never handed to the printer
+}
