@@ -64,6 +64,22 @@ Result<std::string> to_cups_raster(const layout::Raster& raster) {
   return out;
 }
 
+Result<PageJob> page_job(const RenderedPage& page, DocumentFormat format, double width_mm,
+                         double height_mm) {
+  PageJob job;
+  job.format = format;
+  job.width_mm = width_mm;
+  job.height_mm = height_mm;
+  if (format == DocumentFormat::pdf) {
+    job.document = page.pdf;
+  } else {
+    auto raster = to_cups_raster(*page.raster);
+    if (!raster) return raster.error();
+    job.document = std::move(*raster);
+  }
+  return job;
+}
+
 Result<layout::Raster> from_cups_raster(const std::string& stream) {
   Reader reader{&stream};
   cups_raster_t* r = cupsRasterOpenIO(read_from, &reader, CUPS_RASTER_READ);

@@ -5,6 +5,8 @@
 #include <string>
 
 #include "common/result.hpp"
+#include "daemon/booklet.hpp"
+#include "daemon/printer_port.hpp"
 #include "layout/raster.hpp"
 
 namespace certprint::daemon {
@@ -13,6 +15,11 @@ namespace certprint::daemon {
 // points from the raster's size and resolution, no margins: the document
 // covers the whole booklet page, measured from its paper edges.
 Result<std::string> to_cups_raster(const layout::Raster& raster);
+
+// One rendered page as the job a printer of `format` takes: its PDF, or its
+// raster as CUPS raster. REQUIRES: the page was rendered in that form.
+Result<PageJob> page_job(const RenderedPage& page, DocumentFormat format, double width_mm,
+                         double height_mm);
 
 // Reads back the first page of a CUPS raster stream (for tests and tools).
 Result<layout::Raster> from_cups_raster(const std::string& stream);

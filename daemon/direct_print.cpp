@@ -34,18 +34,7 @@ class RenderingSource final : public PageSource {
     const auto& pages = pages_.at(key);
     const RenderedPage& p = pages[step.kind == PageKind::info ? 0 : 1];
     const auto& tmpl = renderers_.at(by_id_.at(step.issuance_id)->kind)->page_template();
-    PageJob job;
-    job.format = format_;
-    job.width_mm = tmpl.info.width_mm;
-    job.height_mm = tmpl.info.height_mm;
-    if (format_ == DocumentFormat::pdf) {
-      job.document = p.pdf;
-    } else {
-      auto raster = to_cups_raster(*p.raster);
-      if (!raster) return raster.error();
-      job.document = std::move(*raster);
-    }
-    return job;
+    return page_job(p, format_, tmpl.info.width_mm, tmpl.info.height_mm);
   }
 
  private:

@@ -87,18 +87,7 @@ class StoredPageSource final : public PageSource {
                     renderer->page_template().info.height_mm};
     }
     const RenderedPage& p = rendered_.at(key);
-    PageJob job;
-    job.format = printer_.format;
-    job.width_mm = page_size_.first;
-    job.height_mm = page_size_.second;
-    if (job.format == DocumentFormat::pdf) {
-      job.document = p.pdf;
-    } else {
-      auto raster = to_cups_raster(*p.raster);
-      if (!raster) return raster.error();
-      job.document = std::move(*raster);
-    }
-    return job;
+    return page_job(p, printer_.format, page_size_.first, page_size_.second);
   }
 
  private:

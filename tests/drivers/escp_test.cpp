@@ -6,6 +6,7 @@
 #include "drivers/escp.hpp"
 #include "escp_interpreter.hpp"
 #include "support/qr_decode.hpp"
+#include "support/sample_booklet.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace certprint;
@@ -130,23 +131,11 @@ TEST_CASE("random rasters survive the round trip at 180 and 360 dpi", "[drivers]
 }
 
 TEST_CASE("page 5 at 360x180 through the encoder still scans and verifies", "[drivers]") {
-  auto rec = issuance::load_issuance_file(testing::source_dir() / "samples" / "marriage.json",
-                                          {{2026, 11, 28}});
-  REQUIRE(rec.ok());
-  auto tmpl = daemon::load_template_for(testing::source_dir() / "templates", rec->kind);
-  REQUIRE(tmpl.ok());
-  auto renderer = daemon::BookletRenderer::create(std::move(*tmpl));
-  REQUIRE(renderer.ok());
-  const auto keys = token::KeyRing::from_keys({token::Key{1, {}}});
-  auto tok =
-      daemon::issue_booklet_token(keys, *rec, issuance::Holder::male, token::system_random());
-  REQUIRE(tok.ok());
   daemon::RenderOptions options;
   options.device = {{360, 180}, 24};
   options.pdf = false;
-  auto pages = (*renderer)->render_booklet(*rec, issuance::Holder::male, *tok, options);
-  REQUIRE(pages.ok());
-  const layout::Raster& r = *(*pages)[1].raster;
+  const auto booklet = testing::render_sample_booklet(issuance::Holder::male, options);
+  const layout::Raster& r = *booklet.pages[1].raster;
   PageStats stats;
   const std::string out =
       encode_page({360, 180, true, Emulation::escp2, 4}, r.width, r.height, r.bits, &stats);
@@ -169,5 +158,6 @@ TEST_CASE("page 5 at 360x180 through the encoder still scans and verifies", "[dr
   CHECK(back.bits == r.bits);
   auto scanned = testing::decode_qr(back);
   REQUIRE(scanned);
-  CHECK(daemon::match_token(keys, *rec, *scanned).holder == issuance::Holder::male);
+  CHECK(daemon::match_token(booklet.keys, booklet.record, *scanned).holder ==
+        issuance::Holder::male);
 }

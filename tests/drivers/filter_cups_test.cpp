@@ -14,6 +14,7 @@
 #include "escp_interpreter.hpp"
 #include "support/cups_harness.hpp"
 #include "support/qr_decode.hpp"
+#include "support/sample_booklet.hpp"
 
 using namespace certprint;
 namespace fs = std::filesystem;
@@ -47,26 +48,14 @@ TEST_CASE("passbook queue from the built PPD: raster in, ESC/P2 out, QR verifies
   REQUIRE(cups.run("lpadmin -p passbook -E -v file://" + prn.string() + " -P " +
                    (cups.dir() / "passbook.ppd").string()) == 0);
 
-  auto rec = issuance::load_issuance_file(testing::source_dir() / "samples" / "marriage.json",
-                                          {{2026, 11, 28}});
-  REQUIRE(rec.ok());
-  auto tmpl = daemon::load_template_for(testing::source_dir() / "templates", rec->kind);
-  REQUIRE(tmpl.ok());
-  auto renderer = daemon::BookletRenderer::create(std::move(*tmpl));
-  REQUIRE(renderer.ok());
-  const auto keys = token::KeyRing::from_keys({token::Key{4, {}}});
-  auto tok =
-      daemon::issue_booklet_token(keys, *rec, issuance::Holder::female, token::system_random());
-  REQUIRE(tok.ok());
   daemon::RenderOptions options;
   options.device = {{360, 180}, 24};
   options.pdf = false;
-  auto pages = (*renderer)->render_booklet(*rec, issuance::Holder::female, *tok, options);
-  REQUIRE(pages.ok());
+  const auto booklet = testing::render_sample_booklet(issuance::Holder::female, options);
 
   auto port = daemon::open_cups_port({cups.server(), "passbook", 10000});
   REQUIRE(port.ok());
-  for (const auto& page : *pages) {
+  for (const auto& page : booklet.pages) {
     INFO(daemon::to_string(page.kind));
     fs::remove(prn);
     auto stream = daemon::to_cups_raster(*page.raster);
@@ -97,7 +86,8 @@ TEST_CASE("passbook queue from the built PPD: raster in, ESC/P2 out, QR verifies
     if (page.kind == daemon::PageKind::page5) {
       auto scanned = testing::decode_qr(got);
       REQUIRE(scanned);
-      CHECK(daemon::match_token(keys, *rec, *scanned).holder == issuance::Holder::female);
+      CHECK(daemon::match_token(booklet.keys, booklet.record, *scanned).holder ==
+            issuance::Holder::female);
     }
   }
 }
