@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Installs every Debian 12 package certprint needs to build, test and run.
-# Run as root. Safe to run again: installed packages are left as they are.
+# Installs every Debian 12 package certprint needs to build, test and run,
+# and brings each one listed here up to the archive's current version (a fresh
+# machine gets Debian's newest security updates, so this one must too, or the
+# tests here would pass against packages no new machine has).
+# Run as root. Safe to run again.
 set -euo pipefail
 
 packages=(
@@ -24,20 +27,30 @@ packages=(
   cups
 )
 
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-deps: all ${#packages[@]} packages are installed"
-  exit 0
-fi
 if [ "$(id -u)" -ne 0 ]; then
-  echo "install-deps: missing packages: ${missing[*]}; run this script as root" >&2
+  echo "install-deps: must run as root (it installs and upgrades: ${packages[*]})" >&2
   exit 1
 fi
-echo "install-deps: installing ${missing[*]}"
+
 export DEBIAN_FRONTEND=noninteractive
+echo "install-deps: updating the package lists"
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-echo "install-deps: done"
+# 'install' of an installed package upgrades it to the candidate version, and
+# with it any dependency whose version it pins (libcups2 with cups-daemon).
+echo "install-deps: installing or upgrading ${#packages[@]} packages"
+apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+
+# Prove it: every listed package is at the archive's candidate version.
+stale=()
+for p in "${packages[@]}"; do
+  installed=$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || true)
+  candidate=$(apt-cache policy "$p" | sed -n 's/^  Candidate: //p')
+  if [ -z "$installed" ] || [ "$installed" != "$candidate" ]; then
+    stale+=("$p (installed '${installed:-none}', archive '$candidate')")
+  fi
+done
+if [ ${#stale[@]} -ne 0 ]; then
+  printf 'install-deps: not at the archive version: %s\n' "${stale[@]}" >&2
+  exit 1
+fi
+echo "install-deps: all ${#packages[@]} packages at the archive's current version"

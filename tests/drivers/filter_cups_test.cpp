@@ -57,7 +57,11 @@ TEST_CASE("passbook queue from the built PPD: raster in, ESC/P2 out, QR verifies
   REQUIRE(port.ok());
   for (const auto& page : booklet.pages) {
     INFO(daemon::to_string(page.kind));
-    fs::remove(prn);
+    // Since Debian's CUPS 2.4.2-3+deb12u10 the scheduler opens a file: device
+    // with O_EXCL and without O_CREAT: the output file must exist. Start each
+    // page with an empty one.
+    { std::ofstream(prn, std::ios::trunc); }
+    fs::permissions(prn, fs::perms(0660));
     auto stream = daemon::to_cups_raster(*page.raster);
     REQUIRE(stream.ok());
     auto id = (*port)->submit(
