@@ -219,7 +219,7 @@ int main() {
   if (!rec || !renderer) return 1;
   const auto keys = token::KeyRing::from_keys({token::Key{1, {}}});
   auto tok =
-      daemon::issue_booklet_token(keys, *rec, issuance::Holder::male, token::system_random());
+      daemon::issue_booklet_token(keys, *rec, issuance::Holder::male, system_random());
   daemon::RenderOptions options;
   options.device = {{180, 180}, 24};
   options.pdf = false;

@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
   daemon::RenderOptions options;
   options.device = {{180, 180}, 0};
   const auto holders = record->holders();
-  const auto random = token::system_random();
+  const auto random = system_random();
 
   // Every booklet gets other names, drawn from common surnames and given-name
   // characters, so the PDF font subset keeps meeting characters it lacks, as

@@ -1,9 +1,11 @@
 #include "calibration/fit.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <map>
 #include <numbers>
+#include <optional>
 
 namespace certprint::calibration {
 namespace {
@@ -128,6 +130,24 @@ Result<FitResult> fit(const std::vector<Mark>& marks, const std::vector<Measurem
   // Draw where the distortion will carry it onto the nominal position.
   r.correction = *inverse;
   return r;
+}
+
+Result<Measurement> parse_mark(std::string_view text) {
+  const auto eq = text.find('='), comma = text.find(',');
+  auto number = [](std::string_view s) -> std::optional<double> {
+    double v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+    return v;
+  };
+  if (eq == std::string_view::npos || comma == std::string_view::npos || comma < eq || eq == 0)
+    return Error{"mark \"" + std::string(text) + "\": expected LABEL=X,Y in mm, like A=12.3,45.6"};
+  auto x = number(text.substr(eq + 1, comma - eq - 1)), y = number(text.substr(comma + 1));
+  if (!x || !y || !std::isfinite(*x) || !std::isfinite(*y) || *x < 0 || *y < 0 || *x > 400 ||
+      *y > 400)
+    return Error{"mark \"" + std::string(text) +
+                 "\": X and Y should be millimetres from the left and top paper edges"};
+  return Measurement{std::string(text.substr(0, eq)), {*x, *y}};
 }
 
 }  // namespace certprint::calibration

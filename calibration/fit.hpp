@@ -26,6 +26,10 @@ struct Measurement {
   layout::Point landed;  // where it was measured, paper mm
 };
 
+// "A=12.30,45.60" -> mark A landed at x 12.30 mm, y 45.60 mm from the left
+// and top paper edges.
+Result<Measurement> parse_mark(std::string_view text);
+
 struct FitLimits {
   double max_residual_mm = 0.5;  // a mark the fit misses by more is refused
   double min_scale = 0.95;       // outside these, the page size or CUPS scaling is wrong

@@ -9,18 +9,52 @@
 
 #include <cassert>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
 namespace certprint {
 
+// What kind of failure an error is, for callers that act on it (an HTTP
+// status, a retry). Callers test the code, never the message's wording.
+enum class ErrorCode {
+  failed,       // anything not listed below: a library, file or system failure
+  invalid,      // the caller's input breaks a rule; nothing was changed
+  not_found,    // the thing named does not exist
+  conflict,     // the request disagrees with what is stored
+  refused,      // well-formed, but a rule refuses it (a layout that does not fit)
+  unavailable,  // a service (printer, store) does not answer now; may work later
+};
+std::string_view to_string(ErrorCode code);
+
 struct Error {
   std::string message;
+  ErrorCode code = ErrorCode::failed;
+  // A finer keyword for the API's error body ("stock_serial",
+  // "booklet_state"); empty: the code's own name.
+  std::string keyword = {};
 };
 
-// Prefixes an error with context ("template marriage.json: ...").
+// Prefixes an error with context ("template marriage.json: ..."), keeping
+// its code.
 inline Error wrap(std::string_view context, const Error& e) {
-  return Error{std::string(context) + ": " + e.message};
+  return Error{std::string(context) + ": " + e.message, e.code, e.keyword};
+}
+
+inline Error invalid(std::string message, std::string keyword = {}) {
+  return Error{std::move(message), ErrorCode::invalid, std::move(keyword)};
+}
+inline Error not_found(std::string message, std::string keyword = {}) {
+  return Error{std::move(message), ErrorCode::not_found, std::move(keyword)};
+}
+inline Error conflict(std::string message, std::string keyword = {}) {
+  return Error{std::move(message), ErrorCode::conflict, std::move(keyword)};
+}
+inline Error refused(std::string message, std::string keyword = {}) {
+  return Error{std::move(message), ErrorCode::refused, std::move(keyword)};
+}
+inline Error unavailable(std::string message, std::string keyword = {}) {
+  return Error{std::move(message), ErrorCode::unavailable, std::move(keyword)};
 }
 
 class [[nodiscard]] Status {
@@ -37,6 +71,7 @@ class [[nodiscard]] Status {
     return error_;
   }
   const std::string& message() const { return error_.message; }
+  ErrorCode code() const { return error_.code; }
 
  private:
   Error error_;

@@ -134,8 +134,8 @@ void Validator::run(const Json& root) {
 }
 
 bool Validator::in_future(const Fields& f, std::string_view key, const Date& d) const {
-  if (d <= opts_.today) return false;
-  f.fail(key, "is after today (" + opts_.today.iso() + "); expected a date not in the future");
+  if (!opts_.today || d <= *opts_.today) return false;
+  f.fail(key, "is after today (" + opts_.today->iso() + "); expected a date not in the future");
   return true;
 }
 
@@ -226,9 +226,9 @@ void Validator::cross_check_certificate_no(const Fields& top) {
     top.fail("certificate_no", "year " + year +
                                    " should not be before the year of registered_on (" +
                                    registered_on_->iso() + ")");
-  } else if (*replacement_ && number.year > opts_.today.year) {
+  } else if (*replacement_ && opts_.today && number.year > opts_.today->year) {
     top.fail("certificate_no", "year " + year + " is after the current year " +
-                                   std::to_string(opts_.today.year) +
+                                   std::to_string(opts_.today->year) +
                                    "; expected the year the replacement is issued");
   }
 }

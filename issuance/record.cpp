@@ -50,6 +50,14 @@ std::optional<Holder> holder_from_string(std::string_view s) {
   return std::nullopt;
 }
 
+std::string_view to_string(PageKind k) { return k == PageKind::info ? "info" : "page5"; }
+
+std::optional<PageKind> page_kind_from_string(std::string_view s) {
+  if (s == "info") return PageKind::info;
+  if (s == "page5") return PageKind::page5;
+  return std::nullopt;
+}
+
 std::string Date::iso() const { return format_date(*this, "%04d-%02d-%02d"); }
 
 std::string Date::chinese() const { return format_date(*this, "%04d年%02d月%02d日"); }

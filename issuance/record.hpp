@@ -38,6 +38,12 @@ std::string_view to_string(Holder h);  // "male" | "female"
 std::string_view to_string(IdType t);  // "resident_id" | ...
 std::optional<Holder> holder_from_string(std::string_view s);
 
+// The two pages of a booklet that certprint prints: the personal-information
+// page and page 5, the only page that may carry the QR.
+enum class PageKind { info, page5 };
+std::string_view to_string(PageKind k);  // "info" | "page5"
+std::optional<PageKind> page_kind_from_string(std::string_view s);
+
 struct Date {
   int year = 0;
   int month = 0;  // 1..12
@@ -102,8 +108,13 @@ struct FieldError {
 };
 
 struct ValidationOptions {
-  Date today;  // dates after this are refused; a seam for tests
+  // Dates after this are refused (a seam for tests). Empty: no rule that
+  // depends on the day is applied, for a record accepted on its own day and
+  // read back from the store (see stored()).
+  std::optional<Date> today;
   std::size_t max_document_bytes = 64 * 1024;
+  // The options for reading back a document this program stored itself.
+  static ValidationOptions stored() { return {std::nullopt, 1024 * 1024}; }
 };
 // Today's date in the local time zone.
 Date today_local();

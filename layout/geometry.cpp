@@ -1,7 +1,9 @@
 #include "layout/geometry.hpp"
 
+#include <charconv>
 #include <cstdio>
 #include <numbers>
+#include <optional>
 
 namespace certprint::layout {
 
@@ -50,6 +52,22 @@ bool Affine::is_identity(double eps) const {
 
 std::string Resolution::describe() const {
   return std::to_string(x_dpi) + "x" + std::to_string(y_dpi) + " dpi";
+}
+
+Result<Resolution> parse_resolution(std::string_view text) {
+  auto number = [](std::string_view s) -> std::optional<int> {
+    int v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size() || v < 72 || v > 2400) return std::nullopt;
+    return v;
+  };
+  const auto x = text.find('x');
+  auto a = number(text.substr(0, x));
+  auto b = x == std::string_view::npos ? a : number(text.substr(x + 1));
+  if (!a || !b)
+    return Error{"dpi \"" + std::string(text) +
+                 "\": expected N or NxM with 72..2400, e.g. 180 or 360x180"};
+  return Resolution{*a, *b};
 }
 
 }  // namespace certprint::layout

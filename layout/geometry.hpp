@@ -6,6 +6,9 @@
 #include <cmath>
 #include <optional>
 #include <string>
+#include <string_view>
+
+#include "common/result.hpp"
 
 namespace certprint::layout {
 
@@ -64,5 +67,8 @@ struct Resolution {
   double dots_per_mm_y() const { return y_dpi / kMmPerInch; }
   std::string describe() const;  // "360x180 dpi"
 };
+
+// Parses "180" or "360x180" (72..2400 per axis); the error quotes the text.
+Result<Resolution> parse_resolution(std::string_view text);
 
 }  // namespace certprint::layout

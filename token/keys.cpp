@@ -17,6 +17,7 @@
 #include <string>
 #include <system_error>
 
+#include "common/hex.hpp"
 #include "token/token.hpp"
 
 namespace certprint::token {
@@ -152,15 +153,7 @@ Result<std::vector<Key>> scan_dir(const fs::path& dir) {
 }
 
 std::string to_hex_line(const std::array<std::uint8_t, kSecretBytes>& secret) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(kHexDigits + 1);
-  for (std::uint8_t b : secret) {
-    out += kDigits[b >> 4];
-    out += kDigits[b & 0x0f];
-  }
-  out += '\n';
-  return out;
+  return to_hex(secret) + '\n';
 }
 
 Status write_all(int fd, std::string_view data) {
@@ -283,21 +276,6 @@ const Key* KeyRing::find(std::uint8_t id) const {
   const auto it = std::lower_bound(keys_.begin(), keys_.end(), id,
                                    [](const Key& k, std::uint8_t v) { return k.id < v; });
   return it != keys_.end() && it->id == id ? &*it : nullptr;
-}
-
-RandomSource system_random() {
-  return [](std::span<std::uint8_t> out) -> Status {
-    while (!out.empty()) {
-      const int n = static_cast<int>(std::min<std::size_t>(out.size(), INT_MAX));
-      if (RAND_bytes(out.data(), n) != 1) {
-        char buf[256];
-        ERR_error_string_n(ERR_get_error(), buf, sizeof buf);
-        return Error{std::string("OpenSSL RAND_bytes failed: ") + buf};
-      }
-      out = out.subspan(static_cast<std::size_t>(n));
-    }
-    return Status::success();
-  };
 }
 
 Result<Key> generate_key(const fs::path& dir, const RandomSource& random) {

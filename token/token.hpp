@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/random.hpp"
 #include "common/result.hpp"
 
 namespace certprint::token {
@@ -58,10 +59,6 @@ class KeyRing {
  private:
   std::vector<Key> keys_;  // sorted by id
 };
-
-// Fills the span with random bytes. The default draws from OpenSSL's CSPRNG.
-using RandomSource = std::function<Status(std::span<std::uint8_t>)>;
-RandomSource system_random();
 
 // Makes a new key in `dir` (created if absent, mode 0700) with the next id
 // (highest existing id + 1, the first is 1), written with mode 0600. The file

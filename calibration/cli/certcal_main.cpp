@@ -1,5 +1,5 @@
 // certcal: the technician's calibration tool. Parses options into the
-// calibration library's calls; nothing else.
+// calibration and client libraries' calls; nothing else.
 #include <boost/program_options.hpp>
 
 #include <cstdlib>
@@ -9,7 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "calibration/certcal.hpp"
+#include "calibration/fit.hpp"
+#include "daemon/client/technician_commands.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -87,9 +88,10 @@ int main(int argc, char** argv) {
   const fs::path templates_dir = templates.empty() ? default_templates_dir() : fs::path(templates);
   if (command == "chart") {
     if (out_file.empty()) return std::cerr << "certcal: chart needs --out FILE.pdf|png\n", 2;
-    return calibration::chart(templates_dir, page, out_file, std::cout, std::cerr);
+    return client::chart(templates_dir, page, out_file, std::cout, std::cerr);
   }
-  calibration::DaemonAccess d{url, ""};
+  client::ClientConfig d;
+  d.url = url;
   if (!token_file.empty()) {
     std::ifstream in(token_file);
     std::getline(in, d.token);
@@ -102,7 +104,7 @@ int main(int argc, char** argv) {
   if (needs_page && page != "info" && page != "page5")
     return std::cerr << "certcal: --page \"" << page << "\": expected info or page5\n", 2;
   if (command == "target" || command == "verify")
-    return calibration::target(d, printer, page, command == "verify", std::cout, std::cerr);
+    return client::target(d, printer, page, command == "verify", std::cout, std::cerr);
   if (command == "fit") {
     std::vector<calibration::Measurement> measured;
     for (const auto& m : marks) {
@@ -112,13 +114,13 @@ int main(int argc, char** argv) {
     }
     calibration::FitLimits limits;
     limits.max_residual_mm = max_residual;
-    return calibration::fit_and_save(d, templates_dir, printer, page, measured, printed_corrected,
+    return client::fit_and_save(d, templates_dir, printer, page, measured, printed_corrected,
                                      save, limits, std::cout, std::cerr);
   }
-  if (command == "show") return calibration::show(d, printer, std::cout, std::cerr);
+  if (command == "show") return client::show(d, printer, std::cout, std::cerr);
   if (command == "rollback") {
     if (version <= 0) return std::cerr << "certcal: rollback needs --to VERSION\n", 2;
-    return calibration::rollback(d, printer, version, std::cout, std::cerr);
+    return client::rollback(d, printer, version, std::cout, std::cerr);
   }
   std::cerr << "certcal: unknown command \"" << command << "\"\n\n" << kUsage;
   return 2;

@@ -1,5 +1,5 @@
 // certprint: the command-line tool of clerks and technicians. Parses options
-// into the daemon library's command structs and runs them; nothing else.
+// into the offline and client libraries' command structs and runs them; nothing else.
 #include <boost/program_options.hpp>
 
 #include <algorithm>
@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "daemon/client.hpp"
-#include "daemon/direct_print.hpp"
-#include "daemon/offline.hpp"
+#include "daemon/client/clerk_commands.hpp"
+#include "daemon/offline/direct_print.hpp"
+#include "daemon/offline/offline.hpp"
 
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
@@ -82,8 +82,8 @@ struct ClientOptions {
         "token-file", po::value(&token_file), "file holding your API token (or $CERTPRINT_TOKEN)")(
         "json", po::bool_switch(&json), "print the daemon's JSON instead of tables");
   }
-  std::optional<daemon::ClientConfig> config() const {
-    daemon::ClientConfig c;
+  std::optional<client::ClientConfig> config() const {
+    client::ClientConfig c;
     c.url = url;
     c.json = json;
     if (!token_file.empty()) {
@@ -150,20 +150,20 @@ int daemon_command(const std::string& command, const std::vector<std::string>& a
   if (!c) return 2;
   if (command == "submit") {
     std::vector<fs::path> files(positional.begin(), positional.end());
-    return daemon::client_submit(*c, files, std::cout, std::cerr);
+    return client::client_submit(*c, files, std::cout, std::cerr);
   }
   if (command == "print" || command == "batch")
-    return daemon::client_print(*c, positional, printer,
+    return client::client_print(*c, positional, printer,
                                 holder.empty() ? std::nullopt : std::optional(holder), !no_wait,
                                 std::cout, std::cerr);
-  if (command == "status") return daemon::client_status(*c, positional[0], std::cout, std::cerr);
+  if (command == "status") return client::client_status(*c, positional[0], std::cout, std::cerr);
   if (command == "confirm")
-    return daemon::client_confirm(*c, positional[0], holder, std::cout, std::cerr);
+    return client::client_confirm(*c, positional[0], holder, std::cout, std::cerr);
   if (command == "void")
-    return daemon::client_void(*c, positional[0], holder, reason, serial, std::cout, std::cerr);
+    return client::client_void(*c, positional[0], holder, reason, serial, std::cout, std::cerr);
   if (command == "preview")
-    return daemon::client_preview(*c, positional[0], holder, out, std::cout, std::cerr);
-  return daemon::client_verify(*c, positional[0], std::cout, std::cerr);
+    return client::client_preview(*c, positional[0], holder, out, std::cout, std::cerr);
+  return client::client_verify(*c, positional[0], std::cout, std::cerr);
 }
 
 int printers_command(const std::vector<std::string>& args) {
@@ -175,11 +175,11 @@ int printers_command(const std::vector<std::string>& args) {
   if (!parse("printers", opts, pos, args, vm, "[options]")) return 0;
   auto c = client.config();
   if (!c) return 2;
-  return daemon::client_printers(*c, std::cout, std::cerr);
+  return client::client_printers(*c, std::cout, std::cerr);
 }
 
 int keygen(const std::vector<std::string>& args) {
-  daemon::KeygenCommand cmd;
+  offline::KeygenCommand cmd;
   std::string keys;
   po::options_description opts("keygen options");
   opts.add_options()("keys", po::value(&keys)->required(),
@@ -188,13 +188,13 @@ int keygen(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse("keygen", opts, pos, args, vm, "--keys DIR")) return 0;
   cmd.keys_dir = keys;
-  if (auto s = daemon::run_keygen(cmd, token::system_random(), std::cout); !s)
+  if (auto s = offline::run_keygen(cmd, system_random(), std::cout); !s)
     return fail(s.message());
   return 0;
 }
 
 int render(const std::vector<std::string>& args) {
-  daemon::RenderCommand cmd;
+  offline::RenderCommand cmd;
   std::string issuance_file, out, keys, templates, calibration, holder, dpi = "180";
   std::string form_info, form_page5;
   po::options_description opts("render options");
@@ -228,20 +228,20 @@ int render(const std::vector<std::string>& args) {
     cmd.holder = issuance::holder_from_string(holder);
     if (!cmd.holder) return fail("--holder \"" + holder + "\": expected male or female");
   }
-  auto res = daemon::parse_resolution(dpi);
+  auto res = layout::parse_resolution(dpi);
   if (!res) return fail(res.error().message);
   cmd.res = *res;
   if (cmd.band_rows < 0) return fail("--band-rows must not be negative");
   if (cmd.preview_dpi < 30 || cmd.preview_dpi > 1200) return fail("--preview-dpi must be 30..1200");
 
   const issuance::ValidationOptions validation{issuance::today_local()};
-  auto tokens = daemon::run_render(cmd, validation, token::system_random(), std::cout);
+  auto tokens = offline::run_render(cmd, validation, system_random(), std::cout);
   if (!tokens) return fail(tokens.error().message);
   return 0;
 }
 
 int verify(const std::vector<std::string>& args) {
-  daemon::VerifyCommand cmd;
+  offline::VerifyCommand cmd;
   std::string issuance_file, keys;
   po::options_description opts("verify options");
   opts.add_options()("token", po::value(&cmd.token)->required(), "the scanned token (positional)")(
@@ -254,13 +254,13 @@ int verify(const std::vector<std::string>& args) {
   cmd.issuance_file = issuance_file;
   cmd.keys_dir = keys;
   const issuance::ValidationOptions validation{issuance::today_local()};
-  auto matched = daemon::run_verify(cmd, validation, std::cout);
+  auto matched = offline::run_verify(cmd, validation, std::cout);
   if (!matched) return fail(matched.error().message);
   return *matched ? 0 : 1;
 }
 
 int print(const std::vector<std::string>& args) {
-  daemon::DirectPrintCommand cmd;
+  offline::DirectPrintCommand cmd;
   std::vector<std::string> files;
   std::string keys, templates, calibration, holder, format = "pdf", dpi = "180";
   bool direct = false;
@@ -299,16 +299,16 @@ int print(const std::vector<std::string>& args) {
   cmd.templates_dir = templates.empty() ? default_templates_dir() : fs::path(templates);
   if (!calibration.empty()) cmd.calibration_file = calibration;
   if (holder == "male")
-    cmd.mode = daemon::PrintMode::male_only;
+    cmd.mode = printing::PrintMode::male_only;
   else if (holder == "female")
-    cmd.mode = daemon::PrintMode::female_only;
+    cmd.mode = printing::PrintMode::female_only;
   else if (!holder.empty())
     return fail("--holder \"" + holder + "\": expected male or female");
   if (format == "raster")
-    cmd.format = daemon::DocumentFormat::cups_raster;
+    cmd.format = printing::DocumentFormat::cups_raster;
   else if (format != "pdf")
     return fail("--format \"" + format + "\": expected pdf or raster");
-  auto res = daemon::parse_resolution(dpi);
+  auto res = layout::parse_resolution(dpi);
   if (!res) return fail(res.error().message);
   cmd.res = *res;
   if (stall_s <= 0 || job_s <= 0) return fail("--stall-timeout and --job-timeout must be positive");
@@ -316,7 +316,7 @@ int print(const std::vector<std::string>& args) {
   cmd.sequencer.job_timeout = std::chrono::milliseconds(static_cast<long>(job_s * 1000));
 
   const issuance::ValidationOptions validation{issuance::today_local()};
-  auto result = daemon::run_direct_print(cmd, validation, token::system_random(), std::cout);
+  auto result = offline::run_direct_print(cmd, validation, system_random(), std::cout);
   if (!result) return fail(result.error().message);
   if (!result->ok()) {
     std::cerr << "certprint: printing stopped after " << result->completed

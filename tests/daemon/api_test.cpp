@@ -76,7 +76,7 @@ struct World {
     auto s = Store::open(dir / "certprint.db");
     if (!s) FAIL(s.error().message);
     store = std::move(*s);
-    events = std::make_unique<EventLog>(*store, token::system_random());
+    events = std::make_unique<EventLog>(*store, system_random());
     PrinterConfig desk;
     desk.name = "desk";
     desk.res = {180, 180};
@@ -93,7 +93,7 @@ struct World {
     if (start_printing) engine->start();
     api = std::make_unique<Api>(*store, keys, *events, *engine,
                                 ApiConfig{source_dir() / "templates", 64 * 1024},
-                                token::system_random(), [] {
+                                system_random(), [] {
                                   return issuance::Date{2026, 11, 28};
                                 });
   }

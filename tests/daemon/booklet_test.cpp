@@ -59,7 +59,7 @@ TEST_CASE("QR round trip: page 5 at 180 dpi decodes to a token that verifies", "
   options.device = {{180, 180}, 0};
 
   for (Holder h : {Holder::male, Holder::female}) {
-    auto tok = daemon::issue_booklet_token(keys, rec, h, token::system_random());
+    auto tok = daemon::issue_booklet_token(keys, rec, h, system_random());
     REQUIRE(tok.ok());
     auto pages = renderer->render_booklet(rec, h, *tok, options);
     REQUIRE(pages.ok());
@@ -121,7 +121,7 @@ TEST_CASE("a replacement renders only the booklet it carries", "[daemon]") {
 TEST_CASE("render command writes every page, verify finds the booklet", "[daemon]") {
   TempDir dir;
   std::ostringstream log;
-  REQUIRE(daemon::run_keygen({dir / "keys"}, token::system_random(), log).ok());
+  REQUIRE(daemon::run_keygen({dir / "keys"}, system_random(), log).ok());
 
   daemon::RenderCommand cmd;
   cmd.issuance_file = source_dir() / "samples" / "marriage.json";
@@ -129,7 +129,7 @@ TEST_CASE("render command writes every page, verify finds the booklet", "[daemon
   cmd.keys_dir = dir / "keys";
   cmd.templates_dir = source_dir() / "templates";
   cmd.write_raster = true;
-  auto tokens = daemon::run_render(cmd, kValidation, token::system_random(), log);
+  auto tokens = daemon::run_render(cmd, kValidation, system_random(), log);
   REQUIRE(tokens.ok());
   REQUIRE(tokens->size() == 2);
   for (const char* name :
@@ -160,7 +160,7 @@ TEST_CASE("render command writes every page, verify finds the booklet", "[daemon
 TEST_CASE("a refused render leaves the output directory untouched", "[daemon]") {
   TempDir dir;
   std::ostringstream log;
-  REQUIRE(daemon::run_keygen({dir / "keys"}, token::system_random(), log).ok());
+  REQUIRE(daemon::run_keygen({dir / "keys"}, system_random(), log).ok());
   // A zone barely larger than the symbol, and a printer that prints 10 %
   // small: the corrected symbol (which cannot be pre-scaled) lands larger
   // than the zone.
@@ -177,7 +177,7 @@ TEST_CASE("a refused render leaves the output directory untouched", "[daemon]") 
   cmd.keys_dir = dir / "keys";
   cmd.templates_dir = dir / "templates";
   cmd.calibration_file = dir / "cal.json";
-  auto tokens = daemon::run_render(cmd, kValidation, token::system_random(), log);
+  auto tokens = daemon::run_render(cmd, kValidation, system_random(), log);
   REQUIRE_FALSE(tokens.ok());
   CHECK_THAT(tokens.error().message, Catch::Contains("QR zone"));
   CHECK_FALSE(std::filesystem::exists(dir / "out"));
@@ -198,26 +198,26 @@ TEST_CASE("resolution option parsing", "[daemon]") {
 TEST_CASE("previews can be drawn over an office's scan of a blank", "[daemon]") {
   TempDir dir;
   std::ostringstream log;
-  REQUIRE(daemon::run_keygen({dir / "keys"}, token::system_random(), log).ok());
+  REQUIRE(daemon::run_keygen({dir / "keys"}, system_random(), log).ok());
   daemon::RenderCommand cmd;
   cmd.issuance_file = source_dir() / "samples" / "marriage.json";
   cmd.out_dir = dir / "plain";
   cmd.keys_dir = dir / "keys";
   cmd.templates_dir = source_dir() / "templates";
   cmd.holder = Holder::male;
-  REQUIRE(daemon::run_render(cmd, kValidation, token::system_random(), log).ok());
+  REQUIRE(daemon::run_render(cmd, kValidation, system_random(), log).ok());
 
   // Any one-page PDF stands in for a scan: here, a page 5 rendered before.
   cmd.page5_form_pdf = dir / "plain" / "male-page5.pdf";
   cmd.out_dir = dir / "scanned";
-  REQUIRE(daemon::run_render(cmd, kValidation, token::system_random(), log).ok());
+  REQUIRE(daemon::run_render(cmd, kValidation, system_random(), log).ok());
   CHECK(read_file(dir / "scanned" / "male-page5.png") !=
         read_file(dir / "plain" / "male-page5.png"));
 
   std::ofstream(dir / "not.pdf") << "JPEG?";
   cmd.page5_form_pdf = dir / "not.pdf";
   cmd.out_dir = dir / "refused";
-  auto refused = daemon::run_render(cmd, kValidation, token::system_random(), log);
+  auto refused = daemon::run_render(cmd, kValidation, system_random(), log);
   REQUIRE_FALSE(refused.ok());
   CHECK_THAT(refused.error().message,
              Catch::Contains("not.pdf") && Catch::Contains("not a readable PDF"));

@@ -52,7 +52,7 @@ struct Daemon {
   Daemon(const CupsHarness& c, fs::path d) : cups(c), dir(std::move(d)) {
     std::ofstream(dir / "tokens") << "registry registry-1 " << kRegistrySecret << "\nclerk clerk-1 "
                                   << kClerkSecret << "\n";
-    auto k = token::generate_key(dir / "keys", token::system_random());
+    auto k = token::generate_key(dir / "keys", system_random());
     if (!k) FAIL(k.error().message);
   }
   void start() {

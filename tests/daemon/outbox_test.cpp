@@ -28,7 +28,7 @@ TEST_CASE("callbacks: a registry that is down, then up, gets every event in orde
   testing::TempDir dir;
   auto store = Store::open(dir / "db");
   REQUIRE(store.ok());
-  EventLog events(**store, token::system_random());
+  EventLog events(**store, system_random());
   // Two issuances with a few events each.
   for (const char* id : {"A-1", "B-2"}) {
     REQUIRE((*store)

@@ -49,7 +49,7 @@ struct Fixture {
   Fixture() : keys_dir(cups.temp().path() / "keys"), keys(make_keys(keys_dir)) {}
 
   static token::KeyRing make_keys(const fs::path& dir) {
-    auto k = token::generate_key(dir, token::system_random());
+    auto k = token::generate_key(dir, system_random());
     if (!k) FAIL(k.error().message);
     auto ring = token::KeyRing::load_dir(dir);
     if (!ring) FAIL(ring.error().message);
@@ -72,7 +72,7 @@ struct Fixture {
   daemon::SequenceResult print(const daemon::DirectPrintCommand& cmd,
                                std::string* log = nullptr) const {
     std::ostringstream out;
-    auto r = daemon::run_direct_print(cmd, kValidation, token::system_random(), out);
+    auto r = daemon::run_direct_print(cmd, kValidation, system_random(), out);
     if (log) *log = out.str();
     INFO(out.str());
     if (!r) FAIL(r.error().message);
@@ -118,7 +118,7 @@ TEST_CASE("per-spouse printing sends that booklet's two pages only", "[integrati
   auto cmd = f.command({"replacement.json"}, f.cups.printer_uri());
   cmd.mode = daemon::PrintMode::male_only;
   std::ostringstream out;
-  auto refused = daemon::run_direct_print(cmd, kValidation, token::system_random(), out);
+  auto refused = daemon::run_direct_print(cmd, kValidation, system_random(), out);
   REQUIRE_FALSE(refused.ok());
   CHECK_THAT(refused.error().message, Catch::Contains("carries no male booklet"));
 }
@@ -150,7 +150,7 @@ TEST_CASE("PDF and CUPS raster documents reach the printer byte for byte", "[int
   auto renderer = daemon::BookletRenderer::create(std::move(*tmpl));
   REQUIRE(renderer.ok());
   auto tok =
-      daemon::issue_booklet_token(f.keys, rec, issuance::Holder::male, token::system_random());
+      daemon::issue_booklet_token(f.keys, rec, issuance::Holder::male, system_random());
   REQUIRE(tok.ok());
   daemon::RenderOptions options;
   options.device = {{360, 180}, 24};

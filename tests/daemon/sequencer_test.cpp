@@ -97,7 +97,7 @@ class Recorder final : public SequenceListener {
 };
 
 std::vector<PageStep> one_click() {
-  auto steps = plan_pages({sample("marriage.json")}, PrintMode::one_click, token::system_random());
+  auto steps = plan_pages({sample("marriage.json")}, PrintMode::one_click, system_random());
   REQUIRE(steps.ok());
   return *steps;
 }
@@ -114,22 +114,22 @@ TEST_CASE("plans: one-click, per spouse, replacement, batch", "[daemon]") {
   const std::string m = "issuance " + marriage.issuance_id,
                     r = "issuance " + replacement.issuance_id;
 
-  auto one = plan_pages({marriage}, PrintMode::one_click, token::system_random());
+  auto one = plan_pages({marriage}, PrintMode::one_click, system_random());
   REQUIRE(one.ok());
   CHECK(describe(*one) == std::vector<std::string>{m + " male info page", m + " male page 5",
                                                    m + " female info page", m + " female page 5"});
-  auto female = plan_pages({marriage}, PrintMode::female_only, token::system_random());
+  auto female = plan_pages({marriage}, PrintMode::female_only, system_random());
   REQUIRE(female.ok());
   CHECK(describe(*female) ==
         std::vector<std::string>{m + " female info page", m + " female page 5"});
 
-  auto batch = plan_pages({replacement, marriage}, PrintMode::one_click, token::system_random());
+  auto batch = plan_pages({replacement, marriage}, PrintMode::one_click, system_random());
   REQUIRE(batch.ok());
   REQUIRE(batch->size() == 6);
   CHECK((*batch)[0].describe() == r + " female info page");
   CHECK((*batch)[2].describe() == m + " male info page");
 
-  auto refused = plan_pages({marriage, replacement}, PrintMode::male_only, token::system_random());
+  auto refused = plan_pages({marriage, replacement}, PrintMode::male_only, system_random());
   REQUIRE_FALSE(refused.ok());
   CHECK_THAT(refused.error().message, Catch::Contains(replacement.issuance_id) &&
                                           Catch::Contains("carries no male booklet"));

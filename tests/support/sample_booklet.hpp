@@ -30,7 +30,7 @@ inline SampleBooklet render_sample_booklet(issuance::Holder holder,
   REQUIRE(tmpl.ok());
   auto renderer = daemon::BookletRenderer::create(std::move(*tmpl));
   REQUIRE(renderer.ok());
-  auto tok = daemon::issue_booklet_token(b.keys, b.record, holder, token::system_random());
+  auto tok = daemon::issue_booklet_token(b.keys, b.record, holder, system_random());
   REQUIRE(tok.ok());
   b.token = *tok;
   auto pages = (*renderer)->render_booklet(b.record, holder, b.token, options);

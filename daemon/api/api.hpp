@@ -1,0 +1,88 @@
+// The daemon's calls as HTTP sees them, independent of the transport: each
+// takes the authenticated caller and the request, checks the caller's role,
+// validates the request, asks the engine's Office, and maps the answer to an
+// HTTP status and a JSON body. http_server.cpp maps routes onto these; tests
+// call them directly too.
+//
+// Errors: {"error": {"code": "...", "message": "...", "fields": [...]}}
+// with 400 (bad input), 401 (no or unknown token), 403 (role), 404, 409
+// (conflict with stored state), 413 (body too large), 422 (refused by a
+// rule, e.g. a calibration that moves the QR out of its zone), 500, 503.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "common/result.hpp"
+#include "daemon/api/auth.hpp"
+#include "daemon/engine/office.hpp"
+#include "daemon/engine/print_engine.hpp"
+#include "issuance/record.hpp"
+
+namespace certprint::api {
+
+struct Reply {
+  int status = 200;
+  nlohmann::json body;
+  std::string content_type = "application/json";
+  std::string raw;  // a non-JSON body (PNG, metrics text) when set
+};
+
+struct ApiConfig {
+  std::size_t max_body_bytes = 64 * 1024;
+  // Today's date for validating submissions (a seam for tests).
+  std::function<issuance::Date()> today = issuance::today_local;
+};
+
+// The reply for a failure, by its code: invalid 400, not_found 404,
+// conflict 409, refused 422, unavailable 503, anything else 500. The JSON
+// code is the error's keyword when it has one.
+Reply error_reply(const Error& e);
+
+class Api {
+ public:
+  Api(engine::Office& office, engine::PrintEngine& printing, ApiConfig config);
+
+  // registry
+  Reply submit_issuance(const Caller& who, std::string_view body);
+  // registry, clerk
+  Reply issuance_status(const Caller& who, const std::string& issuance_id);
+  // clerk
+  Reply print(const Caller& who, const std::string& issuance_id, std::string_view body);
+  Reply print_batch(const Caller& who, std::string_view body);
+  Reply print_job(const Caller& who, const std::string& id);
+  Reply confirm(const Caller& who, const std::string& issuance_id, const std::string& holder);
+  Reply void_booklet(const Caller& who, const std::string& issuance_id, const std::string& holder,
+                     std::string_view body);
+  Reply printers(const Caller& who);
+  Reply preview(const Caller& who, const std::string& issuance_id, const std::string& holder,
+                const std::string& page);
+  // technician
+  Reply calibration(const Caller& who, const std::string& printer);
+  Reply set_calibration(const Caller& who, const std::string& printer, std::string_view body);
+  // {"page": "info"|"page5", "corrected": bool}: prints a calibration target
+  // on an idle printer, with or without its current correction.
+  Reply print_target(const Caller& who, const std::string& printer, std::string_view body);
+  // verifier
+  Reply verify(const Caller& who, std::string_view body);
+  // everyone
+  Reply health(const Caller& who);
+  Reply metrics(const Caller& who);
+
+  // Counters the HTTP layer adds to.
+  std::atomic<long> requests{0}, request_errors{0};
+
+ private:
+  Reply status_reply(int status, const std::string& issuance_id);
+  Reply queue_print(const Caller& who, const std::string& printer,
+                    const std::vector<engine::PrintRequest>& what);
+
+  engine::Office& office_;
+  engine::PrintEngine& printing_;
+  ApiConfig config_;
+};
+
+}  // namespace certprint::api

@@ -1,0 +1,32 @@
+// Reading request bodies and building replies (internal to daemon/api/).
+#pragma once
+
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/result.hpp"
+#include "daemon/api/api.hpp"
+#include "daemon/api/auth.hpp"
+#include "daemon/engine/office.hpp"
+
+namespace certprint::api {
+
+Reply error(int status, const std::string& code, const std::string& message,
+            nlohmann::json fields = nullptr);
+Reply forbidden(const Caller& who, std::string_view call);
+bool allowed(const Caller& who, std::initializer_list<Role> roles);
+engine::Actor actor(const Caller& who);
+
+// Parses a request body that must be a JSON object with only these fields;
+// the error is code invalid.
+Result<nlohmann::json> object_body(std::string_view body,
+                                   std::initializer_list<const char*> allowed_fields);
+std::optional<std::string> string_field(const nlohmann::json& j, const char* name);
+Result<issuance::Holder> holder_param(const std::string& text);
+
+nlohmann::json booklet_json(const store::BookletRow& b);
+
+}  // namespace certprint::api

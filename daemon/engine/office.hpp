@@ -1,0 +1,170 @@
+// What the registry, clerks, technicians and the verifier may ask of the
+// daemon, as decisions over the store, independent of HTTP: intake, print
+// requests, confirm and void, previews, calibration profiles and targets,
+// verification. Each returns a Result whose Error code the API maps to a
+// status (invalid, not_found, conflict, refused, unavailable, failed) and
+// whose keyword ("stock_serial", "booklet_state", ...) it shows.
+//
+// Every call that changes something writes an audit row after it; a failed
+// audit write is logged and counted (audit_failures), never silent.
+//
+// Thread-safety: every call may be made from any thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "calibration/fit.hpp"
+#include "common/log.hpp"
+#include "common/random.hpp"
+#include "common/result.hpp"
+#include "daemon/booklet/renderer_cache.hpp"
+#include "daemon/engine/event_log.hpp"
+#include "daemon/engine/print_engine.hpp"
+#include "daemon/store/store.hpp"
+#include "issuance/record.hpp"
+#include "layout/calibration.hpp"
+#include "token/token.hpp"
+
+namespace certprint::engine {
+
+// Who asks, for the audit log: a token's name and its role's name.
+struct Actor {
+  std::string name;
+  std::string role;
+};
+
+// One issuance's booklets (all, live first by holder) and events.
+struct IssuanceStatus {
+  std::string issuance_id;
+  std::vector<store::BookletRow> booklets;
+  std::vector<store::EventRow> events;
+};
+
+enum class Submitted { created, unchanged };
+
+// One issuance of a print request: one-click, or one holder's booklet.
+struct PrintRequest {
+  std::string issuance_id;
+  std::optional<issuance::Holder> holder;
+};
+struct QueuedJob {
+  std::int64_t print_job_id = 0;
+  std::size_t pages = 0;
+};
+
+struct PrintJobView {
+  store::PrintJobRow job;
+  struct Page {
+    store::PageTaskRow task;
+    std::optional<store::BookletRow> booklet;
+  };
+  std::vector<Page> pages;
+  std::size_t pages_done = 0;
+};
+
+struct Voided {
+  std::int64_t voided_id = 0;
+  store::BookletRow replacement;  // on the new blank, state ready
+};
+
+enum class VerifyResult { match, voided, superseded, unknown };
+std::string_view to_string(VerifyResult r);
+struct Verification {
+  VerifyResult result = VerifyResult::unknown;
+  issuance::Kind kind = issuance::Kind::marriage;  // on a match
+  std::string masked_name;                         // on a match: "张*"
+  std::string masked_id_number;                    // on a match: "4401**********1231"
+};
+
+struct TargetPrinted {
+  int cups_job_id = 0;
+  std::vector<calibration::Mark> marks;  // labels and nominal positions (paper mm)
+};
+
+// "张伟" -> "张*"; "440106199003151231" -> "4401**********1231".
+std::string mask_name(const std::string& utf8_name);
+std::string mask_id_number(const std::string& id_number);
+
+class Office {
+ public:
+  Office(store::Store& store, const token::KeyRing& keys, EventLog& events, PrintEngine& engine,
+         std::filesystem::path templates_dir, RandomSource random, LogSink log);
+
+  // registry: intake of a validated record. The same record again is
+  // `unchanged`; another record under the same id is a conflict. A
+  // replacement marks the booklets it supersedes (again on a retry, so a
+  // crash in between is mended by the registry's retry).
+  Result<Submitted> submit(const Actor& who, const issuance::Issuance& record);
+  Result<IssuanceStatus> status(const std::string& issuance_id);
+
+  // clerk
+  Result<QueuedJob> queue_print(const Actor& who, const std::string& printer,
+                                const std::vector<PrintRequest>& what);
+  Result<PrintJobView> print_job(std::int64_t id);
+  Result<store::BookletRow> confirm(const Actor& who, const std::string& issuance_id,
+                                    issuance::Holder holder);
+  Result<Voided> void_booklet(const Actor& who, const std::string& issuance_id,
+                              issuance::Holder holder, const std::string& reason,
+                              const std::string& new_stock_serial);
+  // PNG of the page over the blank form (previews at 150 dpi of the
+  // 180-dpi raster).
+  Result<std::string> preview_png(const std::string& issuance_id, issuance::Holder holder,
+                                  issuance::PageKind page);
+
+  // technician
+  Result<std::vector<store::CalibrationRow>> calibrations(const std::string& printer);
+  // Refused when it would move page 5's QR out of its zone (any template).
+  Result<int> set_calibration(const Actor& who, const std::string& printer,
+                              layout::Calibration calibration);
+  // Prints a calibration target on an idle printer, with or without its
+  // current correction.
+  Result<TargetPrinted> print_target(const Actor& who, const std::string& printer,
+                                     issuance::PageKind page, bool corrected);
+
+  // verifier
+  Result<Verification> verify(const Actor& who, const std::string& token);
+
+  // For health and metrics: what is waiting. Fails when the store does not
+  // answer.
+  struct Gauges {
+    std::size_t unfinished_print_jobs = 0;
+    std::size_t outbox_due = 0;
+  };
+  Result<Gauges> gauges();
+
+  long audit_failures() const { return audit_failures_; }
+
+ private:
+  Result<std::vector<store::BookletRow>> live_booklets(const std::string& issuance_id);
+  Result<store::BookletRow> live_booklet(const std::string& issuance_id, issuance::Holder holder);
+  Status supersede(const issuance::Issuance& record);
+  Result<std::map<std::int64_t, std::int64_t>> held_booklets();
+  Status add_pages(const PrintRequest& request,
+                   const std::map<std::int64_t, std::int64_t>& held,
+                   std::vector<store::PageTaskRow>& tasks);
+  Result<printing::PageJob> target_job(const PrinterConfig& printer, issuance::PageKind page,
+                                       const layout::Affine& correction,
+                                       const std::vector<calibration::Mark>& marks);
+  void audit(const Actor& who, const std::string& action, const std::string& subject,
+             const std::string& detail);
+
+  store::Store& store_;
+  const token::KeyRing& keys_;
+  EventLog& events_;
+  PrintEngine& engine_;
+  RandomSource random_;
+  LogSink log_;
+  std::mutex render_mutex_;  // guards renderers_: renderers are not thread-safe
+  booklet::RendererCache renderers_;
+  std::mutex queue_mutex_;  // checking and queuing print jobs, together
+  std::atomic<long> audit_failures_{0};
+};
+
+}  // namespace certprint::engine

@@ -1,0 +1,113 @@
+// Calibration profiles per printer, and printing calibration targets.
+#include "calibration/target.hpp"
+#include "daemon/engine/office.hpp"
+#include "daemon/printing/cups/cups_raster.hpp"
+#include "daemon/printing/plan.hpp"
+#include "layout/render.hpp"
+
+namespace certprint::engine {
+
+Result<std::vector<store::CalibrationRow>> Office::calibrations(const std::string& printer) {
+  if (!engine_.printer(printer)) return not_found("printer \"" + printer + "\" is not configured");
+  return store_.calibrations(printer);
+}
+
+Result<int> Office::set_calibration(const Actor& who, const std::string& printer,
+                                    layout::Calibration cal) {
+  const PrinterConfig* p = engine_.printer(printer);
+  if (!p) return not_found("printer \"" + printer + "\" is not configured");
+  cal.printer = printer;
+  {
+    // A correction that would push page 5's QR out of its zone is refused
+    // for every template it could be used with.
+    std::lock_guard lock(render_mutex_);
+    for (auto kind : {issuance::Kind::marriage, issuance::Kind::divorce}) {
+      auto r = renderers_.get(kind);
+      if (!r) return r.error();
+      auto text = layout::TextEngine::create((*r)->page_template().font_family);
+      if (!text) return text.error();
+      const std::string payload = "CP:" + std::string(42, 'A');
+      auto plan = layout::plan_page(**text, (*r)->page_template().page5, {{}, payload}, cal.page5,
+                                    {p->res, p->band_rows});
+      if (!plan)
+        return refused(std::string(issuance::to_string(kind)) +
+                       " page 5: " + plan.error().message);
+    }
+  }
+  auto version =
+      store_.add_calibration({printer, 0, layout::to_json(cal), who.name, events_.now()});
+  if (!version) return version.error();
+  audit(who, "calibrate", printer, "version " + std::to_string(*version));
+  return *version;
+}
+
+// The target page as the printer's format takes it. REQUIRES: render_mutex_.
+Result<printing::PageJob> Office::target_job(const PrinterConfig& p, issuance::PageKind page,
+                                             const layout::Affine& correction,
+                                             const std::vector<calibration::Mark>& marks) {
+  auto r = renderers_.get(issuance::Kind::marriage);
+  if (!r) return r.error();
+  const layout::PageTemplate& pt = page == issuance::PageKind::info
+                                       ? (*r)->page_template().info
+                                       : (*r)->page_template().page5;
+  auto text = layout::TextEngine::create((*r)->page_template().font_family);
+  if (!text) return text.error();
+  auto name = printing::opaque_job_name(random_);
+  if (!name) return name.error();
+  printing::PageJob job{*name, p.format, {}, pt.width_mm, pt.height_mm};
+  if (p.format == printing::DocumentFormat::pdf) {
+    auto pdf = calibration::render_target_pdf(**text, pt, marks, correction);
+    if (!pdf) return pdf.error();
+    job.document = std::move(*pdf);
+  } else {
+    auto raster = calibration::render_target(**text, pt, marks, correction, p.res);
+    if (!raster) return raster.error();
+    auto stream = printing::cups::to_cups_raster(*raster);
+    if (!stream) return stream.error();
+    job.document = std::move(*stream);
+  }
+  return job;
+}
+
+Result<TargetPrinted> Office::print_target(const Actor& who, const std::string& printer,
+                                           issuance::PageKind page, bool corrected) {
+  const PrinterConfig* p = engine_.printer(printer);
+  if (!p) return not_found("printer \"" + printer + "\" is not configured");
+  auto jobs = store_.unfinished_print_jobs();
+  if (!jobs) return jobs.error();
+  for (const auto& job : *jobs)
+    if (job.printer == printer)
+      return conflict("printer \"" + printer +
+                          "\" has print jobs under way; print targets when it is idle",
+                      "printer_busy");
+  layout::Affine correction;
+  if (corrected) {
+    auto rows = store_.calibrations(printer);
+    if (!rows) return rows.error();
+    if (!rows->empty()) {
+      auto cal = layout::parse_calibration(rows->front().profile, "stored");
+      if (!cal) return cal.error();
+      correction = cal->for_page(std::string(issuance::to_string(page)));
+    }
+  }
+  TargetPrinted printed;
+  Result<printing::PageJob> job = Error{"not rendered"};
+  {
+    std::lock_guard lock(render_mutex_);
+    auto r = renderers_.get(issuance::Kind::marriage);
+    if (!r) return r.error();
+    printed.marks = calibration::target_marks(page == issuance::PageKind::info
+                                                  ? (*r)->page_template().info
+                                                  : (*r)->page_template().page5);
+    job = target_job(*p, page, correction, printed.marks);
+  }
+  if (!job) return job.error();
+  auto id = engine_.submit_one(printer, *job);
+  if (!id) return unavailable(id.error().message, "printer");
+  printed.cups_job_id = *id;
+  audit(who, "target", printer,
+        std::string(issuance::to_string(page)) + (corrected ? " corrected" : ""));
+  return printed;
+}
+
+}  // namespace certprint::engine

@@ -1,0 +1,209 @@
+#include "daemon/engine/print_engine.hpp"
+
+#include <map>
+#include <set>
+
+#include "daemon/booklet/renderer_cache.hpp"
+#include "daemon/engine/print_run.hpp"
+#include "daemon/engine/printable.hpp"
+
+namespace certprint::engine {
+
+using store::PageTaskState;
+using store::PrintJobState;
+
+struct PrintEngine::Worker {
+  PrinterConfig printer;
+  std::thread thread;
+  std::mutex mutex;
+  std::condition_variable wake;
+  bool pending = true;  // look at the store on start
+  std::unique_ptr<booklet::RendererCache> renderers;
+};
+
+namespace {
+
+// What is left to print of one print job, read from the store.
+struct JobPlan {
+  std::map<std::string, store::BookletRow> booklets;  // by job name
+  std::vector<printing::PageStep> steps;
+  std::vector<store::PageTaskRow> open_tasks;  // one per step
+  std::set<std::int64_t> reached_printer;      // booklets with a page sent by an earlier run
+};
+
+printing::PageStep step_for(const store::PageTaskRow& t, const store::BookletRow& b) {
+  return {b.issuance_id,
+          b.holder,
+          t.page,
+          t.job_name,
+          t.state == PageTaskState::submitted ? t.cups_job_id : 0,
+          t.state == PageTaskState::submitting};
+}
+
+}  // namespace
+
+PrintEngine::PrintEngine(store::Store& store, EventLog& events, PrintEngineConfig config,
+                         PortFactory ports, Clock& clock, LogSink log)
+    : store_(store),
+      events_(events),
+      config_(std::move(config)),
+      ports_(std::move(ports)),
+      clock_(clock),
+      log_(std::move(log)) {}
+
+PrintEngine::~PrintEngine() { stop(); }
+
+void PrintEngine::start() {
+  stopping_ = false;
+  for (const auto& p : config_.printers) {
+    auto w = std::make_unique<Worker>();
+    w->printer = p;
+    w->renderers = std::make_unique<booklet::RendererCache>(config_.templates_dir);
+    workers_.push_back(std::move(w));
+  }
+  for (auto& w : workers_) w->thread = std::thread([this, &w = *w] { run(w); });
+}
+
+void PrintEngine::stop() {
+  std::lock_guard lock(stop_mutex_);
+  stopping_ = true;
+  for (auto& w : workers_) {
+    {
+      std::lock_guard g(w->mutex);
+      w->pending = true;
+    }
+    w->wake.notify_all();
+  }
+  for (auto& w : workers_)
+    if (w->thread.joinable()) w->thread.join();
+  workers_.clear();
+}
+
+void PrintEngine::notify(const std::string& printer) {
+  for (auto& w : workers_)
+    if (w->printer.name == printer) {
+      {
+        std::lock_guard g(w->mutex);
+        w->pending = true;
+      }
+      w->wake.notify_all();
+    }
+}
+
+const PrinterConfig* PrintEngine::printer(const std::string& name) const {
+  for (const auto& p : config_.printers)
+    if (p.name == name) return &p;
+  return nullptr;
+}
+
+Result<int> PrintEngine::submit_one(const std::string& name, const printing::PageJob& job) {
+  const PrinterConfig* p = printer(name);
+  if (!p) return not_found("printer \"" + name + "\" is not configured");
+  auto port = ports_(*p);
+  if (!port) return port.error();
+  return (*port)->submit(job);
+}
+
+Result<printing::PrinterStatus> PrintEngine::printer_status(const std::string& name) {
+  const PrinterConfig* p = printer(name);
+  if (!p) return not_found("printer \"" + name + "\" is not configured");
+  auto port = ports_(*p);
+  if (!port) return port.error();
+  return (*port)->printer_status();
+}
+
+void PrintEngine::keep(const Status& s, const std::string& what) {
+  if (s) return;
+  counters_.store_write_failures++;
+  log_(Priority::error, "print engine: " + what + ": " + s.message());
+}
+
+void PrintEngine::finish_job(const store::PrintJobRow& job, PrintJobState state,
+                             const std::string& reason) {
+  keep(store_.set_print_job_state(job.id, state, reason),
+       "print job " + std::to_string(job.id) + " cannot be marked " +
+           std::string(store::to_string(state)));
+  (state == PrintJobState::done ? counters_.jobs_done : counters_.jobs_failed)++;
+}
+
+void PrintEngine::run(Worker& w) {
+  while (!stopping_) {
+    {
+      std::unique_lock lock(w.mutex);
+      w.wake.wait_for(lock, std::chrono::seconds(2), [&] { return w.pending || stopping_.load(); });
+      w.pending = false;
+    }
+    if (stopping_) break;
+    auto jobs = store_.unfinished_print_jobs();
+    if (!jobs) continue;  // the store will answer next time; nothing is lost
+    for (const auto& job : *jobs) {
+      if (stopping_) break;
+      if (job.printer == w.printer.name) run_job(w, job);
+    }
+  }
+}
+
+void PrintEngine::run_job(Worker& w, const store::PrintJobRow& job) {
+  auto tasks = store_.page_tasks(job.id);
+  if (!tasks) return;  // retried on the next wake-up
+  if (auto s = store_.set_print_job_state(job.id, PrintJobState::running, ""); !s) return;
+
+  JobPlan plan;
+  for (const auto& t : *tasks)
+    if (store::reached_printer(t.state)) plan.reached_printer.insert(t.booklet_id);
+  for (const auto& t : *tasks) {
+    auto b = store_.booklet(t.booklet_id);
+    if (!b || !*b)
+      return finish_job(job, PrintJobState::failed,
+                        "booklet of page task " + std::to_string(t.id) + " is missing");
+    if (t.state == PageTaskState::completed || t.state == PageTaskState::skipped) continue;
+    // The booklet may have changed since the job was queued.
+    if (!may_print_in_job(**b, plan.reached_printer.contains(t.booklet_id))) {
+      const std::string why = "the " + std::string(issuance::to_string((*b)->holder)) +
+                              " booklet of issuance " + (*b)->issuance_id + " is " +
+                              std::string(store::to_string((*b)->state)) + ", not ready to print";
+      for (const auto& rest : *tasks)
+        if (rest.state == PageTaskState::queued)
+          keep(store_.update_page_task(rest.id, PageTaskState::skipped, 0, why, std::nullopt),
+               "page task " + std::to_string(rest.id) + " cannot be marked skipped");
+      return finish_job(job, PrintJobState::failed, why);
+    }
+    if (t.state == PageTaskState::failed)
+      return finish_job(job, PrintJobState::failed,
+                        "page task " + std::to_string(t.id) + " failed before");
+    plan.booklets[t.job_name] = **b;
+    plan.steps.push_back(step_for(t, **b));
+    plan.open_tasks.push_back(t);
+  }
+  if (plan.steps.empty()) return finish_job(job, PrintJobState::done, "");
+
+  StoringListener listener(store_, events_, plan.open_tasks, plan.booklets, counters_,
+                           plan.reached_printer);
+  printing::SequenceResult result;
+  auto port = ports_(w.printer);
+  if (!port) {
+    // Pages already at CUPS must not be forgotten: try again later. A job
+    // that sent nothing fails now, and its booklets stay ready.
+    if (!plan.reached_printer.empty()) return;
+    result.failed_at = 0;
+    result.reason = port.error().message;
+    listener.on_page({printing::PageEvent::Type::failed, 0, plan.steps.size(), &plan.steps[0], 0,
+                      port.error().message});
+  } else {
+    StoredPageSource source(store_, w.printer, *w.renderers, plan.booklets);
+    result = printing::run_sequence(**port, source, plan.steps, listener, config_.sequencer,
+                                    clock_);
+  }
+  // The store refused a write: stop here; the next start continues from
+  // what was stored.
+  if (!listener.status().ok())
+    return keep(listener.status(), "print job " + std::to_string(job.id) + " stopped");
+  if (result.ok()) return finish_job(job, PrintJobState::done, "");
+  for (std::size_t i = *result.failed_at + 1; i < plan.open_tasks.size(); ++i)
+    keep(store_.update_page_task(plan.open_tasks[i].id, PageTaskState::skipped, 0,
+                                 "an earlier page failed", std::nullopt),
+         "page task " + std::to_string(plan.open_tasks[i].id) + " cannot be marked skipped");
+  finish_job(job, PrintJobState::failed, result.reason);
+}
+
+}  // namespace certprint::engine

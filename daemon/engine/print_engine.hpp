@@ -1,0 +1,102 @@
+// The daemon's printing: one worker thread per configured printer takes
+// that printer's queued print jobs from the store, oldest first, and runs
+// them through the sequencer. Every page state is stored before the next
+// step, so a restarted daemon continues where it stopped: a page whose job
+// reached CUPS is followed, not sent again; one that never reached CUPS is
+// sent once.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/log.hpp"
+#include "common/result.hpp"
+#include "daemon/engine/event_log.hpp"
+#include "daemon/printing/cups/cups_port.hpp"
+#include "daemon/printing/port.hpp"
+#include "daemon/printing/sequencer.hpp"
+#include "daemon/store/store.hpp"
+#include "layout/geometry.hpp"
+
+namespace certprint::engine {
+
+struct PrinterConfig {
+  std::string name;                     // as clerks and the API name it
+  printing::cups::CupsPortConfig cups;  // the cupsd queue (or IPP URI) behind it
+  printing::DocumentFormat format = printing::DocumentFormat::pdf;
+  layout::Resolution res{600, 600};
+  int band_rows = 0;  // 24 for 24-pin printers
+};
+
+struct PrintEngineConfig {
+  std::vector<PrinterConfig> printers;
+  std::filesystem::path templates_dir;
+  printing::SequencerConfig sequencer;
+};
+
+// Opens a connection to a configured printer (the real one is libcups's).
+using PortFactory =
+    std::function<Result<std::unique_ptr<printing::PrinterPort>>(const PrinterConfig&)>;
+
+// Counters for metrics.
+struct PrintCounters {
+  std::atomic<long> pages_printed{0}, pages_failed{0}, jobs_done{0}, jobs_failed{0};
+  std::atomic<long> submit_latency_ms_sum{0}, submits{0};
+  std::atomic<long> store_write_failures{0};  // state writes the store refused
+};
+
+class PrintEngine {
+ public:
+  PrintEngine(store::Store& store, EventLog& events, PrintEngineConfig config, PortFactory ports,
+              Clock& clock, LogSink log);
+  ~PrintEngine();
+  PrintEngine(const PrintEngine&) = delete;
+  PrintEngine& operator=(const PrintEngine&) = delete;
+
+  // Starts the workers; each first continues its printer's unfinished jobs.
+  void start();
+  // Lets running pages finish being followed no further; returns when every
+  // worker has stopped. Unfinished jobs stay in the store for the next start.
+  void stop();
+  // A job was queued for `printer`.
+  void notify(const std::string& printer);
+
+  const PrinterConfig* printer(const std::string& name) const;
+  const std::vector<PrinterConfig>& printers() const { return config_.printers; }
+  // Sends one page outside any sequence (calibration targets) through a
+  // connection of its own; returns the CUPS job id.
+  Result<int> submit_one(const std::string& name, const printing::PageJob& job);
+  // Reads the printer's state through a connection of its own.
+  Result<printing::PrinterStatus> printer_status(const std::string& name);
+
+  const PrintCounters& counters() const { return counters_; }
+
+ private:
+  struct Worker;
+  void run(Worker& w);
+  void run_job(Worker& w, const store::PrintJobRow& job);
+  void finish_job(const store::PrintJobRow& job, store::PrintJobState state,
+                  const std::string& reason);
+  void keep(const Status& s, const std::string& what);
+
+  store::Store& store_;
+  EventLog& events_;
+  PrintEngineConfig config_;
+  PortFactory ports_;
+  Clock& clock_;
+  LogSink log_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::atomic<bool> stopping_{false};
+  std::mutex stop_mutex_;
+  PrintCounters counters_;
+};
+
+}  // namespace certprint::engine

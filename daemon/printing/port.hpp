@@ -1,0 +1,72 @@
+// The printer as the sequencer sees it: submit one page as one job, follow
+// the job, read the printer's state. The real implementation talks to CUPS
+// (printing/cups/cups_port.hpp); tests of the sequencing logic use a
+// scripted fake.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace certprint::printing {
+
+enum class DocumentFormat { pdf, cups_raster };
+std::string_view mime_type(DocumentFormat f);  // "application/pdf" | "application/vnd.cups-raster"
+
+// One booklet page as one print job.
+struct PageJob {
+  std::string job_name;  // opaque; never personal data (it is visible in CUPS)
+  DocumentFormat format = DocumentFormat::pdf;
+  std::string document;  // the bytes to print
+  double width_mm = 0;   // the booklet page, for the media attribute
+  double height_mm = 0;
+};
+
+// IPP job states, plus `unknown` for a job the printer no longer reports.
+enum class JobPhase { pending, held, processing, stopped, completed, canceled, aborted, unknown };
+std::string_view to_string(JobPhase p);
+
+struct JobStatus {
+  int job_id = 0;
+  JobPhase phase = JobPhase::unknown;
+  std::vector<std::string> reasons;  // IPP job-state-reasons keywords
+  std::string message;               // job-state-message, if any
+  bool terminal() const {
+    return phase == JobPhase::completed || phase == JobPhase::canceled ||
+           phase == JobPhase::aborted;
+  }
+};
+
+struct PrinterStatus {
+  std::string state;                 // "idle" | "processing" | "stopped"
+  std::vector<std::string> reasons;  // printer-state-reasons, "none" dropped
+  std::string message;
+  bool accepting_jobs = true;
+  // A reason that stops printing until a person acts: media-needed,
+  // offline, paused, stopped, door open, jam...
+  bool needs_attention() const;
+};
+
+class PrinterPort {
+ public:
+  virtual ~PrinterPort() = default;
+  // The printer's name as the clerk knows it (queue name or URI).
+  virtual const std::string& name() const = 0;
+  // Submits the page; returns the job id once the printer has accepted the
+  // whole document.
+  virtual Result<int> submit(const PageJob& job) = 0;
+  virtual Result<JobStatus> job_status(int job_id) = 0;
+  virtual Result<PrinterStatus> printer_status() = 0;
+  virtual Status cancel(int job_id) = 0;
+  // The id of a job with this name that the printer still knows, if any
+  // (after a crash, to follow a job instead of submitting it again).
+  virtual Result<std::optional<int>> find_job(const std::string& job_name) = 0;
+  // Whether the printer lists media of this size. When it does not, pages go
+  // at their own size with no scaling, and a cupsd queue places them on the
+  // media it has (centred): the caller should say so.
+  virtual bool supports_media(double /*width_mm*/, double /*height_mm*/) { return true; }
+};
+
+}  // namespace certprint::printing

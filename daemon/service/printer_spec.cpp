@@ -1,0 +1,59 @@
+#include "daemon/service/printer_spec.hpp"
+
+#include <cctype>
+#include <charconv>
+
+namespace certprint::service {
+
+Result<engine::PrinterConfig> parse_printer_spec(std::string_view spec,
+                                         const std::string& default_cups_server) {
+  const std::string where = "printer \"" + std::string(spec) + "\"";
+  const auto eq = spec.find('=');
+  if (eq == std::string_view::npos || eq == 0 || eq + 1 == spec.size())
+    return invalid(
+        where +
+        ": expected NAME=QUEUE[,format=pdf|raster][,dpi=N|NxM][,band-rows=N][,server=HOST:PORT]");
+  engine::PrinterConfig p;
+  p.name = std::string(spec.substr(0, eq));
+  for (char c : p.name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.')
+      return invalid(where + ": name \"" + p.name +
+                   "\" may hold only letters, digits, '-', '_' and '.'");
+  p.cups.server = default_cups_server;
+  std::string_view rest = spec.substr(eq + 1);
+  bool first = true;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    const std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    if (first) {
+      p.cups.printer = std::string(item);
+      first = false;
+      continue;
+    }
+    const auto kv = item.find('=');
+    const std::string key(item.substr(0, kv));
+    const std::string value = kv == std::string_view::npos ? "" : std::string(item.substr(kv + 1));
+    if (key == "format" && (value == "pdf" || value == "raster")) {
+      p.format = value == "pdf" ? printing::DocumentFormat::pdf : printing::DocumentFormat::cups_raster;
+    } else if (key == "dpi") {
+      auto res = layout::parse_resolution(value);
+      if (!res) return invalid(where + ": " + res.error().message);
+      p.res = *res;
+    } else if (key == "band-rows") {
+      int n = -1;
+      std::from_chars(value.data(), value.data() + value.size(), n);
+      if (n < 0 || n > 96) return invalid(where + ": band-rows \"" + value + "\" should be 0..96");
+      p.band_rows = n;
+    } else if (key == "server" && !value.empty()) {
+      p.cups.server = value;
+    } else {
+      return invalid(where + ": \"" + std::string(item) +
+                   "\" is not format=pdf|raster, dpi=, band-rows= or server=");
+    }
+  }
+  if (p.cups.printer.empty()) return invalid(where + ": the queue is missing");
+  return p;
+}
+
+}  // namespace certprint::service

@@ -1,0 +1,18 @@
+// A printer as the administrator writes it on certprintd's command line.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/result.hpp"
+#include "daemon/engine/print_engine.hpp"
+
+namespace certprint::service {
+
+// "NAME=QUEUE[,format=pdf|raster][,dpi=600|360x180][,band-rows=24][,server=HOST:PORT]";
+// QUEUE is a queue of the cupsd or an ipp:// printer URI. Errors (invalid)
+// quote the spec and say what is expected.
+Result<engine::PrinterConfig> parse_printer_spec(std::string_view spec,
+                                                 const std::string& default_cups_server);
+
+}  // namespace certprint::service

@@ -1,0 +1,131 @@
+// The store's events (the outbox), audit log and calibration profiles.
+#include "daemon/store/sqlite_rows.hpp"
+#include "daemon/store/sqlite_store.hpp"
+
+namespace certprint::store {
+
+Status SqliteStore::insert_event(std::string_view op, const EventRow& e) {
+  if (e.sequence < 1)
+    return Error{"store " + std::string(op) + ": event " + e.event_id + " has sequence " +
+                 std::to_string(e.sequence) + "; sequences start at 1"};
+  // A new event is undelivered and due at once.
+  OnConstraint on;
+  on.primary_key = store_error(ErrorCode::conflict, op, "event id " + e.event_id + " exists");
+  on.unique = store_error(ErrorCode::conflict, op,
+                          "issuance " + e.issuance_id + " already has event sequence " +
+                              std::to_string(e.sequence));
+  on.foreign_key =
+      store_error(ErrorCode::not_found, op, "issuance " + e.issuance_id + " does not exist");
+  return db_.exec(op, on,
+                  "INSERT INTO events (event_id, issuance_id, sequence, type, body, created_at, "
+                  "attempts, next_attempt_at, delivered_at, last_error) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?6, NULL, '')",
+                  e.event_id, e.issuance_id, e.sequence, e.type, e.body, e.created_at);
+}
+
+Result<std::int64_t> SqliteStore::next_event_sequence(const std::string& issuance_id) {
+  std::lock_guard lock(mu_);
+  return db_.scalar("next_event_sequence",
+                    "SELECT coalesce(max(sequence), 0) + 1 FROM events WHERE issuance_id = ?1",
+                    issuance_id);
+}
+
+Status SqliteStore::add_event(const EventRow& event) {
+  std::lock_guard lock(mu_);
+  return insert_event("add_event", event);
+}
+
+Result<std::vector<EventRow>> SqliteStore::events(const std::string& issuance_id) {
+  std::lock_guard lock(mu_);
+  return db_.rows("events", &read_event,
+                  cat(kEventSelect, "WHERE issuance_id = ?1 ORDER BY sequence"), issuance_id);
+}
+
+Result<std::vector<EventRow>> SqliteStore::due_events(Millis now, int limit) {
+  if (limit <= 0) return std::vector<EventRow>();
+  std::lock_guard lock(mu_);
+  // Only the head of each issuance's queue may go: later events wait for it.
+  return db_.rows("due_events", &read_event,
+                  cat(kEventSelect,
+                      "WHERE delivered_at IS NULL AND next_attempt_at <= ?1 "
+                      "AND sequence = (SELECT min(h.sequence) FROM events h "
+                      "WHERE h.issuance_id = events.issuance_id AND h.delivered_at IS NULL) "
+                      "ORDER BY created_at, issuance_id, sequence LIMIT ?2"),
+                  now, limit);
+}
+
+Status SqliteStore::mark_delivered(const std::string& event_id, Millis at) {
+  constexpr std::string_view op = "mark_delivered";
+  std::lock_guard lock(mu_);
+  // A second confirmation keeps the first delivery time.
+  if (auto s = db_.exec(op,
+                        "UPDATE events SET delivered_at = coalesce(delivered_at, ?2) "
+                        "WHERE event_id = ?1",
+                        event_id, at);
+      !s)
+    return s;
+  if (db_.changes() == 0)
+    return store_error(ErrorCode::not_found, op, "event " + event_id + " does not exist");
+  return Status::success();
+}
+
+Status SqliteStore::mark_attempt_failed(const std::string& event_id, const std::string& error,
+                                        Millis next_attempt_at) {
+  constexpr std::string_view op = "mark_attempt_failed";
+  std::lock_guard lock(mu_);
+  if (auto s = db_.exec(op,
+                        "UPDATE events SET attempts = attempts + 1, last_error = ?2, "
+                        "next_attempt_at = ?3 WHERE event_id = ?1",
+                        event_id, error, next_attempt_at);
+      !s)
+    return s;
+  if (db_.changes() == 0)
+    return store_error(ErrorCode::not_found, op, "event " + event_id + " does not exist");
+  return Status::success();
+}
+
+Status SqliteStore::audit(const AuditRow& row) {
+  std::lock_guard lock(mu_);
+  return db_.exec("audit",
+                  "INSERT INTO audit (at, actor, role, action, subject, detail) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                  row.at, row.actor, row.role, row.action, row.subject, row.detail);
+}
+
+Result<std::vector<AuditRow>> SqliteStore::audit_log(int limit) {
+  if (limit <= 0) return std::vector<AuditRow>();
+  std::lock_guard lock(mu_);
+  return db_.rows("audit_log", &read_audit,
+                  "SELECT at, actor, role, action, subject, detail FROM audit "
+                  "ORDER BY at DESC, id DESC LIMIT ?1",
+                  limit);
+}
+
+Result<int> SqliteStore::add_calibration(const CalibrationRow& row) {
+  constexpr std::string_view op = "add_calibration";
+  std::lock_guard lock(mu_);
+  return db_.transaction(op, [&]() -> Result<int> {
+    auto next = db_.scalar(
+        op, "SELECT coalesce(max(version), 0) + 1 FROM calibrations WHERE printer = ?1",
+        row.printer);
+    if (!next) return next.error();
+    const int version = static_cast<int>(*next);
+    if (auto s = db_.exec(op,
+                          "INSERT INTO calibrations (printer, version, profile, set_by, set_at) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5)",
+                          row.printer, version, row.profile, row.set_by, row.set_at);
+        !s)
+      return s.error();
+    return version;
+  });
+}
+
+Result<std::vector<CalibrationRow>> SqliteStore::calibrations(const std::string& printer) {
+  std::lock_guard lock(mu_);
+  return db_.rows("calibrations", &read_calibration,
+                  "SELECT printer, version, profile, set_by, set_at FROM calibrations "
+                  "WHERE printer = ?1 ORDER BY version DESC",
+                  printer);
+}
+
+}  // namespace certprint::store

@@ -1,0 +1,173 @@
+// The store's issuances and booklets.
+#include "daemon/store/sqlite_rows.hpp"
+#include "daemon/store/sqlite_store.hpp"
+
+namespace certprint::store {
+namespace {
+
+Error coded(ErrorCode code, std::string_view op, const std::string& text,
+            std::string keyword = {}) {
+  return store_error(code, op, text, std::move(keyword));
+}
+
+}  // namespace
+
+Result<std::int64_t> SqliteStore::insert_booklet(std::string_view op,
+                                                 const std::string& issuance_id,
+                                                 const NewBooklet& b,
+                                                 std::optional<std::int64_t> replaces, Millis now) {
+  // Checked here for a clear message; the partial unique index guarantees it.
+  auto live = db_.maybe_scalar(op,
+                               "SELECT id FROM booklets WHERE stock_serial = ?1 "
+                               "AND state NOT IN ('voided', 'superseded') LIMIT 1",
+                               b.stock_serial);
+  if (!live) return live.error();
+  if (*live)
+    return coded(ErrorCode::conflict, op,
+                 "stock serial " + b.stock_serial + " is on live booklet " +
+                     std::to_string(**live) + "; void that booklet or use another blank",
+                 "stock_serial");
+  auto same_token = db_.maybe_scalar(op, "SELECT id FROM booklets WHERE token = ?1", b.token);
+  if (!same_token) return same_token.error();
+  if (*same_token)
+    return coded(ErrorCode::conflict, op,
+                 "the token is already on booklet " + std::to_string(**same_token));
+  OnConstraint on;
+  on.foreign_key = coded(ErrorCode::not_found, op, "issuance " + issuance_id + " does not exist");
+  if (auto s = db_.exec(
+          op, on,
+          "INSERT INTO booklets (issuance_id, holder, stock_serial, token, state, "
+          "void_reason, replaces, updated_at) VALUES (?1, ?2, ?3, ?4, 'ready', '', ?5, ?6)",
+          issuance_id, issuance::to_string(b.holder), b.stock_serial, b.token, replaces, now);
+      !s)
+    return s.error();
+  return db_.last_insert_id();
+}
+
+Status SqliteStore::add_issuance(const IssuanceRow& issuance,
+                                 const std::vector<NewBooklet>& booklets,
+                                 const EventRow& accepted) {
+  constexpr std::string_view op = "add_issuance";
+  if (accepted.issuance_id != issuance.issuance_id)
+    return Error{"store add_issuance: the accepted event is for issuance " + accepted.issuance_id +
+                 ", not " + issuance.issuance_id};
+  std::lock_guard lock(mu_);
+  return db_.transaction(op, [&]() -> Status {
+    auto exists = db_.scalar(op, "SELECT count(*) FROM issuances WHERE issuance_id = ?1",
+                             issuance.issuance_id);
+    if (!exists) return exists.error();
+    if (*exists != 0)
+      return coded(ErrorCode::conflict, op,
+                   "issuance " + issuance.issuance_id + " already exists");
+    if (auto s = db_.exec(op,
+                          "INSERT INTO issuances (issuance_id, document, created_at) "
+                          "VALUES (?1, ?2, ?3)",
+                          issuance.issuance_id, issuance.document, issuance.created_at);
+        !s)
+      return s;
+    const Millis now = clock_.wall_ms();
+    for (const auto& b : booklets) {
+      auto id = insert_booklet(op, issuance.issuance_id, b, std::nullopt, now);
+      if (!id) return id.error();
+    }
+    return insert_event(op, accepted);
+  });
+}
+
+Result<std::optional<IssuanceRow>> SqliteStore::issuance(const std::string& issuance_id) {
+  std::lock_guard lock(mu_);
+  return db_.one("issuance", &read_issuance, cat(kIssuanceSelect, "WHERE issuance_id = ?1"),
+                 issuance_id);
+}
+
+Result<std::vector<BookletRow>> SqliteStore::booklets(const std::string& issuance_id) {
+  std::lock_guard lock(mu_);
+  return db_.rows("booklets", &read_booklet,
+                  cat(kBookletSelect,
+                      "WHERE issuance_id = ?1 "
+                      "ORDER BY CASE holder WHEN 'male' THEN 0 ELSE 1 END, id"),
+                  issuance_id);
+}
+
+Result<std::optional<BookletRow>> SqliteStore::booklet_by_token(const std::string& token) {
+  std::lock_guard lock(mu_);
+  return db_.one("booklet_by_token", &read_booklet, cat(kBookletSelect, "WHERE token = ?1"),
+                 token);
+}
+
+Result<std::optional<BookletRow>> SqliteStore::booklet(std::int64_t id) {
+  std::lock_guard lock(mu_);
+  return db_.one("booklet", &read_booklet, cat(kBookletSelect, "WHERE id = ?1"), id);
+}
+
+Status SqliteStore::set_booklet_state(std::int64_t booklet_id, BookletState state,
+                                      const std::optional<EventRow>& event) {
+  constexpr std::string_view op = "set_booklet_state";
+  std::lock_guard lock(mu_);
+  return db_.transaction(op, [&]() -> Status {
+    auto current = db_.one(op, &read_booklet, cat(kBookletSelect, "WHERE id = ?1"), booklet_id);
+    if (!current) return current.error();
+    if (!*current)
+      return coded(ErrorCode::not_found, op,
+                   "booklet " + std::to_string(booklet_id) + " does not exist");
+    const BookletState old_state = (*current)->state;
+    if (!is_live(old_state) && old_state != state)
+      return coded(ErrorCode::conflict, op,
+                   "booklet " + std::to_string(booklet_id) + " is " +
+                       std::string(to_string(old_state)) + " and cannot become " +
+                       std::string(to_string(state)));
+    OnConstraint on;
+    on.unique = coded(ErrorCode::conflict, op,
+                      "stock serial " + (*current)->stock_serial + " is on another live booklet",
+                      "stock_serial");
+    if (auto s = db_.exec(op, on, "UPDATE booklets SET state = ?2, updated_at = ?3 WHERE id = ?1",
+                          booklet_id, to_string(state), clock_.wall_ms());
+        !s)
+      return s;
+    if (event) return insert_event(op, *event);
+    return Status::success();
+  });
+}
+
+Result<std::int64_t> SqliteStore::void_and_replace(std::int64_t booklet_id,
+                                                   const std::string& reason,
+                                                   const std::string& new_stock_serial,
+                                                   const std::string& new_token,
+                                                   const EventRow& event) {
+  constexpr std::string_view op = "void_and_replace";
+  if (reason.empty())
+    return Error{"store void_and_replace: booklet " + std::to_string(booklet_id) +
+                 ": a reason is required"};
+  std::lock_guard lock(mu_);
+  return db_.transaction(op, [&]() -> Result<std::int64_t> {
+    auto old = db_.one(op, &read_booklet, cat(kBookletSelect, "WHERE id = ?1"), booklet_id);
+    if (!old) return old.error();
+    if (!*old)
+      return coded(ErrorCode::not_found, op,
+                   "booklet " + std::to_string(booklet_id) + " does not exist");
+    const BookletRow& b = **old;
+    if (!is_live(b.state))
+      return coded(ErrorCode::conflict, op,
+                   "booklet " + std::to_string(booklet_id) + " is already " +
+                       std::string(to_string(b.state)));
+    // The spoiled blank stays spoiled: the successor goes on another one.
+    if (new_stock_serial == b.stock_serial)
+      return coded(ErrorCode::conflict, op,
+                   "stock serial " + new_stock_serial +
+                       " is the voided booklet's own blank; use another blank",
+                   "stock_serial");
+    const Millis now = clock_.wall_ms();
+    if (auto s = db_.exec(op,
+                          "UPDATE booklets SET state = 'voided', void_reason = ?2, "
+                          "updated_at = ?3 WHERE id = ?1",
+                          booklet_id, reason, now);
+        !s)
+      return s.error();
+    auto id = insert_booklet(op, b.issuance_id, {b.holder, new_stock_serial, new_token}, b.id, now);
+    if (!id) return id.error();
+    if (auto s = insert_event(op, event); !s) return s.error();
+    return *id;
+  });
+}
+
+}  // namespace certprint::store

@@ -1,0 +1,74 @@
+// The Store on one SQLite file (internal to daemon/store/): one connection
+// guarded by one mutex; every write that touches more than one row runs in
+// BEGIN IMMEDIATE ... COMMIT and rolls back on any failure, so a caller sees
+// all of a change or none of it. The calls are defined by table group:
+// sqlite_issuances.cpp, sqlite_print_jobs.cpp, sqlite_events.cpp.
+#pragma once
+
+#include <mutex>
+#include <string_view>
+
+#include "daemon/store/sqlite_db.hpp"
+#include "daemon/store/store.hpp"
+
+namespace certprint::store {
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(sqlite3* db, Clock& clock) : db_(db), clock_(clock) {}
+
+  // Connection settings and schema migration; called once, before sharing.
+  Status prepare_connection();
+
+  Status add_issuance(const IssuanceRow& issuance, const std::vector<NewBooklet>& booklets,
+                      const EventRow& accepted) override;
+  Result<std::optional<IssuanceRow>> issuance(const std::string& issuance_id) override;
+  Result<std::vector<BookletRow>> booklets(const std::string& issuance_id) override;
+  Result<std::optional<BookletRow>> booklet_by_token(const std::string& token) override;
+  Result<std::optional<BookletRow>> booklet(std::int64_t id) override;
+  Status set_booklet_state(std::int64_t booklet_id, BookletState state,
+                           const std::optional<EventRow>& event) override;
+  Result<std::int64_t> void_and_replace(std::int64_t booklet_id, const std::string& reason,
+                                        const std::string& new_stock_serial,
+                                        const std::string& new_token,
+                                        const EventRow& event) override;
+
+  Result<std::int64_t> add_print_job(const PrintJobRow& job,
+                                     const std::vector<PageTaskRow>& tasks) override;
+  Result<std::optional<PrintJobRow>> print_job(std::int64_t id) override;
+  Result<std::vector<PageTaskRow>> page_tasks(std::int64_t print_job_id) override;
+  Result<std::vector<PrintJobRow>> unfinished_print_jobs() override;
+  Status set_print_job_state(std::int64_t id, PrintJobState state,
+                             const std::string& reason) override;
+  Status update_page_task(std::int64_t task_id, PageTaskState state, int cups_job_id,
+                          const std::string& reason, const std::optional<EventRow>& event) override;
+
+  Result<std::int64_t> next_event_sequence(const std::string& issuance_id) override;
+  Status add_event(const EventRow& event) override;
+  Result<std::vector<EventRow>> events(const std::string& issuance_id) override;
+  Result<std::vector<EventRow>> due_events(Millis now, int limit) override;
+  Status mark_delivered(const std::string& event_id, Millis at) override;
+  Status mark_attempt_failed(const std::string& event_id, const std::string& error,
+                             Millis next_attempt_at) override;
+
+  Status audit(const AuditRow& row) override;
+  Result<std::vector<AuditRow>> audit_log(int limit) override;
+
+  Result<int> add_calibration(const CalibrationRow& row) override;
+  Result<std::vector<CalibrationRow>> calibrations(const std::string& printer) override;
+
+ private:
+  // All REQUIRE mu_ held (or the store not yet shared).
+  Status insert_event(std::string_view op, const EventRow& e);
+  Result<std::int64_t> insert_booklet(std::string_view op, const std::string& issuance_id,
+                                      const NewBooklet& booklet,
+                                      std::optional<std::int64_t> replaces, Millis now);
+  Result<int> user_version(std::string_view op);
+  Status migrate();
+
+  std::mutex mu_;
+  Db db_;
+  Clock& clock_;
+};
+
+}  // namespace certprint::store
