@@ -18,7 +18,8 @@
 #include <sstream>
 #include <string>
 
-#include "daemon/booklet.hpp"
+#include "daemon/booklet/renderer.hpp"
+#include "daemon/booklet/tokens.hpp"
 
 namespace fs = std::filesystem;
 using namespace certprint;
@@ -213,14 +214,14 @@ int main() {
     std::fprintf(stderr, "driver_bench: cannot build epson24.ppd from sample.drv (cups-ppdc)\n");
     return 1;
   }
-  auto rec = issuance::load_issuance_file(src / "samples" / "marriage.json", {{2026, 11, 28}});
-  auto tmpl_file = daemon::load_template_for(src / "templates", rec->kind);
-  auto renderer = daemon::BookletRenderer::create(std::move(*tmpl_file));
+  auto rec = issuance::load_issuance_file(src / "samples" / "marriage.json",
+                                          {issuance::Date{2026, 11, 28}});
+  auto tmpl_file = booklet::load_template_for(src / "templates", rec->kind);
+  auto renderer = booklet::BookletRenderer::create(std::move(*tmpl_file));
   if (!rec || !renderer) return 1;
   const auto keys = token::KeyRing::from_keys({token::Key{1, {}}});
-  auto tok =
-      daemon::issue_booklet_token(keys, *rec, issuance::Holder::male, system_random());
-  daemon::RenderOptions options;
+  auto tok = booklet::issue_booklet_token(keys, *rec, issuance::Holder::male, system_random());
+  booklet::RenderOptions options;
   options.device = {{180, 180}, 24};
   options.pdf = false;
   auto pages = (*renderer)->render_booklet(*rec, issuance::Holder::male, *tok, options);
@@ -230,7 +231,7 @@ int main() {
   std::printf("%-10s %-16s %8s %7s %7s %9s\n", "page", "filter", "bytes", "passes", "moves",
               "model s");
   for (const auto& page : *pages) {
-    const std::string name = page.kind == daemon::PageKind::info ? "info" : "page5";
+    const std::string name = page.kind == issuance::PageKind::info ? "info" : "page5";
     const fs::path ras = dir / (name + ".ras");
     std::ofstream(ras, std::ios::binary) << raster_stream(*page.raster);
     const Cost ours = analyse(run("'" + std::string(RASTERTOPASSBOOK_BINARY) +

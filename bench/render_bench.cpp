@@ -10,7 +10,8 @@
 #include <cstring>
 #include <string>
 
-#include "daemon/booklet.hpp"
+#include "daemon/booklet/renderer.hpp"
+#include "daemon/booklet/tokens.hpp"
 
 using namespace certprint;
 
@@ -25,7 +26,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "--booklets must be positive\n");
     return 2;
   }
-  const issuance::ValidationOptions validation{{2026, 11, 28}};
+  const issuance::ValidationOptions validation{issuance::Date{2026, 11, 28}};
   auto record = issuance::load_issuance_file(sample, validation);
   if (!record) {
     std::fprintf(stderr, "%s\n", record.error().message.c_str());
@@ -35,18 +36,18 @@ int main(int argc, char** argv) {
   key.id = 1;
   key.secret.fill(0x5a);
   const auto keys = token::KeyRing::from_keys({key});
-  auto tmpl = daemon::load_template_for(std::string(CERTPRINT_SOURCE_DATA_DIR) + "/templates",
-                                        record->kind);
+  auto tmpl = booklet::load_template_for(std::string(CERTPRINT_SOURCE_DATA_DIR) + "/templates",
+                                         record->kind);
   if (!tmpl) {
     std::fprintf(stderr, "%s\n", tmpl.error().message.c_str());
     return 1;
   }
-  auto renderer = daemon::BookletRenderer::create(std::move(*tmpl));
+  auto renderer = booklet::BookletRenderer::create(std::move(*tmpl));
   if (!renderer) {
     std::fprintf(stderr, "%s\n", renderer.error().message.c_str());
     return 1;
   }
-  daemon::RenderOptions options;
+  booklet::RenderOptions options;
   options.device = {{180, 180}, 0};
   const auto holders = record->holders();
   const auto random = system_random();
@@ -72,9 +73,9 @@ int main(int argc, char** argv) {
       const auto h = holders[static_cast<std::size_t>(i) % holders.size()];
       rec.male.name = name(static_cast<unsigned>(2 * i));
       rec.female.name = name(static_cast<unsigned>(2 * i + 1));
-      auto tok = daemon::issue_booklet_token(keys, rec, h, random);
+      auto tok = booklet::issue_booklet_token(keys, rec, h, random);
       auto pages = tok ? (*renderer)->render_booklet(rec, h, *tok, options)
-                       : Result<std::vector<daemon::RenderedPage>>(tok.error());
+                       : Result<std::vector<booklet::RenderedPage>>(tok.error());
       if (!pages) {
         std::fprintf(stderr, "render failed: %s\n", pages.error().message.c_str());
         std::exit(1);

@@ -75,7 +75,8 @@ Result<std::vector<IssuedToken>> run_render(const RenderCommand& cmd,
     if (!path) continue;
     auto form = read_file(*path, "form");
     if (!form) return form.error();
-    if (form->rfind("%PDF-", 0) != 0) return Error{"form " + path->string() + ": not a PDF file"};
+    if (form->rfind("%PDF-", 0) != 0)
+      return Error{"form " + path->string() + ": not a readable PDF file"};
     forms[i] = std::move(*form);
   }
   auto renderer = booklet::BookletRenderer::create(std::move(*tmpl), forms[0], forms[1]);

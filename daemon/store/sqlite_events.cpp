@@ -6,14 +6,14 @@ namespace certprint::store {
 
 Status SqliteStore::insert_event(std::string_view op, const EventRow& e) {
   if (e.sequence < 1)
-    return Error{"store " + std::string(op) + ": event " + e.event_id + " has sequence " +
-                 std::to_string(e.sequence) + "; sequences start at 1"};
+    return invalid("event " + e.event_id + " has sequence " + std::to_string(e.sequence) +
+                   "; sequences start at 1");
   // A new event is undelivered and due at once.
   OnConstraint on;
   on.primary_key = store_error(ErrorCode::conflict, op, "event id " + e.event_id + " exists");
-  on.unique = store_error(ErrorCode::conflict, op,
-                          "issuance " + e.issuance_id + " already has event sequence " +
-                              std::to_string(e.sequence));
+  on.unique = store_error(
+      ErrorCode::conflict, op,
+      "issuance " + e.issuance_id + " already has event sequence " + std::to_string(e.sequence));
   on.foreign_key =
       store_error(ErrorCode::not_found, op, "issuance " + e.issuance_id + " does not exist");
   return db_.exec(op, on,
@@ -105,9 +105,9 @@ Result<int> SqliteStore::add_calibration(const CalibrationRow& row) {
   constexpr std::string_view op = "add_calibration";
   std::lock_guard lock(mu_);
   return db_.transaction(op, [&]() -> Result<int> {
-    auto next = db_.scalar(
-        op, "SELECT coalesce(max(version), 0) + 1 FROM calibrations WHERE printer = ?1",
-        row.printer);
+    auto next =
+        db_.scalar(op, "SELECT coalesce(max(version), 0) + 1 FROM calibrations WHERE printer = ?1",
+                   row.printer);
     if (!next) return next.error();
     const int version = static_cast<int>(*next);
     if (auto s = db_.exec(op,

@@ -49,16 +49,15 @@ Status SqliteStore::add_issuance(const IssuanceRow& issuance,
                                  const EventRow& accepted) {
   constexpr std::string_view op = "add_issuance";
   if (accepted.issuance_id != issuance.issuance_id)
-    return Error{"store add_issuance: the accepted event is for issuance " + accepted.issuance_id +
-                 ", not " + issuance.issuance_id};
+    return invalid("the accepted event is for issuance " + accepted.issuance_id + ", not " +
+                   issuance.issuance_id);
   std::lock_guard lock(mu_);
   return db_.transaction(op, [&]() -> Status {
     auto exists = db_.scalar(op, "SELECT count(*) FROM issuances WHERE issuance_id = ?1",
                              issuance.issuance_id);
     if (!exists) return exists.error();
     if (*exists != 0)
-      return coded(ErrorCode::conflict, op,
-                   "issuance " + issuance.issuance_id + " already exists");
+      return coded(ErrorCode::conflict, op, "issuance " + issuance.issuance_id + " already exists");
     if (auto s = db_.exec(op,
                           "INSERT INTO issuances (issuance_id, document, created_at) "
                           "VALUES (?1, ?2, ?3)",
@@ -91,8 +90,7 @@ Result<std::vector<BookletRow>> SqliteStore::booklets(const std::string& issuanc
 
 Result<std::optional<BookletRow>> SqliteStore::booklet_by_token(const std::string& token) {
   std::lock_guard lock(mu_);
-  return db_.one("booklet_by_token", &read_booklet, cat(kBookletSelect, "WHERE token = ?1"),
-                 token);
+  return db_.one("booklet_by_token", &read_booklet, cat(kBookletSelect, "WHERE token = ?1"), token);
 }
 
 Result<std::optional<BookletRow>> SqliteStore::booklet(std::int64_t id) {
@@ -136,8 +134,7 @@ Result<std::int64_t> SqliteStore::void_and_replace(std::int64_t booklet_id,
                                                    const EventRow& event) {
   constexpr std::string_view op = "void_and_replace";
   if (reason.empty())
-    return Error{"store void_and_replace: booklet " + std::to_string(booklet_id) +
-                 ": a reason is required"};
+    return invalid("booklet " + std::to_string(booklet_id) + ": a reason is required");
   std::lock_guard lock(mu_);
   return db_.transaction(op, [&]() -> Result<std::int64_t> {
     auto old = db_.one(op, &read_booklet, cat(kBookletSelect, "WHERE id = ?1"), booklet_id);

@@ -2,7 +2,8 @@
 
 #include <random>
 
-#include "daemon/booklet.hpp"
+#include "daemon/booklet/renderer.hpp"
+#include "daemon/booklet/tokens.hpp"
 #include "drivers/escp.hpp"
 #include "escp_interpreter.hpp"
 #include "support/qr_decode.hpp"
@@ -131,7 +132,7 @@ TEST_CASE("random rasters survive the round trip at 180 and 360 dpi", "[drivers]
 }
 
 TEST_CASE("page 5 at 360x180 through the encoder still scans and verifies", "[drivers]") {
-  daemon::RenderOptions options;
+  booklet::RenderOptions options;
   options.device = {{360, 180}, 24};
   options.pdf = false;
   const auto booklet = testing::render_sample_booklet(issuance::Holder::male, options);
@@ -158,6 +159,6 @@ TEST_CASE("page 5 at 360x180 through the encoder still scans and verifies", "[dr
   CHECK(back.bits == r.bits);
   auto scanned = testing::decode_qr(back);
   REQUIRE(scanned);
-  CHECK(daemon::match_token(booklet.keys, booklet.record, *scanned).holder ==
+  CHECK(booklet::match_token(booklet.keys, booklet.record, *scanned).holder ==
         issuance::Holder::male);
 }

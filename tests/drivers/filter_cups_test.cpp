@@ -8,9 +8,10 @@
 #include <sstream>
 #include <thread>
 
-#include "daemon/booklet.hpp"
-#include "daemon/cups_raster.hpp"
-#include "daemon/port_cups.hpp"
+#include "daemon/booklet/renderer.hpp"
+#include "daemon/booklet/tokens.hpp"
+#include "daemon/printing/cups/cups_port.hpp"
+#include "daemon/printing/cups/cups_raster.hpp"
 #include "escp_interpreter.hpp"
 #include "support/cups_harness.hpp"
 #include "support/qr_decode.hpp"
@@ -48,34 +49,34 @@ TEST_CASE("passbook queue from the built PPD: raster in, ESC/P2 out, QR verifies
   REQUIRE(cups.run("lpadmin -p passbook -E -v file://" + prn.string() + " -P " +
                    (cups.dir() / "passbook.ppd").string()) == 0);
 
-  daemon::RenderOptions options;
+  booklet::RenderOptions options;
   options.device = {{360, 180}, 24};
   options.pdf = false;
   const auto booklet = testing::render_sample_booklet(issuance::Holder::female, options);
 
-  auto port = daemon::open_cups_port({cups.server(), "passbook", 10000});
+  auto port = printing::cups::open_cups_port({cups.server(), "passbook", 10000});
   REQUIRE(port.ok());
   for (const auto& page : booklet.pages) {
-    INFO(daemon::to_string(page.kind));
+    INFO(issuance::to_string(page.kind));
     // Since Debian's CUPS 2.4.2-3+deb12u10 the scheduler opens a file: device
     // with O_EXCL and without O_CREAT: the output file must exist. Start each
     // page with an empty one.
     { std::ofstream(prn, std::ios::trunc); }
     fs::permissions(prn, fs::perms(0660));
-    auto stream = daemon::to_cups_raster(*page.raster);
+    auto stream = printing::cups::to_cups_raster(*page.raster);
     REQUIRE(stream.ok());
     auto id = (*port)->submit(
-        {"cp-passbook-test", daemon::DocumentFormat::cups_raster, *stream, 94, 128});
+        {"cp-passbook-test", printing::DocumentFormat::cups_raster, *stream, 94, 128});
     REQUIRE(id.ok());
-    daemon::JobPhase phase = daemon::JobPhase::unknown;
+    printing::JobPhase phase = printing::JobPhase::unknown;
     for (int i = 0; i < 200; ++i) {
       auto s = (*port)->job_status(*id);
       REQUIRE(s.ok());
       phase = s->phase;
-      if (s->terminal() || phase == daemon::JobPhase::stopped) break;
+      if (s->terminal() || phase == printing::JobPhase::stopped) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    REQUIRE(phase == daemon::JobPhase::completed);
+    REQUIRE(phase == printing::JobPhase::completed);
     const std::string bytes = slurp(prn);
     const auto printed = testing::interpret_escp(bytes, page.raster->width);
     REQUIRE(printed.error.empty());
@@ -87,10 +88,10 @@ TEST_CASE("passbook queue from the built PPD: raster in, ESC/P2 out, QR verifies
       for (int x = 0; x < want.width; ++x)
         if (printed.ink(x, y)) got.set(x, y);
     CHECK(got.bits == want.bits);
-    if (page.kind == daemon::PageKind::page5) {
+    if (page.kind == issuance::PageKind::page5) {
       auto scanned = testing::decode_qr(got);
       REQUIRE(scanned);
-      CHECK(daemon::match_token(booklet.keys, booklet.record, *scanned).holder ==
+      CHECK(booklet::match_token(booklet.keys, booklet.record, *scanned).holder ==
             issuance::Holder::female);
     }
   }

@@ -12,7 +12,7 @@
 #include <sstream>
 #include <thread>
 
-#include "daemon/cups_raster.hpp"
+#include "daemon/printing/cups/cups_raster.hpp"
 #include "drivers/filter.hpp"
 #include "escp_interpreter.hpp"
 #include "support/temp_dir.hpp"
@@ -63,7 +63,7 @@ layout::Raster pattern(int w, int h, layout::Resolution res) {
 TEST_CASE("filter: a page of 1-bit raster becomes the same dots in ESC/P2", "[drivers]") {
   for (layout::Resolution res : {layout::Resolution{180, 180}, layout::Resolution{360, 180}}) {
     const auto page = pattern(300, 100, res);
-    auto stream = daemon::to_cups_raster(page);
+    auto stream = printing::cups::to_cups_raster(page);
     REQUIRE(stream.ok());
     const Run r = filter(*stream + stream->substr(4));  // two pages behind one sync word
     INFO(r.log);
@@ -126,7 +126,7 @@ TEST_CASE("filter: bad, truncated and hostile raster is refused, never crashes",
   CHECK_THAT(garbage.log, Catch::Contains("ERROR:"));
   CHECK(filter("").status == 1);
 
-  auto stream = daemon::to_cups_raster(pattern(200, 120, {180, 180}));
+  auto stream = printing::cups::to_cups_raster(pattern(200, 120, {180, 180}));
   REQUIRE(stream.ok());
   const Run cut = filter(stream->substr(0, stream->size() / 2));
   CHECK(cut.status == 1);
@@ -135,7 +135,7 @@ TEST_CASE("filter: bad, truncated and hostile raster is refused, never crashes",
   CHECK(cut.out.back() == '\x0C');  // the booklet still comes out
 
   // 300 dpi is not a 24-pin resolution.
-  auto wrong = daemon::to_cups_raster(pattern(100, 50, {300, 300}));
+  auto wrong = printing::cups::to_cups_raster(pattern(100, 50, {300, 300}));
   const Run refused = filter(*wrong);
   CHECK(refused.status == 1);
   CHECK_THAT(refused.log, Catch::Contains("unsupported raster") && Catch::Contains("300x300"));
@@ -164,14 +164,14 @@ TEST_CASE("filter options: job options over PPD defaults", "[drivers]") {
   CHECK(overridden.unidirectional);
   std::fclose(log);
 
-  auto stream = daemon::to_cups_raster(pattern(50, 40, {180, 180}));
+  auto stream = printing::cups::to_cups_raster(pattern(50, 40, {180, 180}));
   const Run pr2 = filter(*stream, from_ppd);
   REQUIRE(pr2.status == 0);
   CHECK(pr2.out.substr(pr2.out.size() - 2) == "\x1BO");
 }
 
 TEST_CASE("filter: cancellation ejects the page under way", "[drivers]") {
-  auto stream = daemon::to_cups_raster(pattern(200, 2000, {180, 180}));
+  auto stream = printing::cups::to_cups_raster(pattern(200, 2000, {180, 180}));
   REQUIRE(stream.ok());
   int fds[2];
   REQUIRE(pipe(fds) == 0);

@@ -544,7 +544,7 @@ TEST_CASE("booklets", "[issuance]") {
 
 TEST_CASE("supersedes: a replacement may name the issuance it replaces", "[issuance]") {
   using namespace certprint::issuance;
-  const ValidationOptions opts{{2026, 11, 28}};
+  const ValidationOptions opts{Date{2026, 11, 28}};
   std::ifstream f(certprint::testing::source_dir() / "samples" / "replacement.json");
   std::stringstream ss;
   ss << f.rdbuf();

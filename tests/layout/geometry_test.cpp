@@ -36,3 +36,15 @@ TEST_CASE("compose applies the right-hand map first", "[layout]") {
   CHECK(s.compose(t).apply({1, 1}).x_mm == Approx(12));  // (1+5)·2
   CHECK(t.compose(s).apply({1, 1}).x_mm == Approx(7));   // 1·2+5
 }
+
+TEST_CASE("resolution option parsing", "[layout]") {
+  CHECK(parse_resolution("180")->x_dpi == 180);
+  CHECK(parse_resolution("360x180")->x_dpi == 360);
+  CHECK(parse_resolution("360x180")->y_dpi == 180);
+  for (const char* bad : {"", "x", "abc", "10", "180x", "99999", "180x180x1"}) {
+    INFO(bad);
+    auto r = parse_resolution(bad);
+    REQUIRE_FALSE(r.ok());
+    CHECK_THAT(r.error().message, Catch::Contains("dpi"));
+  }
+}

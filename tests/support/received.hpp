@@ -10,7 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "daemon/booklet.hpp"
+#include "daemon/booklet/renderer.hpp"
+#include "daemon/booklet/tokens.hpp"
 #include "support/pdf_text.hpp"
 #include "support/qr_decode.hpp"
 
@@ -65,7 +66,7 @@ inline std::string identify(const std::string& pdf, const std::vector<issuance::
   auto scanned = decode_qr(rasterize_pdf(pdf, 360));
   if (!scanned) return "no QR found";
   for (const auto& r : records) {
-    auto m = daemon::match_token(keys, r, *scanned);
+    auto m = booklet::match_token(keys, r, *scanned);
     if (m.holder)
       return r.issuance_id + " " + std::string(issuance::to_string(*m.holder)) + " page5";
   }

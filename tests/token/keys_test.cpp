@@ -20,6 +20,7 @@ namespace fs = std::filesystem;
 using certprint::Error;
 using certprint::Status;
 using certprint::testing::TempDir;
+using namespace certprint;
 using namespace certprint::token;
 
 // Deterministic bytes, so a failure can be reproduced.

@@ -19,6 +19,7 @@ namespace {
 using certprint::Error;
 using certprint::Status;
 using certprint::testing::TempDir;
+using namespace certprint;
 using namespace certprint::token;
 
 // The QR alphanumeric character set (ISO/IEC 18004 table 5).

@@ -13,7 +13,8 @@
 #include <sstream>
 #include <thread>
 
-#include "daemon/booklet.hpp"
+#include "daemon/booklet/renderer.hpp"
+#include "daemon/booklet/tokens.hpp"
 #include "support/cups_harness.hpp"
 #include "support/pdf_text.hpp"
 #include "support/process.hpp"
@@ -27,7 +28,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const issuance::ValidationOptions kValidation{{2026, 11, 28}};
+const issuance::ValidationOptions kValidation{issuance::Date{2026, 11, 28}};
 const std::string kRegistrySecret = "registry-secret-0123456789abcdef0123";
 const std::string kClerkSecret = "clerk-secret-0123456789abcdef0123456";
 

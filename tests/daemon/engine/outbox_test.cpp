@@ -8,13 +8,18 @@
 #include <set>
 #include <thread>
 
-#include "daemon/event_log.hpp"
-#include "daemon/outbox.hpp"
-#include "daemon/store.hpp"
+#include "common/clock.hpp"
+#include "common/log.hpp"
+#include "common/random.hpp"
+#include "daemon/api/callback_http.hpp"
+#include "daemon/engine/event_log.hpp"
+#include "daemon/engine/outbox.hpp"
+#include "daemon/store/store.hpp"
+#include "support/fake_clock.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace certprint;
-using namespace certprint::daemon;
+using namespace certprint::engine;
 using nlohmann::json;
 
 TEST_CASE("signatures are HMAC-SHA256 of the body", "[daemon]") {
@@ -26,27 +31,30 @@ TEST_CASE("signatures are HMAC-SHA256 of the body", "[daemon]") {
 TEST_CASE("callbacks: a registry that is down, then up, gets every event in order, signed",
           "[daemon]") {
   testing::TempDir dir;
-  auto store = Store::open(dir / "db");
-  REQUIRE(store.ok());
-  EventLog events(**store, system_random());
+  // Stored times, due times and backoff all run on this clock; only the HTTP
+  // (real, over loopback) runs on real time.
+  testing::FakeClock clock;
+  auto opened = store::Store::open(dir / "db", clock);
+  REQUIRE(opened.ok());
+  store::Store& db = **opened;
+  EventLog events(db, system_random(), clock);
   // Two issuances with a few events each.
   for (const char* id : {"A-1", "B-2"}) {
-    REQUIRE((*store)
-                ->add_issuance({id, "{}", events.now()}, {},
-                               [&] {
-                                 EventRow e;
-                                 e.event_id = std::string("ev-accepted-") + id;
-                                 e.issuance_id = id;
-                                 e.sequence = 1;
-                                 e.type = "accepted";
-                                 e.body = json{{"event_id", e.event_id},
-                                               {"issuance_id", id},
-                                               {"sequence", 1},
-                                               {"type", "accepted"}}
-                                              .dump();
-                                 e.created_at = events.now();
-                                 return e;
-                               }())
+    REQUIRE(db.add_issuance({id, "{}", events.now()}, {},
+                            [&] {
+                              store::EventRow e;
+                              e.event_id = std::string("ev-accepted-") + id;
+                              e.issuance_id = id;
+                              e.sequence = 1;
+                              e.type = "accepted";
+                              e.body = json{{"event_id", e.event_id},
+                                            {"issuance_id", id},
+                                            {"sequence", 1},
+                                            {"type", "accepted"}}
+                                           .dump();
+                              e.created_at = events.now();
+                              return e;
+                            }())
                 .ok());
     for (const char* type : {"page_printed", "page_printed", "booklet_printed"})
       REQUIRE(events.record(id, type, {{"page", "info"}}).ok());
@@ -80,19 +88,26 @@ TEST_CASE("callbacks: a registry that is down, then up, gets every event in orde
   config.secret = secret;
   config.first_retry = std::chrono::milliseconds(20);
   config.max_retry = std::chrono::milliseconds(50);
-  std::vector<std::string> log;
-  Outbox outbox(**store, config, [&](int, const std::string& l) { log.push_back(l); });
+  std::vector<std::pair<Priority, std::string>> log;
+  api::HttpCallbackTransport transport;
+  Outbox outbox(
+      db, config, transport, [&](Priority p, const std::string& l) { log.emplace_back(p, l); },
+      clock);
   int delivered = 0;
   for (int i = 0; i < 200 && delivered < 8; ++i) {
     delivered += outbox.deliver_due();
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    clock.advance(std::chrono::milliseconds(10));
   }
   registry.stop();
   serving.join();
 
   CHECK(delivered == 8);
   CHECK(calls >= 13);        // 5 refused + 8 accepted
-  CHECK_FALSE(log.empty());  // failed attempts were logged
+  CHECK_FALSE(log.empty());  // failed attempts were logged ...
+  for (const auto& [priority, line] : log) {
+    INFO(line);
+    CHECK(priority == Priority::warning);  // ... as warnings: the store never failed
+  }
   REQUIRE(received.size() == 8);
   for (bool ok : signatures_ok) CHECK(ok);
   // In order per issuance, each event once.
@@ -107,7 +122,19 @@ TEST_CASE("callbacks: a registry that is down, then up, gets every event in orde
   CHECK(last["A-1"] == 4);
   CHECK(last["B-2"] == 4);
   // Nothing is left to deliver, and the store says so.
-  auto due = (*store)->due_events(now_millis() + 3'600'000, 100);
+  auto due = db.due_events(clock.wall_ms() + 3'600'000, 100);
   REQUIRE(due.ok());
   CHECK(due->empty());
+  // Each refusal was recorded against the event it refused.
+  int attempts = 0;
+  for (const char* id : {"A-1", "B-2"}) {
+    auto stored = db.events(id);
+    REQUIRE(stored.ok());
+    for (const auto& e : *stored) {
+      CHECK(e.delivered_at);
+      attempts += e.attempts;
+      if (e.attempts > 0) CHECK(e.last_error == "HTTP 503");
+    }
+  }
+  CHECK(attempts == 5);
 }

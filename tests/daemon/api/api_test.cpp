@@ -1,129 +1,21 @@
 // The API's contract, called directly and over HTTP, with a real store and
-// a scripted printer (the CUPS path has its own tests).
+// a printer that completes every job at once (the CUPS path has its own
+// tests).
 #include <catch2/catch.hpp>
 
 #include <httplib.h>
 
-#include <fstream>
-#include <sstream>
-#include <thread>
-
-#include "calibration/certcal.hpp"
-#include "calibration/target.hpp"
-#include "daemon/api.hpp"
-#include "daemon/client.hpp"
-#include "daemon/http_api.hpp"
-#include "daemon/print_engine.hpp"
-#include "daemon/store.hpp"
+#include "support/api_world.hpp"
 #include "support/pdf_text.hpp"
 #include "support/qr_decode.hpp"
-#include "support/temp_dir.hpp"
 
 using namespace certprint;
-using namespace certprint::daemon;
+using namespace certprint::api;
 using namespace certprint::testing;
+using engine::mask_id_number;
+using engine::mask_name;
 using nlohmann::json;
-
-namespace {
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-// A printer that completes every job at once and keeps what it got.
-struct PaperTray {
-  std::mutex m;
-  std::vector<PageJob> pages;
-};
-
-class InstantPort final : public PrinterPort {
- public:
-  explicit InstantPort(PaperTray& tray) : tray_(tray) {}
-  const std::string& name() const override { return name_; }
-  Result<int> submit(const PageJob& job) override {
-    std::lock_guard g(tray_.m);
-    tray_.pages.push_back(job);
-    return static_cast<int>(tray_.pages.size());
-  }
-  Result<JobStatus> job_status(int id) override {
-    return JobStatus{id, JobPhase::completed, {}, ""};
-  }
-  Result<PrinterStatus> printer_status() override { return PrinterStatus{"idle", {}, "", true}; }
-  Status cancel(int) override { return {}; }
-  Result<std::optional<int>> find_job(const std::string&) override { return std::optional<int>{}; }
-
- private:
-  PaperTray& tray_;
-  std::string name_ = "desk";
-};
-
-const Caller kRegistry{"registry-1", Role::registry}, kClerk{"clerk-1", Role::clerk},
-    kTech{"tech-1", Role::technician}, kVerifier{"verifier-1", Role::verifier};
-
-struct World {
-  TempDir dir;
-  std::unique_ptr<Store> store;
-  token::KeyRing keys = token::KeyRing::from_keys({token::Key{3, {}}});
-  std::unique_ptr<EventLog> events;
-  PaperTray tray;
-  std::unique_ptr<PrintEngine> engine;
-  std::unique_ptr<Api> api;
-
-  explicit World(bool start_printing = true) {
-    auto s = Store::open(dir / "certprint.db");
-    if (!s) FAIL(s.error().message);
-    store = std::move(*s);
-    events = std::make_unique<EventLog>(*store, system_random());
-    PrinterConfig desk;
-    desk.name = "desk";
-    desk.res = {180, 180};
-    PrintEngineConfig pe{
-        {desk},
-        source_dir() / "templates",
-        {std::chrono::milliseconds(5), std::chrono::seconds(2), std::chrono::seconds(5)}};
-    engine = std::make_unique<PrintEngine>(
-        *store, *events, pe,
-        [this](const PrinterConfig&) -> Result<std::unique_ptr<PrinterPort>> {
-          return std::unique_ptr<PrinterPort>(new InstantPort(tray));
-        },
-        system_clock());
-    if (start_printing) engine->start();
-    api = std::make_unique<Api>(*store, keys, *events, *engine,
-                                ApiConfig{source_dir() / "templates", 64 * 1024},
-                                system_random(), [] {
-                                  return issuance::Date{2026, 11, 28};
-                                });
-  }
-  ~World() { engine->stop(); }
-
-  std::string sample(const char* name) const { return slurp(source_dir() / "samples" / name); }
-
-  // Waits for a print job to end; returns its final JSON.
-  json wait_job(long id) {
-    for (int i = 0; i < 400; ++i) {
-      auto r = api->print_job(kClerk, std::to_string(id));
-      REQUIRE(r.status == 200);
-      if (r.body["state"] == "done" || r.body["state"] == "failed") return r.body;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    FAIL("print job " << id << " did not end");
-    return {};
-  }
-};
-
-std::string token_of(Store& store, const std::string& issuance_id, const std::string& holder) {
-  auto bs = store.booklets(issuance_id);
-  REQUIRE(bs.ok());
-  std::string tok;
-  for (const auto& b : *bs)
-    if (b.holder == holder && b.state != "voided" && b.state != "superseded") tok = b.token;
-  return tok;
-}
-
-}  // namespace
+using World = ApiWorld;
 
 TEST_CASE("submission: created, idempotent, conflicting", "[daemon][api]") {
   World w;
@@ -369,7 +261,7 @@ TEST_CASE("HTTP: bearer tokens, JSON errors, metrics", "[daemon][api]") {
   std::vector<std::string> lines;
   std::mutex log_mutex;
   auto server = HttpServer::create({"127.0.0.1", 0, std::nullopt, std::nullopt, 64 * 1024}, *w.api,
-                                   *tokens, [&](int, const std::string& l) {
+                                   *tokens, [&](Priority, const std::string& l) {
                                      std::lock_guard g(log_mutex);
                                      lines.push_back(l);
                                    });
@@ -448,101 +340,6 @@ TEST_CASE("a replacement supersedes the lost booklet's token", "[daemon][api]") 
   CHECK(w.api->submit_issuance(kRegistry, replacement.dump()).status == 200);
 }
 
-namespace {
-
-// The API served on a free loopback port for the test's lifetime.
-struct Served {
-  std::unique_ptr<HttpServer> server;
-  std::thread thread;
-  int port = 0;
-  Served(Api& api, const TokenTable& tokens,
-         HttpConfig config = {"127.0.0.1", 0, std::nullopt, std::nullopt, 64 * 1024}) {
-    auto s = HttpServer::create(config, api, tokens, [](int, const std::string&) {});
-    if (!s) FAIL(s.error().message);
-    server = std::move(*s);
-    auto p = server->bind();
-    if (!p) FAIL(p.error().message);
-    port = *p;
-    thread = std::thread([this] { server->serve(); });
-  }
-  ~Served() {
-    server->stop();
-    thread.join();
-  }
-};
-
-const char* kTokenFile =
-    "registry registry-1 rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr\n"
-    "clerk clerk-1 cccccccccccccccccccccccccccccccccccc\n"
-    "verifier verifier-1 vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv\n";
-
-}  // namespace
-
-TEST_CASE("the certprint client against the daemon: tables, --json, exit codes", "[daemon][api]") {
-  World w;
-  auto tokens = TokenTable::parse(kTokenFile, "tokens");
-  REQUIRE(tokens.ok());
-  Served served(*w.api, *tokens);
-  ClientConfig registry{"http://127.0.0.1:" + std::to_string(served.port), std::string(36, 'r'),
-                        false, 10};
-  ClientConfig clerk = registry, verifier = registry;
-  clerk.token = std::string(36, 'c');
-  verifier.token = std::string(36, 'v');
-  const auto sample = source_dir() / "samples" / "marriage.json";
-  const std::string id = "440106-20260512-0001";
-  std::ostringstream out, err;
-
-  REQUIRE(client_submit(registry, {sample}, out, err) == 0);
-  CHECK_THAT(out.str(),
-             Catch::Contains("issuance " + id + " accepted") && Catch::Contains("4400260101"));
-  out.str("");
-  CHECK(client_submit(registry, {sample}, out, err) == 0);
-  CHECK_THAT(out.str(), Catch::Contains("already stored"));
-  CHECK(client_submit(clerk, {sample}, out, err) == 2);  // wrong role
-  CHECK_THAT(err.str(), Catch::Contains("role clerk may not submit"));
-
-  out.str("");
-  REQUIRE(client_print(clerk, {id}, "desk", std::nullopt, true, out, err) == 0);
-  CHECK_THAT(out.str(), Catch::Contains("[####################] 4/4 pages") &&
-                            Catch::Contains("done: 4 page(s)"));
-  err.str("");
-  CHECK(client_print(clerk, {id}, "desk", std::nullopt, true, out, err) == 1);
-  CHECK_THAT(err.str(), Catch::Contains("is printed"));
-
-  out.str("");
-  CHECK(client_status(clerk, id, out, err) == 0);
-  CHECK_THAT(out.str(), Catch::Contains("booklet_printed") && Catch::Contains("printed"));
-  CHECK(client_confirm(clerk, id, "male", out, err) == 0);
-  out.str("");
-  CHECK(client_void(clerk, id, "female", "torn", "4400269998", out, err) == 0);
-  CHECK_THAT(out.str(), Catch::Contains("4400269998"));
-
-  ClientConfig as_json = clerk;
-  as_json.json = true;
-  out.str("");
-  CHECK(client_status(as_json, id, out, err) == 0);
-  auto parsed = json::parse(out.str());
-  CHECK(parsed["booklets"].size() == 3);
-
-  out.str("");
-  CHECK(client_verify(verifier, token_of(*w.store, id, "male"), out, err) == 0);
-  CHECK_THAT(out.str(), Catch::Contains("match: marriage certificate of 张*"));
-  CHECK(client_verify(verifier, "CP:NOTHING", out, err) == 1);
-
-  TempDir pngs;
-  CHECK(client_preview(clerk, id, "female", pngs.path(), out, err) == 0);
-  CHECK(slurp(pngs / "female-page5.png").substr(1, 3) == "PNG");
-  out.str("");
-  CHECK(client_printers(clerk, out, err) == 0);
-  CHECK_THAT(out.str(), Catch::Contains("desk") && Catch::Contains("idle"));
-
-  ClientConfig nowhere = clerk;
-  nowhere.url = "http://127.0.0.1:1";
-  err.str("");
-  CHECK(client_status(nowhere, id, out, err) == 2);
-  CHECK_THAT(err.str(), Catch::Contains("does not answer"));
-}
-
 TEST_CASE("HTTPS when given a certificate and key", "[daemon][api]") {
   World w;
   const std::string cmd =
@@ -563,82 +360,9 @@ TEST_CASE("HTTPS when given a certificate and key", "[daemon][api]") {
   CHECK_FALSE(plain.Get("/healthz"));  // no plain HTTP on a TLS port
 
   auto missing_key = HttpServer::create({"127.0.0.1", 0, w.dir / "cert.pem", std::nullopt, 1024},
-                                        *w.api, *tokens, [](int, const std::string&) {});
+                                        *w.api, *tokens, null_log());
   REQUIRE_FALSE(missing_key.ok());
   CHECK_THAT(missing_key.error().message, Catch::Contains("both a certificate and a key"));
-}
-
-TEST_CASE("certcal against the daemon: target, fit with noisy marks, save, show, verify, rollback",
-          "[daemon][api]") {
-  World w;
-  auto tokens = TokenTable::parse(
-      std::string(kTokenFile) + "technician tech-1 tttttttttttttttttttttttttttttttttttt\n",
-      "tokens");
-  REQUIRE(tokens.ok());
-  Served served(*w.api, *tokens);
-  calibration::DaemonAccess tech{"http://127.0.0.1:" + std::to_string(served.port),
-                                 std::string(36, 't')};
-  std::ostringstream out, err;
-
-  // An uncorrected target reaches the printer.
-  REQUIRE(calibration::target(tech, "desk", "info", false, out, err) == 0);
-  REQUIRE(w.tray.pages.size() == 1);
-  CHECK(w.tray.pages[0].document.rfind("%PDF-", 0) == 0);
-  CHECK_THAT(out.str(), Catch::Contains("certcal fit --printer desk"));
-
-  // The printer shifts by (0.6, -0.4) mm and scales by 1.004 x 0.997; the
-  // technician measures with a ruler, to about 0.05 mm.
-  const auto truth = layout::Affine::from_params(0.6, -0.4, 1.004, 0.997, 0.0);
-  auto tmpl = layout::load_template(source_dir() / "templates" / "marriage.json");
-  REQUIRE(tmpl.ok());
-  std::vector<calibration::Measurement> measured;
-  const double noise[] = {0.04, -0.03, 0.02, -0.05, 0.01};
-  int i = 0;
-  for (const auto& m : calibration::target_marks(tmpl->info)) {
-    const auto p = truth.apply(m.nominal);
-    measured.push_back({m.label, {p.x_mm + noise[i], p.y_mm - noise[4 - i]}});
-    ++i;
-  }
-  out.str("");
-  REQUIRE(calibration::fit_and_save(tech, source_dir() / "templates", "desk", "info", measured,
-                                    false, true, {}, out, err) == 0);
-  CHECK_THAT(out.str(), Catch::Contains("affine") && Catch::Contains("saved as version 1"));
-  auto stored = w.api->calibration(kTech, "desk");
-  const auto& m = stored.body["current"]["profile"]["pages"]["info"]["matrix"];
-  const layout::Affine c{m[0], m[1], m[2], m[3], m[4], m[5]};
-  for (const auto& mark : calibration::target_marks(tmpl->info)) {
-    const auto landed = truth.apply(c.apply(mark.nominal));
-    CHECK(std::hypot(landed.x_mm - mark.nominal.x_mm, landed.y_mm - mark.nominal.y_mm) < 0.1);
-  }
-
-  // verify prints with the correction; show lists it; an implausible fit is refused.
-  REQUIRE(calibration::target(tech, "desk", "info", true, out, err) == 0);
-  CHECK(w.tray.pages.size() == 2);
-  out.str("");
-  REQUIRE(calibration::show(tech, "desk", out, err) == 0);
-  CHECK_THAT(out.str(), Catch::Contains("* version 1 by tech-1"));
-  err.str("");
-  CHECK(calibration::fit_and_save(tech, source_dir() / "templates", "desk", "info",
-                                  {{"A", {20, 20}}, {"D", {120, 150}}}, false, true, {}, out,
-                                  err) == 1);
-  CHECK_THAT(err.str(), Catch::Contains("refused") && Catch::Contains("scale"));
-
-  // A second profile, then back to the first.
-  REQUIRE(calibration::fit_and_save(tech, source_dir() / "templates", "desk", "page5",
-                                    {{"E", {47.3, 104.2}}}, false, true, {}, out, err) == 0);
-  out.str("");
-  REQUIRE(calibration::rollback(tech, "desk", 1, out, err) == 0);
-  CHECK_THAT(out.str(), Catch::Contains("version 1's profile is back in force as version 3"));
-  CHECK(w.api->calibration(kTech, "desk").body["current"]["profile"] ==
-        w.api->calibration(kTech, "desk").body["versions"][2]["profile"]);
-  CHECK(calibration::rollback(tech, "desk", 9, out, err) == 1);
-
-  // Marks as the technician types them.
-  auto parsed = calibration::parse_mark("A=1.5,2");
-  REQUIRE(parsed.ok());
-  CHECK(parsed->landed.x_mm == Approx(1.5));
-  CHECK_FALSE(calibration::parse_mark("A=1.5").ok());
-  CHECK_FALSE(calibration::parse_mark("=1,2").ok());
 }
 
 TEST_CASE("a booklet is queued once, and a booklet voided while queued is not printed",

@@ -7,31 +7,24 @@
 #include <set>
 #include <thread>
 
-#include "daemon/sequencer.hpp"
+#include "daemon/printing/sequencer.hpp"
+#include "support/fake_clock.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace certprint;
-using namespace certprint::daemon;
+using namespace certprint::printing;
+using certprint::testing::FakeClock;
 using namespace std::chrono_literals;
 
 namespace {
 
-const issuance::ValidationOptions kValidation{{2026, 11, 28}};
+const issuance::ValidationOptions kValidation{issuance::Date{2026, 11, 28}};
 
 issuance::Issuance sample(const char* name) {
   auto r = issuance::load_issuance_file(testing::source_dir() / "samples" / name, kValidation);
   if (!r) FAIL(r.error().message);
   return *r;
 }
-
-class FakeClock final : public Clock {
- public:
-  std::chrono::steady_clock::time_point now() override { return t_; }
-  void sleep_for(std::chrono::milliseconds d) override { t_ += d; }
-
- private:
-  std::chrono::steady_clock::time_point t_ = std::chrono::steady_clock::time_point{} + 1h;
-};
 
 // Each submitted job walks through the phases scripted for its position
 // (one phase per poll, the last one repeating).

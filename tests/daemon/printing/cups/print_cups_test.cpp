@@ -10,9 +10,9 @@
 #include <sstream>
 #include <thread>
 
-#include "daemon/cups_raster.hpp"
-#include "daemon/direct_print.hpp"
-#include "daemon/port_cups.hpp"
+#include "daemon/offline/direct_print.hpp"
+#include "daemon/printing/cups/cups_port.hpp"
+#include "daemon/printing/cups/cups_raster.hpp"
 #include "support/cups_harness.hpp"
 #include "support/pdf_text.hpp"
 #include "support/qr_decode.hpp"
@@ -24,7 +24,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const issuance::ValidationOptions kValidation{{2026, 11, 28}};
+const issuance::ValidationOptions kValidation{issuance::Date{2026, 11, 28}};
 
 issuance::Issuance sample(const std::string& name) {
   auto r = issuance::load_issuance_file(source_dir() / "samples" / name, kValidation);
@@ -56,8 +56,8 @@ struct Fixture {
     return *ring;
   }
 
-  daemon::DirectPrintCommand command(std::vector<std::string> samples, std::string printer) const {
-    daemon::DirectPrintCommand cmd;
+  offline::DirectPrintCommand command(std::vector<std::string> samples, std::string printer) const {
+    offline::DirectPrintCommand cmd;
     for (const auto& s : samples) cmd.issuance_files.push_back(source_dir() / "samples" / s);
     cmd.printer.printer = std::move(printer);
     cmd.printer.server = cups.server();
@@ -69,10 +69,10 @@ struct Fixture {
     return cmd;
   }
 
-  daemon::SequenceResult print(const daemon::DirectPrintCommand& cmd,
-                               std::string* log = nullptr) const {
+  printing::SequenceResult print(const offline::DirectPrintCommand& cmd,
+                                 std::string* log = nullptr) const {
     std::ostringstream out;
-    auto r = daemon::run_direct_print(cmd, kValidation, system_random(), out);
+    auto r = offline::run_direct_print(cmd, kValidation, system_random(), out);
     if (log) *log = out.str();
     INFO(out.str());
     if (!r) FAIL(r.error().message);
@@ -102,8 +102,8 @@ TEST_CASE("one-click through cupsd prints male info, male page 5, female info, f
 TEST_CASE("per-spouse printing sends that booklet's two pages only", "[integration]") {
   Fixture f;
   const auto rec = sample("marriage.json");
-  for (auto [mode, holder] : {std::pair{daemon::PrintMode::female_only, issuance::Holder::female},
-                              std::pair{daemon::PrintMode::male_only, issuance::Holder::male}}) {
+  for (auto [mode, holder] : {std::pair{printing::PrintMode::female_only, issuance::Holder::female},
+                              std::pair{printing::PrintMode::male_only, issuance::Holder::male}}) {
     for (const auto& e : fs::directory_iterator(f.cups.spool())) fs::remove(e.path());
     // Straight to the IPP printer, no cupsd in between.
     auto cmd = f.command({"marriage.json"}, f.cups.printer_uri());
@@ -116,9 +116,9 @@ TEST_CASE("per-spouse printing sends that booklet's two pages only", "[integrati
   }
   // A replacement carrying only the female booklet cannot print a male one.
   auto cmd = f.command({"replacement.json"}, f.cups.printer_uri());
-  cmd.mode = daemon::PrintMode::male_only;
+  cmd.mode = printing::PrintMode::male_only;
   std::ostringstream out;
-  auto refused = daemon::run_direct_print(cmd, kValidation, system_random(), out);
+  auto refused = offline::run_direct_print(cmd, kValidation, system_random(), out);
   REQUIRE_FALSE(refused.ok());
   CHECK_THAT(refused.error().message, Catch::Contains("carries no male booklet"));
 }
@@ -145,34 +145,33 @@ TEST_CASE("a batch prints each issuance one-click, in the order given", "[integr
 TEST_CASE("PDF and CUPS raster documents reach the printer byte for byte", "[integration]") {
   Fixture f;
   auto rec = sample("marriage.json");
-  auto tmpl = daemon::load_template_for(source_dir() / "templates", rec.kind);
+  auto tmpl = booklet::load_template_for(source_dir() / "templates", rec.kind);
   REQUIRE(tmpl.ok());
-  auto renderer = daemon::BookletRenderer::create(std::move(*tmpl));
+  auto renderer = booklet::BookletRenderer::create(std::move(*tmpl));
   REQUIRE(renderer.ok());
-  auto tok =
-      daemon::issue_booklet_token(f.keys, rec, issuance::Holder::male, system_random());
+  auto tok = booklet::issue_booklet_token(f.keys, rec, issuance::Holder::male, system_random());
   REQUIRE(tok.ok());
-  daemon::RenderOptions options;
+  booklet::RenderOptions options;
   options.device = {{360, 180}, 24};
   auto pages = (*renderer)->render_booklet(rec, issuance::Holder::male, *tok, options);
   REQUIRE(pages.ok());
-  auto raster = daemon::to_cups_raster(*(*pages)[1].raster);
+  auto raster = printing::cups::to_cups_raster(*(*pages)[1].raster);
   REQUIRE(raster.ok());
   const std::string pdf = (*pages)[1].pdf;
 
   for (const std::string& printer : {std::string("capture"), f.cups.printer_uri()}) {
     INFO(printer);
-    auto port = daemon::open_cups_port({f.cups.server(), printer, 10000});
+    auto port = printing::cups::open_cups_port({f.cups.server(), printer, 10000});
     REQUIRE(port.ok());
-    for (auto [format, bytes] : {std::pair{daemon::DocumentFormat::pdf, pdf},
-                                 std::pair{daemon::DocumentFormat::cups_raster, *raster}}) {
+    for (auto [format, bytes] : {std::pair{printing::DocumentFormat::pdf, pdf},
+                                 std::pair{printing::DocumentFormat::cups_raster, *raster}}) {
       auto id = (*port)->submit({"cp-bytes-test", format, bytes, 94, 128});
       REQUIRE(id.ok());
       for (int i = 0; i < 200; ++i) {
         auto s = (*port)->job_status(*id);
         REQUIRE(s.ok());
         if (s->terminal()) {
-          CHECK(s->phase == daemon::JobPhase::completed);
+          CHECK(s->phase == printing::JobPhase::completed);
           break;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -189,7 +188,7 @@ TEST_CASE("PDF and CUPS raster documents reach the printer byte for byte", "[int
   CHECK(spooled[0] == pdf);
   CHECK(spooled[1] == *raster);
   // The raster read back is the page, and its QR still scans.
-  auto back = daemon::from_cups_raster(captured[1]);
+  auto back = printing::cups::from_cups_raster(captured[1]);
   REQUIRE(back.ok());
   CHECK(back->bits == (*pages)[1].raster->bits);
   auto scanned = decode_qr(*back);
@@ -203,7 +202,7 @@ namespace {
 // checks where it stopped and why. What the printer received must be the
 // sequence's first pages, in order, and nothing past the failed page; at
 // least `min_received` of them.
-void expect_halt(Fixture& f, daemon::DirectPrintCommand cmd, std::size_t failed_at,
+void expect_halt(Fixture& f, offline::DirectPrintCommand cmd, std::size_t failed_at,
                  const std::string& why, std::size_t min_received, const fs::path& received_dir,
                  const std::string& ext) {
   const auto rec = sample("marriage.json");
@@ -247,7 +246,7 @@ TEST_CASE("fault: the queue is disabled", "[integration]") {
   REQUIRE(f.cups.run("cupsdisable raw") == 0);
   {
     // What a status display shows for a paused queue.
-    auto port = daemon::open_cups_port({f.cups.server(), "raw", 10000});
+    auto port = printing::cups::open_cups_port({f.cups.server(), "raw", 10000});
     REQUIRE(port.ok());
     auto status = (*port)->printer_status();
     REQUIRE(status.ok());
@@ -274,8 +273,8 @@ TEST_CASE("fault: the printer is killed mid-job", "[integration]") {
   f.cups.set_fault("slow 30");
   auto cmd = f.command({"marriage.json"}, "raw");
   cmd.sequencer.job_timeout = std::chrono::milliseconds(4000);
-  cmd.on_event = [&](const daemon::PageEvent& e) {
-    if (e.type == daemon::PageEvent::Type::submitted && e.index == 0) {
+  cmd.on_event = [&](const printing::PageEvent& e) {
+    if (e.type == printing::PageEvent::Type::submitted && e.index == 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // let it start printing
       f.cups.kill_printer();
     }
@@ -287,9 +286,9 @@ TEST_CASE("fault: the clerk cancels the second page's job", "[integration]") {
   Fixture f;
   f.cups.set_fault("slow 5");
   auto cmd = f.command({"marriage.json"}, "raw");
-  cmd.on_event = [&](const daemon::PageEvent& e) {
-    if (e.type == daemon::PageEvent::Type::submitted && e.index == 0) f.cups.clear_fault();
-    if (e.type == daemon::PageEvent::Type::submitted && e.index == 1) {
+  cmd.on_event = [&](const printing::PageEvent& e) {
+    if (e.type == printing::PageEvent::Type::submitted && e.index == 0) f.cups.clear_fault();
+    if (e.type == printing::PageEvent::Type::submitted && e.index == 1) {
       f.cups.set_fault("slow 5");
       REQUIRE(f.cups.run("cancel " + std::to_string(e.job_id)) == 0);
     }

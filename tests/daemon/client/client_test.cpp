@@ -1,0 +1,151 @@
+// The clients of the API, certprint's clerk commands and certcal's
+// technician commands, against the API served over real HTTP.
+#include <catch2/catch.hpp>
+
+#include "calibration/target.hpp"
+#include "daemon/client/clerk_commands.hpp"
+#include "daemon/client/technician_commands.hpp"
+#include "support/api_world.hpp"
+
+using namespace certprint;
+using namespace certprint::client;
+using namespace certprint::testing;
+using nlohmann::json;
+using World = ApiWorld;
+
+TEST_CASE("the certprint client against the daemon: tables, --json, exit codes",
+          "[daemon][client]") {
+  World w;
+  auto tokens = api::TokenTable::parse(kTokenFile, "tokens");
+  REQUIRE(tokens.ok());
+  Served served(*w.api, *tokens);
+  ClientConfig registry{"http://127.0.0.1:" + std::to_string(served.port), std::string(36, 'r'),
+                        false, 10};
+  ClientConfig clerk = registry, verifier = registry;
+  clerk.token = std::string(36, 'c');
+  verifier.token = std::string(36, 'v');
+  const auto sample = source_dir() / "samples" / "marriage.json";
+  const std::string id = "440106-20260512-0001";
+  std::ostringstream out, err;
+
+  REQUIRE(client_submit(registry, {sample}, out, err) == 0);
+  CHECK_THAT(out.str(),
+             Catch::Contains("issuance " + id + " accepted") && Catch::Contains("4400260101"));
+  out.str("");
+  CHECK(client_submit(registry, {sample}, out, err) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("already stored"));
+  CHECK(client_submit(clerk, {sample}, out, err) == 2);  // wrong role
+  CHECK_THAT(err.str(), Catch::Contains("role clerk may not submit"));
+
+  out.str("");
+  REQUIRE(client_print(clerk, {id}, "desk", std::nullopt, true, out, err) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("[####################] 4/4 pages") &&
+                            Catch::Contains("done: 4 page(s)"));
+  err.str("");
+  CHECK(client_print(clerk, {id}, "desk", std::nullopt, true, out, err) == 1);
+  CHECK_THAT(err.str(), Catch::Contains("is printed"));
+
+  out.str("");
+  CHECK(client_status(clerk, id, out, err) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("booklet_printed") && Catch::Contains("printed"));
+  CHECK(client_confirm(clerk, id, "male", out, err) == 0);
+  out.str("");
+  CHECK(client_void(clerk, id, "female", "torn", "4400269998", out, err) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("4400269998"));
+
+  ClientConfig as_json = clerk;
+  as_json.json = true;
+  out.str("");
+  CHECK(client_status(as_json, id, out, err) == 0);
+  auto parsed = json::parse(out.str());
+  CHECK(parsed["booklets"].size() == 3);
+
+  out.str("");
+  CHECK(client_verify(verifier, token_of(*w.store, id, "male"), out, err) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("match: marriage certificate of 张*"));
+  CHECK(client_verify(verifier, "CP:NOTHING", out, err) == 1);
+
+  TempDir pngs;
+  CHECK(client_preview(clerk, id, "female", pngs.path(), out, err) == 0);
+  CHECK(slurp(pngs / "female-page5.png").substr(1, 3) == "PNG");
+  out.str("");
+  CHECK(client_printers(clerk, out, err) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("desk") && Catch::Contains("idle"));
+
+  ClientConfig nowhere = clerk;
+  nowhere.url = "http://127.0.0.1:1";
+  err.str("");
+  CHECK(client_status(nowhere, id, out, err) == 2);
+  CHECK_THAT(err.str(), Catch::Contains("does not answer"));
+}
+
+TEST_CASE("certcal against the daemon: target, fit with noisy marks, save, show, verify, rollback",
+          "[daemon][client]") {
+  World w;
+  auto tokens = api::TokenTable::parse(kTokenFile, "tokens");
+  REQUIRE(tokens.ok());
+  Served served(*w.api, *tokens);
+  ClientConfig tech;
+  tech.url = served.url();
+  tech.token = std::string(36, 't');
+  std::ostringstream out, err;
+
+  // An uncorrected target reaches the printer.
+  REQUIRE(target(tech, "desk", "info", false, out, err) == 0);
+  REQUIRE(w.tray.pages.size() == 1);
+  CHECK(w.tray.pages[0].document.rfind("%PDF-", 0) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("certcal fit --printer desk"));
+
+  // The printer shifts by (0.6, -0.4) mm and scales by 1.004 x 0.997; the
+  // technician measures with a ruler, to about 0.05 mm.
+  const auto truth = layout::Affine::from_params(0.6, -0.4, 1.004, 0.997, 0.0);
+  auto tmpl = layout::load_template(source_dir() / "templates" / "marriage.json");
+  REQUIRE(tmpl.ok());
+  std::vector<calibration::Measurement> measured;
+  const double noise[] = {0.04, -0.03, 0.02, -0.05, 0.01};
+  int i = 0;
+  for (const auto& m : calibration::target_marks(tmpl->info)) {
+    const auto p = truth.apply(m.nominal);
+    measured.push_back({m.label, {p.x_mm + noise[i], p.y_mm - noise[4 - i]}});
+    ++i;
+  }
+  out.str("");
+  REQUIRE(fit_and_save(tech, source_dir() / "templates", "desk", "info", measured, false, true, {},
+                       out, err) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("affine") && Catch::Contains("saved as version 1"));
+  auto stored = w.api->calibration(kTech, "desk");
+  const auto& m = stored.body["current"]["profile"]["pages"]["info"]["matrix"];
+  const layout::Affine c{m[0], m[1], m[2], m[3], m[4], m[5]};
+  for (const auto& mark : calibration::target_marks(tmpl->info)) {
+    const auto landed = truth.apply(c.apply(mark.nominal));
+    CHECK(std::hypot(landed.x_mm - mark.nominal.x_mm, landed.y_mm - mark.nominal.y_mm) < 0.1);
+  }
+
+  // verify prints with the correction; show lists it; an implausible fit is refused.
+  REQUIRE(target(tech, "desk", "info", true, out, err) == 0);
+  CHECK(w.tray.pages.size() == 2);
+  out.str("");
+  REQUIRE(show(tech, "desk", out, err) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("* version 1 by tech-1"));
+  err.str("");
+  CHECK(fit_and_save(tech, source_dir() / "templates", "desk", "info",
+                     {{"A", {20, 20}}, {"D", {120, 150}}}, false, true, {}, out, err) == 1);
+  CHECK_THAT(err.str(), Catch::Contains("refused") && Catch::Contains("scale"));
+
+  // A second profile, then back to the first.
+  REQUIRE(fit_and_save(tech, source_dir() / "templates", "desk", "page5", {{"E", {47.3, 104.2}}},
+                       false, true, {}, out, err) == 0);
+  out.str("");
+  REQUIRE(rollback(tech, "desk", 1, out, err) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("version 1's profile is back in force as version 3"));
+  CHECK(w.api->calibration(kTech, "desk").body["current"]["profile"] ==
+        w.api->calibration(kTech, "desk").body["versions"][2]["profile"]);
+  CHECK(rollback(tech, "desk", 9, out, err) == 1);
+
+  // Marks as the technician types them.
+  auto parsed = calibration::parse_mark("A=1.5,2");
+  REQUIRE(parsed.ok());
+  CHECK(parsed->landed.x_mm == Approx(1.5));
+  CHECK_FALSE(calibration::parse_mark("A=1.5").ok());
+  CHECK_FALSE(calibration::parse_mark("=1,2").ok());
+}

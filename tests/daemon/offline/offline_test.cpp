@@ -1,0 +1,121 @@
+// The offline commands: keygen, render, verify.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include "daemon/offline/offline.hpp"
+#include "support/pdf_text.hpp"
+#include "support/qr_decode.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace certprint;
+using namespace certprint::testing;
+using issuance::Holder;
+
+namespace {
+
+const issuance::ValidationOptions kValidation{issuance::Date{2026, 11, 28}};
+
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+TEST_CASE("render command writes every page, verify finds the booklet", "[daemon][offline]") {
+  TempDir dir;
+  std::ostringstream log;
+  REQUIRE(offline::run_keygen({dir / "keys"}, system_random(), log).ok());
+
+  offline::RenderCommand cmd;
+  cmd.issuance_file = source_dir() / "samples" / "marriage.json";
+  cmd.out_dir = dir / "out";
+  cmd.keys_dir = dir / "keys";
+  cmd.templates_dir = source_dir() / "templates";
+  cmd.write_raster = true;
+  auto tokens = offline::run_render(cmd, kValidation, system_random(), log);
+  REQUIRE(tokens.ok());
+  REQUIRE(tokens->size() == 2);
+  for (const char* name :
+       {"male-info.pdf", "male-page5.pdf", "female-info.pdf", "female-page5.pdf", "male-info.png",
+        "male-page5.png", "female-info.png", "female-page5.png", "male-page5.pbm"}) {
+    INFO(name);
+    CHECK(std::filesystem::file_size(dir / "out" / name) > 100);
+  }
+  CHECK(read_file(dir / "out" / "male-page5.pbm").rfind("P4\n667 908\n", 0) == 0);
+
+  std::ostringstream out;
+  auto ok =
+      offline::run_verify({(*tokens)[1].token, cmd.issuance_file, cmd.keys_dir}, kValidation, out);
+  REQUIRE(ok.ok());
+  CHECK(*ok);
+  CHECK_THAT(out.str(), Catch::Contains("female booklet"));
+
+  // A token for another issuance's record matches none of this one's.
+  std::ostringstream out2;
+  auto other = offline::run_verify(
+      {(*tokens)[0].token, source_dir() / "samples" / "divorce.json", cmd.keys_dir}, kValidation,
+      out2);
+  REQUIRE(other.ok());
+  CHECK_FALSE(*other);
+  CHECK_THAT(out2.str(), Catch::Contains("no match"));
+}
+
+TEST_CASE("a refused render leaves the output directory untouched", "[daemon][offline]") {
+  TempDir dir;
+  std::ostringstream log;
+  REQUIRE(offline::run_keygen({dir / "keys"}, system_random(), log).ok());
+  // A zone barely larger than the symbol, and a printer that prints 10 %
+  // small: the corrected symbol (which cannot be pre-scaled) lands larger
+  // than the zone.
+  std::filesystem::create_directories(dir / "templates");
+  std::string tmpl = read_file(source_dir() / "templates" / "marriage.json");
+  const std::string zone = "\"box\": [12, 86, 70, 36]";
+  REQUIRE(tmpl.find(zone) != std::string::npos);
+  tmpl.replace(tmpl.find(zone), zone.size(), "\"box\": [36, 95, 22, 22]");
+  std::ofstream(dir / "templates" / "marriage.json") << tmpl;
+  std::ofstream(dir / "cal.json") << R"({"pages":{"page5":{"scale":[0.9,0.9]}}})";
+  offline::RenderCommand cmd;
+  cmd.issuance_file = source_dir() / "samples" / "marriage.json";
+  cmd.out_dir = dir / "out";
+  cmd.keys_dir = dir / "keys";
+  cmd.templates_dir = dir / "templates";
+  cmd.calibration_file = dir / "cal.json";
+  auto tokens = offline::run_render(cmd, kValidation, system_random(), log);
+  REQUIRE_FALSE(tokens.ok());
+  CHECK_THAT(tokens.error().message, Catch::Contains("QR zone"));
+  CHECK_FALSE(std::filesystem::exists(dir / "out"));
+}
+
+TEST_CASE("previews can be drawn over an office's scan of a blank", "[daemon][offline]") {
+  TempDir dir;
+  std::ostringstream log;
+  REQUIRE(offline::run_keygen({dir / "keys"}, system_random(), log).ok());
+  offline::RenderCommand cmd;
+  cmd.issuance_file = source_dir() / "samples" / "marriage.json";
+  cmd.out_dir = dir / "plain";
+  cmd.keys_dir = dir / "keys";
+  cmd.templates_dir = source_dir() / "templates";
+  cmd.holder = Holder::male;
+  REQUIRE(offline::run_render(cmd, kValidation, system_random(), log).ok());
+
+  // Any one-page PDF stands in for a scan: here, a page 5 rendered before.
+  cmd.page5_form_pdf = dir / "plain" / "male-page5.pdf";
+  cmd.out_dir = dir / "scanned";
+  REQUIRE(offline::run_render(cmd, kValidation, system_random(), log).ok());
+  CHECK(read_file(dir / "scanned" / "male-page5.png") !=
+        read_file(dir / "plain" / "male-page5.png"));
+
+  std::ofstream(dir / "not.pdf") << "JPEG?";
+  cmd.page5_form_pdf = dir / "not.pdf";
+  cmd.out_dir = dir / "refused";
+  auto refused = offline::run_render(cmd, kValidation, system_random(), log);
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.error().message,
+             Catch::Contains("not.pdf") && Catch::Contains("not a readable PDF"));
+  CHECK_FALSE(std::filesystem::exists(dir / "refused"));
+}

@@ -1,0 +1,156 @@
+// A daemon without its HTTP server or CUPS, for tests of the API and its
+// clients: a real store in a temporary directory, the real engine and
+// Office, and a printer that completes every job at once and keeps what it
+// got. `Served` puts the API on a free loopback port.
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "daemon/api/api.hpp"
+#include "daemon/api/http_server.hpp"
+#include "daemon/engine/event_log.hpp"
+#include "daemon/engine/office.hpp"
+#include "daemon/engine/print_engine.hpp"
+#include "daemon/store/store.hpp"
+#include "support/temp_dir.hpp"
+
+namespace certprint::testing {
+
+inline std::string slurp(const std::filesystem::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// What the instant printer received.
+struct PaperTray {
+  std::mutex m;
+  std::vector<printing::PageJob> pages;
+};
+
+class InstantPort final : public printing::PrinterPort {
+ public:
+  explicit InstantPort(PaperTray& tray) : tray_(tray) {}
+  const std::string& name() const override { return name_; }
+  Result<int> submit(const printing::PageJob& job) override {
+    std::lock_guard g(tray_.m);
+    tray_.pages.push_back(job);
+    return static_cast<int>(tray_.pages.size());
+  }
+  Result<printing::JobStatus> job_status(int id) override {
+    return printing::JobStatus{id, printing::JobPhase::completed, {}, ""};
+  }
+  Result<printing::PrinterStatus> printer_status() override {
+    return printing::PrinterStatus{"idle", {}, "", true};
+  }
+  Status cancel(int) override { return {}; }
+  Result<std::optional<int>> find_job(const std::string&) override { return std::optional<int>{}; }
+
+ private:
+  PaperTray& tray_;
+  std::string name_ = "desk";
+};
+
+inline const api::Caller kRegistry{"registry-1", api::Role::registry},
+    kClerk{"clerk-1", api::Role::clerk}, kTech{"tech-1", api::Role::technician},
+    kVerifier{"verifier-1", api::Role::verifier};
+
+struct ApiWorld {
+  TempDir dir;
+  std::unique_ptr<store::Store> store;
+  token::KeyRing keys = token::KeyRing::from_keys({token::Key{3, {}}});
+  std::unique_ptr<engine::EventLog> events;
+  PaperTray tray;
+  std::unique_ptr<engine::PrintEngine> engine;
+  std::unique_ptr<engine::Office> office;
+  std::unique_ptr<api::Api> api;
+
+  explicit ApiWorld(bool start_printing = true) {
+    auto s = store::Store::open(dir / "certprint.db");
+    if (!s) FAIL(s.error().message);
+    store = std::move(*s);
+    events = std::make_unique<engine::EventLog>(*store, system_random(), system_clock());
+    engine::PrinterConfig desk;
+    desk.name = "desk";
+    desk.res = {180, 180};
+    engine::PrintEngineConfig pe{
+        {desk},
+        source_dir() / "templates",
+        {std::chrono::milliseconds(5), std::chrono::seconds(2), std::chrono::seconds(5)}};
+    engine = std::make_unique<engine::PrintEngine>(
+        *store, *events, pe,
+        [this](const engine::PrinterConfig&) -> Result<std::unique_ptr<printing::PrinterPort>> {
+          return std::unique_ptr<printing::PrinterPort>(new InstantPort(tray));
+        },
+        system_clock(), null_log());
+    if (start_printing) engine->start();
+    office = std::make_unique<engine::Office>(
+        *store, keys, *events, *engine, source_dir() / "templates", system_random(), null_log());
+    api = std::make_unique<api::Api>(*office, *engine,
+                                     api::ApiConfig{64 * 1024, [] {
+                                                      return issuance::Date{2026, 11, 28};
+                                                    }});
+  }
+  ~ApiWorld() { engine->stop(); }
+
+  std::string sample(const char* name) const { return slurp(source_dir() / "samples" / name); }
+
+  // Waits for a print job to end; returns its final JSON.
+  nlohmann::json wait_job(long id) {
+    for (int i = 0; i < 400; ++i) {
+      auto r = api->print_job(kClerk, std::to_string(id));
+      REQUIRE(r.status == 200);
+      if (r.body["state"] == "done" || r.body["state"] == "failed") return r.body;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    FAIL("print job " << id << " did not end");
+    return {};
+  }
+};
+
+// The token of the live booklet of `holder` ("male" or "female").
+inline std::string token_of(store::Store& store, const std::string& issuance_id,
+                            const std::string& holder) {
+  auto bs = store.booklets(issuance_id);
+  REQUIRE(bs.ok());
+  std::string tok;
+  for (const auto& b : *bs)
+    if (issuance::to_string(b.holder) == holder && store::is_live(b.state)) tok = b.token;
+  return tok;
+}
+
+// The API served on a free loopback port for the test's lifetime.
+struct Served {
+  std::unique_ptr<api::HttpServer> server;
+  std::thread thread;
+  int port = 0;
+  Served(api::Api& api, const api::TokenTable& tokens,
+         api::HttpConfig config = {"127.0.0.1", 0, std::nullopt, std::nullopt, 64 * 1024}) {
+    auto s = api::HttpServer::create(config, api, tokens, null_log());
+    if (!s) FAIL(s.error().message);
+    server = std::move(*s);
+    auto p = server->bind();
+    if (!p) FAIL(p.error().message);
+    port = *p;
+    thread = std::thread([this] { server->serve(); });
+  }
+  ~Served() {
+    server->stop();
+    thread.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
+};
+
+inline const char* kTokenFile =
+    "registry registry-1 rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr\n"
+    "clerk clerk-1 cccccccccccccccccccccccccccccccccccc\n"
+    "verifier verifier-1 vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv\n"
+    "technician tech-1 tttttttttttttttttttttttttttttttttttt\n";
+
+}  // namespace certprint::testing
