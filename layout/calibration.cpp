@@ -1,10 +1,10 @@
 #include "layout/calibration.hpp"
 
 #include <cmath>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <numbers>
-#include <sstream>
+
+#include "common/file.hpp"
 
 namespace certprint::layout {
 namespace {
@@ -97,11 +97,9 @@ Result<Calibration> parse_calibration(std::string_view data, std::string_view or
 }
 
 Result<Calibration> load_calibration(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{"calibration " + path.string() + ": cannot be read"};
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_calibration(ss.str(), path.string());
+  auto text = read_file(path, "calibration");
+  if (!text) return text.error();
+  return parse_calibration(*text, path.string());
 }
 
 std::string to_json(const Calibration& c) {

@@ -4,7 +4,6 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -38,6 +37,75 @@ fs::path default_templates_dir() {
   return fs::path(CERTPRINT_SOURCE_DATA_DIR) / "templates";
 }
 
+// The words of a certcal command, as parsed.
+struct Args {
+  std::string printer, page, out_file, url, token_file, templates;
+  std::vector<std::string> marks;
+  bool save = false, printed_corrected = false;
+  int version = 0;
+  double max_residual = 0.5;
+};
+
+po::options_description describe(const std::string& command, Args& a) {
+  const char* env_url = std::getenv("CERTPRINT_URL");
+  po::options_description opts("certcal " + command + " options");
+  opts.add_options()("help,h", "show this help")("printer", po::value(&a.printer),
+                                                 "printer name, as certprintd knows it")(
+      "page", po::value(&a.page), "info or page5")("out", po::value(&a.out_file),
+                                                   "chart: output file (.pdf or .png)")(
+      "mark", po::value(&a.marks)->composing(),
+      "fit: LABEL=X,Y where the mark landed, in mm (repeat)")(
+      "printed-with-correction", po::bool_switch(&a.printed_corrected),
+      "fit: the measured target was printed with the current correction (certcal verify)")(
+      "max-residual-mm", po::value(&a.max_residual)->default_value(0.5),
+      "fit: refuse a mark the fit misses by more")(
+      "save", po::bool_switch(&a.save),
+      "fit: store the correction as the printer's next profile version")(
+      "to", po::value(&a.version), "rollback: the version to put back")(
+      "url", po::value(&a.url)->default_value(env_url ? env_url : "http://127.0.0.1:8631"),
+      "certprintd's API")("token-file", po::value(&a.token_file),
+                          "file holding a technician's API token (or $CERTPRINT_TOKEN)")(
+      "templates", po::value(&a.templates),
+      "template directory (default: the installed templates)");
+  return opts;
+}
+
+int fit(const client::ClientConfig& d, const fs::path& templates_dir, const Args& a) {
+  std::vector<calibration::Measurement> measured;
+  for (const auto& m : a.marks) {
+    auto parsed = calibration::parse_mark(m);
+    if (!parsed) return std::cerr << "certcal: " << parsed.error().message << "\n", 2;
+    measured.push_back(*parsed);
+  }
+  calibration::FitLimits limits;
+  limits.max_residual_mm = a.max_residual;
+  return client::fit_and_save(d, templates_dir, a.printer, a.page, measured, a.printed_corrected,
+                              a.save, limits, std::cout, std::cerr);
+}
+
+// The commands that talk to certprintd.
+int daemon_command(const std::string& command, const fs::path& templates_dir, const Args& a) {
+  client::ClientConfig d;
+  d.url = a.url;
+  auto token = client::find_token(a.token_file, std::getenv("CERTPRINT_TOKEN"));
+  if (!token) return std::cerr << "certcal: " << token.error().message << "\n", 2;
+  d.token = *token;
+  if (a.printer.empty()) return std::cerr << "certcal: " << command << " needs --printer\n", 2;
+  const bool needs_page = command == "target" || command == "verify" || command == "fit";
+  if (needs_page && a.page != "info" && a.page != "page5")
+    return std::cerr << "certcal: --page \"" << a.page << "\": expected info or page5\n", 2;
+  if (command == "target" || command == "verify")
+    return client::target(d, a.printer, a.page, command == "verify", std::cout, std::cerr);
+  if (command == "fit") return fit(d, templates_dir, a);
+  if (command == "show") return client::show(d, a.printer, std::cout, std::cerr);
+  if (command == "rollback") {
+    if (a.version <= 0) return std::cerr << "certcal: rollback needs --to VERSION\n", 2;
+    return client::rollback(d, a.printer, a.version, std::cout, std::cerr);
+  }
+  std::cerr << "certcal: unknown command \"" << command << "\"\n\n" << kUsage;
+  return 2;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -46,30 +114,8 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   const std::string command = argv[1];
-  std::string printer, page, out_file, url, token_file, templates;
-  std::vector<std::string> marks;
-  bool save = false, printed_corrected = false;
-  int version = 0;
-  double max_residual = 0.5;
-  const char* env_url = std::getenv("CERTPRINT_URL");
-  po::options_description opts("certcal " + command + " options");
-  opts.add_options()("help,h", "show this help")("printer", po::value(&printer),
-                                                 "printer name, as certprintd knows it")(
-      "page", po::value(&page), "info or page5")("out", po::value(&out_file),
-                                                 "chart: output file (.pdf or .png)")(
-      "mark", po::value(&marks)->composing(),
-      "fit: LABEL=X,Y where the mark landed, in mm (repeat)")(
-      "printed-with-correction", po::bool_switch(&printed_corrected),
-      "fit: the measured target was printed with the current correction (certcal verify)")(
-      "max-residual-mm", po::value(&max_residual)->default_value(0.5),
-      "fit: refuse a mark the fit misses by more")(
-      "save", po::bool_switch(&save),
-      "fit: store the correction as the printer's next profile version")(
-      "to", po::value(&version), "rollback: the version to put back")(
-      "url", po::value(&url)->default_value(env_url ? env_url : "http://127.0.0.1:8631"),
-      "certprintd's API")("token-file", po::value(&token_file),
-                          "file holding a technician's API token (or $CERTPRINT_TOKEN)")(
-      "templates", po::value(&templates), "template directory (default: the installed templates)");
+  Args a;
+  po::options_description opts = describe(command, a);
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(std::vector<std::string>(argv + 2, argv + argc))
@@ -85,43 +131,11 @@ int main(int argc, char** argv) {
     std::cerr << "certcal: " << e.what() << "\n";
     return 2;
   }
-  const fs::path templates_dir = templates.empty() ? default_templates_dir() : fs::path(templates);
+  const fs::path templates_dir =
+      a.templates.empty() ? default_templates_dir() : fs::path(a.templates);
   if (command == "chart") {
-    if (out_file.empty()) return std::cerr << "certcal: chart needs --out FILE.pdf|png\n", 2;
-    return client::chart(templates_dir, page, out_file, std::cout, std::cerr);
+    if (a.out_file.empty()) return std::cerr << "certcal: chart needs --out FILE.pdf|png\n", 2;
+    return client::chart(templates_dir, a.page, a.out_file, std::cout, std::cerr);
   }
-  client::ClientConfig d;
-  d.url = url;
-  if (!token_file.empty()) {
-    std::ifstream in(token_file);
-    std::getline(in, d.token);
-  } else if (const char* t = std::getenv("CERTPRINT_TOKEN")) {
-    d.token = t;
-  }
-  if (d.token.empty()) return std::cerr << "certcal: give --token-file or set CERTPRINT_TOKEN\n", 2;
-  if (printer.empty()) return std::cerr << "certcal: " << command << " needs --printer\n", 2;
-  const bool needs_page = command == "target" || command == "verify" || command == "fit";
-  if (needs_page && page != "info" && page != "page5")
-    return std::cerr << "certcal: --page \"" << page << "\": expected info or page5\n", 2;
-  if (command == "target" || command == "verify")
-    return client::target(d, printer, page, command == "verify", std::cout, std::cerr);
-  if (command == "fit") {
-    std::vector<calibration::Measurement> measured;
-    for (const auto& m : marks) {
-      auto parsed = calibration::parse_mark(m);
-      if (!parsed) return std::cerr << "certcal: " << parsed.error().message << "\n", 2;
-      measured.push_back(*parsed);
-    }
-    calibration::FitLimits limits;
-    limits.max_residual_mm = max_residual;
-    return client::fit_and_save(d, templates_dir, printer, page, measured, printed_corrected,
-                                     save, limits, std::cout, std::cerr);
-  }
-  if (command == "show") return client::show(d, printer, std::cout, std::cerr);
-  if (command == "rollback") {
-    if (version <= 0) return std::cerr << "certcal: rollback needs --to VERSION\n", 2;
-    return client::rollback(d, printer, version, std::cout, std::cerr);
-  }
-  std::cerr << "certcal: unknown command \"" << command << "\"\n\n" << kUsage;
-  return 2;
+  return daemon_command(command, templates_dir, a);
 }

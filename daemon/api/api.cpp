@@ -104,8 +104,8 @@ Reply Api::metrics(const Caller&) {
     << "certprint_submit_latency_ms_count " << c.submits << "\n"
     << "# HELP certprint_store_write_failures_total State or audit writes the store refused.\n"
     << "# TYPE certprint_store_write_failures_total counter\n"
-    << "certprint_store_write_failures_total "
-    << c.store_write_failures + office_.audit_failures() << "\n"
+    << "certprint_store_write_failures_total " << c.store_write_failures + office_.audit_failures()
+    << "\n"
     << "# HELP certprint_http_requests_total API requests, and those answered with an error.\n"
     << "# TYPE certprint_http_requests_total counter\n"
     << "certprint_http_requests_total " << requests << "\n"

@@ -50,21 +50,18 @@ httplib::Server::Handler route(HttpServer::Impl* self, Call call) {
 }
 
 void add_routes(httplib::Server& s, HttpServer::Impl* self) {
-  s.Post("/v1/issuances", route(self, [](Api& a, const Caller& c, Req q) {
-           return a.submit_issuance(c, q.body);
-         }));
+  s.Post("/v1/issuances",
+         route(self, [](Api& a, const Caller& c, Req q) { return a.submit_issuance(c, q.body); }));
   s.Get(R"(/v1/issuances/([^/]+))", route(self, [](Api& a, const Caller& c, Req q) {
           return a.issuance_status(c, q.matches[1]);
         }));
   s.Post(R"(/v1/issuances/([^/]+)/print)", route(self, [](Api& a, const Caller& c, Req q) {
            return a.print(c, q.matches[1], q.body);
          }));
-  s.Post("/v1/print-batches", route(self, [](Api& a, const Caller& c, Req q) {
-           return a.print_batch(c, q.body);
-         }));
-  s.Get(R"(/v1/print-jobs/([^/]+))", route(self, [](Api& a, const Caller& c, Req q) {
-          return a.print_job(c, q.matches[1]);
-        }));
+  s.Post("/v1/print-batches",
+         route(self, [](Api& a, const Caller& c, Req q) { return a.print_batch(c, q.body); }));
+  s.Get(R"(/v1/print-jobs/([^/]+))",
+        route(self, [](Api& a, const Caller& c, Req q) { return a.print_job(c, q.matches[1]); }));
   s.Post(R"(/v1/issuances/([^/]+)/booklets/([^/]+)/confirm)",
          route(self, [](Api& a, const Caller& c, Req q) {
            return a.confirm(c, q.matches[1], q.matches[2]);
@@ -78,9 +75,8 @@ void add_routes(httplib::Server& s, HttpServer::Impl* self) {
           return a.preview(c, q.matches[1], q.matches[2], q.matches[3]);
         }));
   s.Get("/v1/printers", route(self, [](Api& a, const Caller& c, Req) { return a.printers(c); }));
-  s.Get(R"(/v1/printers/([^/]+)/calibration)", route(self, [](Api& a, const Caller& c, Req q) {
-          return a.calibration(c, q.matches[1]);
-        }));
+  s.Get(R"(/v1/printers/([^/]+)/calibration)",
+        route(self, [](Api& a, const Caller& c, Req q) { return a.calibration(c, q.matches[1]); }));
   s.Put(R"(/v1/printers/([^/]+)/calibration)", route(self, [](Api& a, const Caller& c, Req q) {
           return a.set_calibration(c, q.matches[1], q.body);
         }));

@@ -32,8 +32,8 @@ Result<std::vector<RenderedPage>> BookletRenderer::render_booklet(
     return wrap(std::string(issuance::to_string(holder)) + " page 5", page5_plan.error());
 
   std::vector<RenderedPage> pages;
-  for (auto [kind, plan] :
-       {std::pair{issuance::PageKind::info, &*info_plan}, std::pair{issuance::PageKind::page5, &*page5_plan}}) {
+  for (auto [kind, plan] : {std::pair{issuance::PageKind::info, &*info_plan},
+                            std::pair{issuance::PageKind::page5, &*page5_plan}}) {
     RenderedPage page{holder, kind, {}, std::nullopt, {}};
     if (options.pdf) {
       auto pdf = layout::render_pdf(*text_, *plan);

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -57,11 +56,17 @@ int fail(const std::string& message) {
   return 2;
 }
 
+// Parses a command's options; false when only --help was asked for (then
+// printed). `hidden` holds options that take the positional words.
 bool parse(const std::string& command, po::options_description& opts,
            po::positional_options_description& pos, const std::vector<std::string>& args,
-           po::variables_map& vm, const char* synopsis) {
+           po::variables_map& vm, const char* synopsis,
+           const po::options_description* hidden = nullptr) {
   opts.add_options()("help,h", "show this help");
-  po::store(po::command_line_parser(args).options(opts).positional(pos).run(), vm);
+  po::options_description all;
+  all.add(opts);
+  if (hidden) all.add(*hidden);
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
   if (vm.count("help")) {
     std::cout << "usage: certprint " << command << " " << synopsis << "\n\n" << opts << "\n";
     return false;
@@ -86,84 +91,88 @@ struct ClientOptions {
     client::ClientConfig c;
     c.url = url;
     c.json = json;
-    if (!token_file.empty()) {
-      std::ifstream in(token_file);
-      std::getline(in, c.token);
-      if (c.token.empty()) {
-        std::cerr << "certprint: no token in " << token_file << "\n";
-        return std::nullopt;
-      }
-    } else if (const char* t = std::getenv("CERTPRINT_TOKEN")) {
-      c.token = t;
-    } else {
-      std::cerr << "certprint: give --token-file or set CERTPRINT_TOKEN\n";
+    auto token = client::find_token(token_file, std::getenv("CERTPRINT_TOKEN"));
+    if (!token) {
+      std::cerr << "certprint: " << token.error().message << "\n";
       return std::nullopt;
     }
+    c.token = *token;
     return c;
   }
 };
+
+// The words of a daemon command, as parsed.
+struct DaemonArgs {
+  std::vector<std::string> positional;
+  std::string printer, holder, reason, serial, out = ".";
+  bool no_wait = false;
+};
+
+// Adds the options of `command` to `opts`; returns its synopsis.
+const char* add_daemon_options(const std::string& command, po::options_description& opts,
+                               DaemonArgs& a) {
+  if (command == "print" || command == "batch") {
+    opts.add_options()("printer", po::value(&a.printer)->required(),
+                       "printer name, as certprintd knows it")(
+        "no-wait", po::bool_switch(&a.no_wait), "queue and return without following the job");
+    if (command == "batch") return "ISSUANCE_ID... --printer NAME";
+    opts.add_options()("holder", po::value(&a.holder), "male or female (default: one-click)");
+    return "ISSUANCE_ID --printer NAME [--holder male|female]";
+  }
+  if (command == "confirm" || command == "void" || command == "preview")
+    opts.add_options()("holder", po::value(&a.holder)->required(), "male or female");
+  if (command == "void") {
+    opts.add_options()("reason", po::value(&a.reason)->required(), "why the booklet is spoiled")(
+        "new-stock-serial", po::value(&a.serial)->required(), "the new blank's 10-digit serial");
+    return "ISSUANCE_ID --holder male|female --reason TEXT --new-stock-serial N";
+  }
+  if (command == "preview") {
+    opts.add_options()("out", po::value(&a.out)->default_value("."), "directory for the PNGs");
+    return "ISSUANCE_ID --holder male|female [--out DIR]";
+  }
+  if (command == "submit") return "ISSUANCE.json... [options]";
+  if (command == "confirm") return "ISSUANCE_ID --holder male|female";
+  if (command == "verify") return "TOKEN";
+  return "ISSUANCE_ID";
+}
+
+int run_daemon_command(const std::string& command, const client::ClientConfig& c,
+                       const DaemonArgs& a) {
+  const std::string& first = a.positional[0];
+  if (command == "submit")
+    return client::client_submit(c, {a.positional.begin(), a.positional.end()}, std::cout,
+                                 std::cerr);
+  if (command == "print" || command == "batch")
+    return client::client_print(c, a.positional, a.printer,
+                                a.holder.empty() ? std::nullopt : std::optional(a.holder),
+                                !a.no_wait, std::cout, std::cerr);
+  if (command == "status") return client::client_status(c, first, std::cout, std::cerr);
+  if (command == "confirm") return client::client_confirm(c, first, a.holder, std::cout, std::cerr);
+  if (command == "void")
+    return client::client_void(c, first, a.holder, a.reason, a.serial, std::cout, std::cerr);
+  if (command == "preview")
+    return client::client_preview(c, first, a.holder, a.out, std::cout, std::cerr);
+  return client::client_verify(c, first, std::cout, std::cerr);
+}
 
 int daemon_command(const std::string& command, const std::vector<std::string>& args) {
   ClientOptions client;
   po::options_description opts(command + " options");
   client.add(opts);
-  std::vector<std::string> positional;
-  std::string printer, holder, reason, serial, out = ".";
-  bool no_wait = false;
-  opts.add_options()("args", po::value(&positional)->multitoken(), "positional arguments");
-  const char* synopsis = "";
-  if (command == "submit") {
-    synopsis = "ISSUANCE.json... [options]";
-  } else if (command == "print" || command == "batch") {
-    opts.add_options()("printer", po::value(&printer)->required(),
-                       "printer name, as certprintd knows it")(
-        "no-wait", po::bool_switch(&no_wait), "queue and return without following the job");
-    if (command == "print")
-      opts.add_options()("holder", po::value(&holder), "male or female (default: one-click)");
-    synopsis = command == "print" ? "ISSUANCE_ID --printer NAME [--holder male|female]"
-                                  : "ISSUANCE_ID... --printer NAME";
-  } else if (command == "status") {
-    synopsis = "ISSUANCE_ID";
-  } else if (command == "confirm") {
-    opts.add_options()("holder", po::value(&holder)->required(), "male or female");
-    synopsis = "ISSUANCE_ID --holder male|female";
-  } else if (command == "void") {
-    opts.add_options()("holder", po::value(&holder)->required(), "male or female")(
-        "reason", po::value(&reason)->required(), "why the booklet is spoiled")(
-        "new-stock-serial", po::value(&serial)->required(), "the new blank's 10-digit serial");
-    synopsis = "ISSUANCE_ID --holder male|female --reason TEXT --new-stock-serial N";
-  } else if (command == "preview") {
-    opts.add_options()("holder", po::value(&holder)->required(), "male or female")(
-        "out", po::value(&out)->default_value("."), "directory for the PNGs");
-    synopsis = "ISSUANCE_ID --holder male|female [--out DIR]";
-  } else if (command == "verify") {
-    synopsis = "TOKEN";
-  }
+  DaemonArgs a;
+  const char* synopsis = add_daemon_options(command, opts, a);
+  po::options_description hidden;
+  hidden.add_options()("args", po::value(&a.positional)->multitoken());
   po::positional_options_description pos;
   pos.add("args", -1);
   po::variables_map vm;
-  if (!parse(command, opts, pos, args, vm, synopsis)) return 0;
+  if (!parse(command, opts, pos, args, vm, synopsis, &hidden)) return 0;
   const bool many = command == "submit" || command == "batch";
-  if (positional.empty() || (!many && command != "printers" && positional.size() != 1))
+  if (a.positional.empty() || (!many && a.positional.size() != 1))
     return fail(command + ": expected " + synopsis);
   auto c = client.config();
   if (!c) return 2;
-  if (command == "submit") {
-    std::vector<fs::path> files(positional.begin(), positional.end());
-    return client::client_submit(*c, files, std::cout, std::cerr);
-  }
-  if (command == "print" || command == "batch")
-    return client::client_print(*c, positional, printer,
-                                holder.empty() ? std::nullopt : std::optional(holder), !no_wait,
-                                std::cout, std::cerr);
-  if (command == "status") return client::client_status(*c, positional[0], std::cout, std::cerr);
-  if (command == "confirm")
-    return client::client_confirm(*c, positional[0], holder, std::cout, std::cerr);
-  if (command == "void")
-    return client::client_void(*c, positional[0], holder, reason, serial, std::cout, std::cerr);
-  if (command == "preview")
-    return client::client_preview(*c, positional[0], holder, out, std::cout, std::cerr);
-  return client::client_verify(*c, positional[0], std::cout, std::cerr);
+  return run_daemon_command(command, *c, a);
 }
 
 int printers_command(const std::vector<std::string>& args) {
@@ -188,8 +197,7 @@ int keygen(const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse("keygen", opts, pos, args, vm, "--keys DIR")) return 0;
   cmd.keys_dir = keys;
-  if (auto s = offline::run_keygen(cmd, system_random(), std::cout); !s)
-    return fail(s.message());
+  if (auto s = offline::run_keygen(cmd, system_random(), std::cout); !s) return fail(s.message());
   return 0;
 }
 
@@ -259,62 +267,78 @@ int verify(const std::vector<std::string>& args) {
   return *matched ? 0 : 1;
 }
 
-int print(const std::vector<std::string>& args) {
-  offline::DirectPrintCommand cmd;
+// The options of `print --direct`, as written.
+struct DirectArgs {
   std::vector<std::string> files;
   std::string keys, templates, calibration, holder, format = "pdf", dpi = "180";
   bool direct = false;
   double stall_s = 60, job_s = 180;
-  po::options_description opts("print options");
-  opts.add_options()(
-      "issuance", po::value(&files)->required()->multitoken(),
-      "issuance JSON file(s) (positional); several make a batch, printed in the order given")(
-      "direct", po::bool_switch(&direct), "print from this process, without certprintd")(
+};
+
+void add_print_options(po::options_description& opts, DirectArgs& a,
+                       offline::DirectPrintCommand& cmd) {
+  opts.add_options()("direct", po::bool_switch(&a.direct),
+                     "print from this process, without certprintd")(
       "printer", po::value(&cmd.printer.printer)->required(),
       "CUPS queue name, or an ipp:// URI of a printer (no cupsd)")(
       "cups-server", po::value(&cmd.printer.server), "cupsd as HOST:PORT (default: libcups's)")(
-      "holder", po::value(&holder),
+      "holder", po::value(&a.holder),
       "print one booklet only: male or female (default: one-click, male then female)")(
-      "keys", po::value(&keys)->required(), "key directory (see 'certprint keygen')")(
-      "format", po::value(&format)->default_value("pdf"),
+      "keys", po::value(&a.keys)->required(), "key directory (see 'certprint keygen')")(
+      "format", po::value(&a.format)->default_value("pdf"),
       "pdf (PDF and IPP Everywhere printers) or raster (CUPS raster for the passbook driver)")(
-      "dpi", po::value(&dpi)->default_value("180"),
+      "dpi", po::value(&a.dpi)->default_value("180"),
       "the printer's resolution: 180, 360x180, 300, 600 ...")(
       "band-rows", po::value(&cmd.band_rows)->default_value(0), "24 for 24-pin printers")(
-      "calibration", po::value(&calibration), "printer calibration file (JSON)")(
-      "templates", po::value(&templates), "template directory (default: the shipped templates)")(
-      "stall-timeout", po::value(&stall_s)->default_value(60),
+      "calibration", po::value(&a.calibration), "printer calibration file (JSON)")(
+      "templates", po::value(&a.templates), "template directory (default: the shipped templates)")(
+      "stall-timeout", po::value(&a.stall_s)->default_value(60),
       "seconds a page may wait on a held/stopped job or a printer needing attention before it "
-      "fails")("job-timeout", po::value(&job_s)->default_value(180),
+      "fails")("job-timeout", po::value(&a.job_s)->default_value(180),
                "seconds one page may take in all");
+}
+
+// Fills the rest of `cmd` from the words; an error names the option.
+Status direct_command(const DirectArgs& a, offline::DirectPrintCommand& cmd) {
+  for (const auto& f : a.files) cmd.issuance_files.emplace_back(f);
+  cmd.keys_dir = a.keys;
+  cmd.templates_dir = a.templates.empty() ? default_templates_dir() : fs::path(a.templates);
+  if (!a.calibration.empty()) cmd.calibration_file = a.calibration;
+  if (a.holder == "male")
+    cmd.mode = printing::PrintMode::male_only;
+  else if (a.holder == "female")
+    cmd.mode = printing::PrintMode::female_only;
+  else if (!a.holder.empty())
+    return invalid("--holder \"" + a.holder + "\": expected male or female");
+  if (a.format == "raster")
+    cmd.format = printing::DocumentFormat::cups_raster;
+  else if (a.format != "pdf")
+    return invalid("--format \"" + a.format + "\": expected pdf or raster");
+  auto res = layout::parse_resolution(a.dpi);
+  if (!res) return res.error();
+  cmd.res = *res;
+  if (a.stall_s <= 0 || a.job_s <= 0)
+    return invalid("--stall-timeout and --job-timeout must be positive");
+  cmd.sequencer.stall_timeout = std::chrono::milliseconds(static_cast<long>(a.stall_s * 1000));
+  cmd.sequencer.job_timeout = std::chrono::milliseconds(static_cast<long>(a.job_s * 1000));
+  return Status::success();
+}
+
+int print(const std::vector<std::string>& args) {
+  offline::DirectPrintCommand cmd;
+  DirectArgs a;
+  po::options_description opts("print --direct options");
+  add_print_options(opts, a, cmd);
+  po::options_description hidden;
+  hidden.add_options()("issuance", po::value(&a.files)->required()->multitoken());
   po::positional_options_description pos;
   pos.add("issuance", -1);
   po::variables_map vm;
   if (!parse("print", opts, pos, args, vm,
-             "--direct ISSUANCE.json... --printer QUEUE --keys DIR [options]"))
+             "--direct ISSUANCE.json... --printer QUEUE --keys DIR [options]", &hidden))
     return 0;
-  if (!direct) return fail("print: only --direct printing exists so far (certprintd comes later)");
-  for (const auto& f : files) cmd.issuance_files.emplace_back(f);
-  cmd.keys_dir = keys;
-  cmd.templates_dir = templates.empty() ? default_templates_dir() : fs::path(templates);
-  if (!calibration.empty()) cmd.calibration_file = calibration;
-  if (holder == "male")
-    cmd.mode = printing::PrintMode::male_only;
-  else if (holder == "female")
-    cmd.mode = printing::PrintMode::female_only;
-  else if (!holder.empty())
-    return fail("--holder \"" + holder + "\": expected male or female");
-  if (format == "raster")
-    cmd.format = printing::DocumentFormat::cups_raster;
-  else if (format != "pdf")
-    return fail("--format \"" + format + "\": expected pdf or raster");
-  auto res = layout::parse_resolution(dpi);
-  if (!res) return fail(res.error().message);
-  cmd.res = *res;
-  if (stall_s <= 0 || job_s <= 0) return fail("--stall-timeout and --job-timeout must be positive");
-  cmd.sequencer.stall_timeout = std::chrono::milliseconds(static_cast<long>(stall_s * 1000));
-  cmd.sequencer.job_timeout = std::chrono::milliseconds(static_cast<long>(job_s * 1000));
-
+  if (!a.direct) return fail("print: only --direct printing exists so far");
+  if (auto s = direct_command(a, cmd); !s) return fail(s.message());
   const issuance::ValidationOptions validation{issuance::today_local()};
   auto result = offline::run_direct_print(cmd, validation, system_random(), std::cout);
   if (!result) return fail(result.error().message);

@@ -76,9 +76,9 @@ po::options_description describe(Options& o) {
       "stall-timeout", po::value(&o.stall_s)->default_value(o.stall_s),
       "seconds a page may wait on a held/stopped job or a printer needing attention")(
       "job-timeout", po::value(&o.job_s)->default_value(o.job_s),
-      "seconds one page may take in all")(
-      "poll-interval-ms", po::value(&o.poll_ms)->default_value(o.poll_ms),
-      "how often a printing page's job state is read")(
+      "seconds one page may take in all")("poll-interval-ms",
+                                          po::value(&o.poll_ms)->default_value(o.poll_ms),
+                                          "how often a printing page's job state is read")(
       "max-body-bytes", po::value(&o.max_body)->default_value(o.max_body),
       "largest request body accepted");
   return opts;
@@ -126,7 +126,8 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
 Result<service::DaemonConfig> make_config(const Options& o) {
   service::DaemonConfig cfg;
   const auto colon = o.listen.rfind(':');
-  if (colon == std::string::npos) return invalid("--listen \"" + o.listen + "\": expected HOST:PORT");
+  if (colon == std::string::npos)
+    return invalid("--listen \"" + o.listen + "\": expected HOST:PORT");
   cfg.http.host = o.listen.substr(0, colon);
   cfg.http.port = std::atoi(o.listen.c_str() + colon + 1);
   if (!o.tls_cert.empty()) cfg.http.tls_cert = o.tls_cert;

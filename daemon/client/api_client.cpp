@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include "common/file.hpp"
+
 namespace certprint::client {
 
 std::string Answer::error_message() const {
@@ -9,6 +11,20 @@ std::string Answer::error_message() const {
   if (body.is_object() && body.contains("error") && body["error"].is_object())
     return body["error"].value("message", "HTTP " + std::to_string(status));
   return "HTTP " + std::to_string(status);
+}
+
+Result<std::string> find_token(const std::string& token_file, const char* from_environment) {
+  if (token_file.empty()) {
+    if (from_environment && *from_environment) return std::string(from_environment);
+    return invalid("give --token-file or set CERTPRINT_TOKEN");
+  }
+  auto text = read_file(token_file, "token file", 64 * 1024);
+  if (!text) return text.error();
+  std::string token = text->substr(0, text->find('\n'));
+  while (!token.empty() && (token.back() == '\r' || token.back() == ' ' || token.back() == '\t'))
+    token.pop_back();
+  if (token.empty()) return invalid("no token in " + token_file);
+  return token;
 }
 
 Answer ApiClient::call(const std::string& method, const std::string& path,

@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "common/result.hpp"
+
 namespace certprint::client {
 
 struct ClientConfig {
@@ -23,6 +25,11 @@ struct Answer {
   // The daemon's error message, the transport's, or "HTTP N".
   std::string error_message() const;
 };
+
+// The bearer token: the first line of `token_file` when one is given (a
+// trailing "\r" or blanks dropped), else `from_environment` ($CERTPRINT_TOKEN,
+// read by main). Fails naming the file, or saying where a token can come from.
+Result<std::string> find_token(const std::string& token_file, const char* from_environment);
 
 class ApiClient {
  public:

@@ -84,7 +84,8 @@ int client_print(const ClientConfig& c, const std::vector<std::string>& ids,
     if (holder) body["holder"] = *holder;
     a = ApiClient(c).post("/v1/issuances/" + ids[0] + "/print", body.dump());
   } else {
-    a = ApiClient(c).post("/v1/print-batches", json{{"printer", printer}, {"issuances", ids}}.dump());
+    a = ApiClient(c).post("/v1/print-batches",
+                          json{{"printer", printer}, {"issuances", ids}}.dump());
   }
   if (a.status != 202) return report_failure(a, err);
   const std::string job = a.body["print_job_id"].dump();
@@ -157,7 +158,7 @@ int client_void(const ClientConfig& c, const std::string& id, const std::string&
                 const std::string& reason, const std::string& serial, std::ostream& out,
                 std::ostream& err) {
   const Answer a = ApiClient(c).post("/v1/issuances/" + id + "/booklets/" + holder + "/void",
-                        json{{"reason", reason}, {"new_stock_serial", serial}}.dump());
+                                     json{{"reason", reason}, {"new_stock_serial", serial}}.dump());
   if (a.status != 200) return report_failure(a, err);
   if (c.json) {
     out << a.body.dump() << "\n";
@@ -212,8 +213,8 @@ int client_preview(const ClientConfig& c, const std::string& id, const std::stri
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   for (const char* page : {"info", "page5"}) {
-    const Answer a =
-        ApiClient(c).get("/v1/issuances/" + id + "/booklets/" + holder + "/preview/" + page + ".png");
+    const Answer a = ApiClient(c).get("/v1/issuances/" + id + "/booklets/" + holder + "/preview/" +
+                                      page + ".png");
     if (a.status != 200) return report_failure(a, err);
     const auto file = dir / (holder + "-" + page + ".png");
     std::ofstream(file, std::ios::binary) << a.raw;

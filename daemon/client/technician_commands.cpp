@@ -78,7 +78,7 @@ int chart(const std::filesystem::path& templates_dir, const std::string& page,
 int target(const ClientConfig& d, const std::string& printer, const std::string& page,
            bool corrected, std::ostream& out, std::ostream& err) {
   const Answer a = ApiClient(d).post("/v1/printers/" + printer + "/calibration/target",
-                        json{{"page", page}, {"corrected", corrected}}.dump());
+                                     json{{"page", page}, {"corrected", corrected}}.dump());
   if (a.status != 202) return failed(a, err);
   out << (corrected ? "verification" : "calibration") << " target for " << page << " sent to "
       << printer << " (CUPS job " << a.body["cups_job_id"]

@@ -146,8 +146,7 @@ class Office {
   Result<store::BookletRow> live_booklet(const std::string& issuance_id, issuance::Holder holder);
   Status supersede(const issuance::Issuance& record);
   Result<std::map<std::int64_t, std::int64_t>> held_booklets();
-  Status add_pages(const PrintRequest& request,
-                   const std::map<std::int64_t, std::int64_t>& held,
+  Status add_pages(const PrintRequest& request, const std::map<std::int64_t, std::int64_t>& held,
                    std::vector<store::PageTaskRow>& tasks);
   Result<printing::PageJob> target_job(const PrinterConfig& printer, issuance::PageKind page,
                                        const layout::Affine& correction,

@@ -12,19 +12,20 @@ Result<store::BookletRow> Office::confirm(const Actor& who, const std::string& i
   if (!b) return b.error();
   const std::string holder_text(issuance::to_string(holder));
   if (b->state != store::BookletState::printed)
-    return conflict("the " + holder_text + " booklet is " + std::string(store::to_string(b->state)) +
-                        ", not printed",
+    return conflict("the " + holder_text + " booklet is " +
+                        std::string(store::to_string(b->state)) + ", not printed",
                     "booklet_state");
   auto s = events_.record(
-      issuance_id, "booklet_confirmed", {{"holder", holder_text}, {"stock_serial", b->stock_serial}},
-      [&](const store::EventRow& ev) {
+      issuance_id, "booklet_confirmed",
+      {{"holder", holder_text}, {"stock_serial", b->stock_serial}}, [&](const store::EventRow& ev) {
         return store_.set_booklet_state(b->id, store::BookletState::confirmed, ev);
       });
   if (!s) return s.error();
   audit(who, "confirm", issuance_id, holder_text);
   auto after = store_.booklet(b->id);
   if (!after) return after.error();
-  if (!*after) return Error{"booklet " + std::to_string(b->id) + " vanished after its confirmation"};
+  if (!*after)
+    return Error{"booklet " + std::to_string(b->id) + " vanished after its confirmation"};
   return **after;
 }
 
@@ -49,8 +50,8 @@ Result<Voided> Office::void_booklet(const Actor& who, const std::string& issuanc
                            {"reason", reason},
                            {"new_stock_serial", new_stock_serial}},
                           [&](const store::EventRow& ev) -> Status {
-                            new_id = store_.void_and_replace(b->id, reason, new_stock_serial,
-                                                             *tok, ev);
+                            new_id =
+                                store_.void_and_replace(b->id, reason, new_stock_serial, *tok, ev);
                             return new_id.status();
                           });
   if (!s) return s.error();
@@ -94,7 +95,8 @@ Result<Verification> Office::verify(const Actor& who, const std::string& tok) {
   // The stored token must still carry a valid tag for the stored record: a
   // row edited behind the daemon's back verifies as nothing.
   if (token::verify(keys_, tok, canonical) != token::Verdict::match) return unknown;
-  if ((*b)->state == store::BookletState::voided) return Verification{VerifyResult::voided, {}, {}, {}};
+  if ((*b)->state == store::BookletState::voided)
+    return Verification{VerifyResult::voided, {}, {}, {}};
   if ((*b)->state == store::BookletState::superseded)
     return Verification{VerifyResult::superseded, {}, {}, {}};
   const auto& party = record->party(holder);

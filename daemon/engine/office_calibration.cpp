@@ -30,8 +30,7 @@ Result<int> Office::set_calibration(const Actor& who, const std::string& printer
       auto plan = layout::plan_page(**text, (*r)->page_template().page5, {{}, payload}, cal.page5,
                                     {p->res, p->band_rows});
       if (!plan)
-        return refused(std::string(issuance::to_string(kind)) +
-                       " page 5: " + plan.error().message);
+        return refused(std::string(issuance::to_string(kind)) + " page 5: " + plan.error().message);
     }
   }
   auto version =
@@ -47,9 +46,8 @@ Result<printing::PageJob> Office::target_job(const PrinterConfig& p, issuance::P
                                              const std::vector<calibration::Mark>& marks) {
   auto r = renderers_.get(issuance::Kind::marriage);
   if (!r) return r.error();
-  const layout::PageTemplate& pt = page == issuance::PageKind::info
-                                       ? (*r)->page_template().info
-                                       : (*r)->page_template().page5;
+  const layout::PageTemplate& pt =
+      page == issuance::PageKind::info ? (*r)->page_template().info : (*r)->page_template().page5;
   auto text = layout::TextEngine::create((*r)->page_template().font_family);
   if (!text) return text.error();
   auto name = printing::opaque_job_name(random_);
@@ -77,9 +75,9 @@ Result<TargetPrinted> Office::print_target(const Actor& who, const std::string& 
   if (!jobs) return jobs.error();
   for (const auto& job : *jobs)
     if (job.printer == printer)
-      return conflict("printer \"" + printer +
-                          "\" has print jobs under way; print targets when it is idle",
-                      "printer_busy");
+      return conflict(
+          "printer \"" + printer + "\" has print jobs under way; print targets when it is idle",
+          "printer_busy");
   layout::Affine correction;
   if (corrected) {
     auto rows = store_.calibrations(printer);
@@ -96,9 +94,9 @@ Result<TargetPrinted> Office::print_target(const Actor& who, const std::string& 
     std::lock_guard lock(render_mutex_);
     auto r = renderers_.get(issuance::Kind::marriage);
     if (!r) return r.error();
-    printed.marks = calibration::target_marks(page == issuance::PageKind::info
-                                                  ? (*r)->page_template().info
-                                                  : (*r)->page_template().page5);
+    printed.marks =
+        calibration::target_marks(page == issuance::PageKind::info ? (*r)->page_template().info
+                                                                   : (*r)->page_template().page5);
     job = target_job(*p, page, correction, printed.marks);
   }
   if (!job) return job.error();

@@ -34,11 +34,11 @@ Status Office::add_pages(const PrintRequest& request,
   for (const auto& b : *live)  // the store lists male first
     if (!request.holder || b.holder == *request.holder) chosen.push_back(b);
   if (chosen.empty())
-    return conflict("issuance \"" + request.issuance_id + "\" carries no " +
-                        (request.holder ? std::string(issuance::to_string(*request.holder)) + " "
-                                        : "") +
-                        "booklet to print",
-                    "no_booklet");
+    return conflict(
+        "issuance \"" + request.issuance_id + "\" carries no " +
+            (request.holder ? std::string(issuance::to_string(*request.holder)) + " " : "") +
+            "booklet to print",
+        "no_booklet");
   for (const auto& b : chosen) {
     const auto h = held.find(b.id);
     if (auto s = may_queue(b, h == held.end() ? std::nullopt : std::optional(h->second)); !s)
@@ -79,8 +79,7 @@ Result<QueuedJob> Office::queue_print(const Actor& who, const std::string& print
   auto id = store_.add_print_job(job, tasks);
   if (!id) return id.error();
   for (const auto& request : what)
-    audit(who, "print", request.issuance_id,
-          "print job " + std::to_string(*id) + " on " + printer);
+    audit(who, "print", request.issuance_id, "print job " + std::to_string(*id) + " on " + printer);
   engine_.notify(printer);
   return QueuedJob{*id, tasks.size()};
 }

@@ -14,8 +14,8 @@ std::string sign_body(const std::string& secret, const std::string& body) {
   return "sha256=" + to_hex(std::span<const std::uint8_t>(mac, len));
 }
 
-Outbox::Outbox(store::Store& store, OutboxConfig config, CallbackTransport& transport,
-               LogSink log, Clock& clock)
+Outbox::Outbox(store::Store& store, OutboxConfig config, CallbackTransport& transport, LogSink log,
+               Clock& clock)
     : store_(store),
       config_(std::move(config)),
       transport_(transport),
@@ -75,13 +75,13 @@ int Outbox::deliver_due() {
                                   " was delivered but cannot be marked so: " + s.message());
       continue;
     }
-    const std::string why = status ? "HTTP " + std::to_string(*status)
-                                   : "no answer (" + status.error().message + ")";
+    const std::string why =
+        status ? "HTTP " + std::to_string(*status) : "no answer (" + status.error().message + ")";
     auto wait = config_.first_retry * (1LL << std::min(e.attempts, 20));
     if (wait > config_.max_retry) wait = config_.max_retry;
     if (auto s = store_.mark_attempt_failed(e.event_id, why, clock_.wall_ms() + wait.count()); !s)
-      log_(Priority::error, "outbox: cannot record a failed delivery of event " + e.event_id +
-                                ": " + s.message());
+      log_(Priority::error,
+           "outbox: cannot record a failed delivery of event " + e.event_id + ": " + s.message());
     log_(Priority::warning, "outbox: event " + e.event_id + " of issuance " + e.issuance_id +
                                 " not delivered: " + why + "; retry in " +
                                 std::to_string(wait.count() / 1000) + " s");

@@ -23,14 +23,6 @@ struct PrintEngine::Worker {
 
 namespace {
 
-// What is left to print of one print job, read from the store.
-struct JobPlan {
-  std::map<std::string, store::BookletRow> booklets;  // by job name
-  std::vector<printing::PageStep> steps;
-  std::vector<store::PageTaskRow> open_tasks;  // one per step
-  std::set<std::int64_t> reached_printer;      // booklets with a page sent by an earlier run
-};
-
 printing::PageStep step_for(const store::PageTaskRow& t, const store::BookletRow& b) {
   return {b.issuance_id,
           b.holder,
@@ -120,9 +112,9 @@ void PrintEngine::keep(const Status& s, const std::string& what) {
 
 void PrintEngine::finish_job(const store::PrintJobRow& job, PrintJobState state,
                              const std::string& reason) {
-  keep(store_.set_print_job_state(job.id, state, reason),
-       "print job " + std::to_string(job.id) + " cannot be marked " +
-           std::string(store::to_string(state)));
+  keep(store_.set_print_job_state(job.id, state, reason), "print job " + std::to_string(job.id) +
+                                                              " cannot be marked " +
+                                                              std::string(store::to_string(state)));
   (state == PrintJobState::done ? counters_.jobs_done : counters_.jobs_failed)++;
 }
 
@@ -143,41 +135,50 @@ void PrintEngine::run(Worker& w) {
   }
 }
 
-void PrintEngine::run_job(Worker& w, const store::PrintJobRow& job) {
-  auto tasks = store_.page_tasks(job.id);
-  if (!tasks) return;  // retried on the next wake-up
-  if (auto s = store_.set_print_job_state(job.id, PrintJobState::running, ""); !s) return;
-
+// What is left to print of `job`, or why the job cannot go on (the caller
+// fails it). Queued tasks behind a booklet that may no longer be printed are
+// marked skipped.
+Result<JobPlan> PrintEngine::plan_job(const store::PrintJobRow& job,
+                                      const std::vector<store::PageTaskRow>& tasks) {
   JobPlan plan;
-  for (const auto& t : *tasks)
+  for (const auto& t : tasks)
     if (store::reached_printer(t.state)) plan.reached_printer.insert(t.booklet_id);
-  for (const auto& t : *tasks) {
+  for (const auto& t : tasks) {
     auto b = store_.booklet(t.booklet_id);
-    if (!b || !*b)
-      return finish_job(job, PrintJobState::failed,
-                        "booklet of page task " + std::to_string(t.id) + " is missing");
+    if (!b) return b.error();
+    if (!*b) return Error{"booklet of page task " + std::to_string(t.id) + " is missing"};
     if (t.state == PageTaskState::completed || t.state == PageTaskState::skipped) continue;
     // The booklet may have changed since the job was queued.
     if (!may_print_in_job(**b, plan.reached_printer.contains(t.booklet_id))) {
       const std::string why = "the " + std::string(issuance::to_string((*b)->holder)) +
                               " booklet of issuance " + (*b)->issuance_id + " is " +
                               std::string(store::to_string((*b)->state)) + ", not ready to print";
-      for (const auto& rest : *tasks)
+      for (const auto& rest : tasks)
         if (rest.state == PageTaskState::queued)
           keep(store_.update_page_task(rest.id, PageTaskState::skipped, 0, why, std::nullopt),
-               "page task " + std::to_string(rest.id) + " cannot be marked skipped");
-      return finish_job(job, PrintJobState::failed, why);
+               "page task " + std::to_string(rest.id) + " of print job " + std::to_string(job.id) +
+                   " cannot be marked skipped");
+      return Error{why};
     }
     if (t.state == PageTaskState::failed)
-      return finish_job(job, PrintJobState::failed,
-                        "page task " + std::to_string(t.id) + " failed before");
+      return Error{"page task " + std::to_string(t.id) + " failed before"};
     plan.booklets[t.job_name] = **b;
     plan.steps.push_back(step_for(t, **b));
     plan.open_tasks.push_back(t);
   }
+  return plan;
+}
+
+void PrintEngine::run_job(Worker& w, const store::PrintJobRow& job) {
+  auto tasks = store_.page_tasks(job.id);
+  if (!tasks) return;  // retried on the next wake-up
+  if (auto s = store_.set_print_job_state(job.id, PrintJobState::running, ""); !s) return;
+  auto planned = plan_job(job, *tasks);
+  if (!planned) return finish_job(job, PrintJobState::failed, planned.error().message);
+  JobPlan& plan = *planned;
   if (plan.steps.empty()) return finish_job(job, PrintJobState::done, "");
 
-  StoringListener listener(store_, events_, plan.open_tasks, plan.booklets, counters_,
+  StoringListener listener(store_, events_, clock_, plan.open_tasks, plan.booklets, counters_,
                            plan.reached_printer);
   printing::SequenceResult result;
   auto port = ports_(w.printer);
@@ -191,8 +192,8 @@ void PrintEngine::run_job(Worker& w, const store::PrintJobRow& job) {
                       port.error().message});
   } else {
     StoredPageSource source(store_, w.printer, *w.renderers, plan.booklets);
-    result = printing::run_sequence(**port, source, plan.steps, listener, config_.sequencer,
-                                    clock_);
+    result =
+        printing::run_sequence(**port, source, plan.steps, listener, config_.sequencer, clock_);
   }
   // The store refused a write: stop here; the next start continues from
   // what was stored.

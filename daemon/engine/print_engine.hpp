@@ -10,8 +10,10 @@
 #include <condition_variable>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -53,6 +55,14 @@ struct PrintCounters {
   std::atomic<long> store_write_failures{0};  // state writes the store refused
 };
 
+// What is left to print of one print job, read from the store.
+struct JobPlan {
+  std::map<std::string, store::BookletRow> booklets;  // by job name
+  std::vector<printing::PageStep> steps;
+  std::vector<store::PageTaskRow> open_tasks;  // one per step
+  std::set<std::int64_t> reached_printer;      // booklets with a page sent by an earlier run
+};
+
 class PrintEngine {
  public:
   PrintEngine(store::Store& store, EventLog& events, PrintEngineConfig config, PortFactory ports,
@@ -83,6 +93,8 @@ class PrintEngine {
   struct Worker;
   void run(Worker& w);
   void run_job(Worker& w, const store::PrintJobRow& job);
+  Result<JobPlan> plan_job(const store::PrintJobRow& job,
+                           const std::vector<store::PageTaskRow>& tasks);
   void finish_job(const store::PrintJobRow& job, store::PrintJobState state,
                   const std::string& reason);
   void keep(const Status& s, const std::string& what);

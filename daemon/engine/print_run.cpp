@@ -61,7 +61,7 @@ std::size_t StoringListener::index_of(const printing::PageStep& step) const {
 
 void StoringListener::on_submitting(store::PageTaskRow& t, store::BookletRow& b,
                                     const nlohmann::json& page) {
-  submit_started_ = std::chrono::steady_clock::now();
+  submit_started_ = clock_.now();
   // One booklet has two page tasks: announce it once per job.
   if (printing_.insert(b.id).second)
     keep(events_.record(b.issuance_id, "booklet_printing", page, [&](const store::EventRow& ev) {
@@ -113,9 +113,9 @@ void StoringListener::on_page(const PageEvent& e) {
     case PageEvent::Type::submitted:
       reached_printer_.insert(b.id);
       counters_.submits++;
-      counters_.submit_latency_ms_sum += std::chrono::duration_cast<std::chrono::milliseconds>(
-                                             std::chrono::steady_clock::now() - submit_started_)
-                                             .count();
+      counters_.submit_latency_ms_sum +=
+          std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - submit_started_)
+              .count();
       keep(store_.update_page_task(t.id, PageTaskState::submitted, e.job_id, "", std::nullopt));
       break;
     case PageEvent::Type::waiting: {

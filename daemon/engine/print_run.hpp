@@ -48,11 +48,13 @@ class StoringListener final : public printing::SequenceListener {
  public:
   // `reached_printer`: booklets with a page already handed to CUPS by an
   // earlier run of this job (their paper may carry ink).
-  StoringListener(store::Store& store, EventLog& events, std::vector<store::PageTaskRow>& tasks,
+  StoringListener(store::Store& store, EventLog& events, Clock& clock,
+                  std::vector<store::PageTaskRow>& tasks,
                   std::map<std::string, store::BookletRow>& booklets, PrintCounters& counters,
                   std::set<std::int64_t> reached_printer)
       : store_(store),
         events_(events),
+        clock_(clock),
         tasks_(tasks),
         booklets_(booklets),
         counters_(counters),
@@ -75,6 +77,7 @@ class StoringListener final : public printing::SequenceListener {
 
   store::Store& store_;
   EventLog& events_;
+  Clock& clock_;
   std::vector<store::PageTaskRow>& tasks_;
   std::map<std::string, store::BookletRow>& booklets_;
   PrintCounters& counters_;

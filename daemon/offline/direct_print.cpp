@@ -36,8 +36,7 @@ class RenderingSource final : public printing::PageSource {
       if (!pages) return pages.error();
       pages_[key] = std::move(*pages);
     }
-    const booklet::RenderedPage& p =
-        pages_.at(key)[step.kind == issuance::PageKind::info ? 0 : 1];
+    const booklet::RenderedPage& p = pages_.at(key)[step.kind == issuance::PageKind::info ? 0 : 1];
     const auto& info = (*renderer)->page_template().info;
     return printing::cups::page_job(format_, p.pdf, p.raster, info.width_mm, info.height_mm);
   }

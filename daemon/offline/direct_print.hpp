@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "common/result.hpp"
 #include "common/random.hpp"
+#include "common/result.hpp"
 #include "daemon/printing/cups/cups_port.hpp"
 #include "daemon/printing/sequencer.hpp"
 #include "issuance/record.hpp"
@@ -25,8 +25,9 @@ struct DirectPrintCommand {
   std::filesystem::path keys_dir;
   std::filesystem::path templates_dir;
   std::optional<std::filesystem::path> calibration_file;
-  printing::DocumentFormat format = printing::DocumentFormat::pdf;  // cups_raster for raster drivers
-  layout::Resolution res{180, 180};             // the printer's dot grid
+  printing::DocumentFormat format =
+      printing::DocumentFormat::pdf;  // cups_raster for raster drivers
+  layout::Resolution res{180, 180};   // the printer's dot grid
   int band_rows = 0;
   printing::SequencerConfig sequencer;
   // Called for every page event after its progress line (UIs, tests).
@@ -37,7 +38,8 @@ struct DirectPrintCommand {
 // prints, writing one progress line per page event to `progress`. Returns
 // the sequence's result (failed or not); an error means nothing was sent.
 Result<printing::SequenceResult> run_direct_print(const DirectPrintCommand& cmd,
-                                        const issuance::ValidationOptions& validation,
-                                        const RandomSource& random, std::ostream& progress);
+                                                  const issuance::ValidationOptions& validation,
+                                                  const RandomSource& random,
+                                                  std::ostream& progress);
 
 }  // namespace certprint::offline

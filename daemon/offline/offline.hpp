@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "common/random.hpp"
 #include "common/result.hpp"
 #include "issuance/record.hpp"
 #include "layout/geometry.hpp"
-#include "common/random.hpp"
 #include "token/token.hpp"
 
 namespace certprint::offline {

@@ -48,10 +48,24 @@ std::string stall_reason(const JobStatus& job, const Result<PrinterStatus>& prin
   return why;
 }
 
-// Follows one job to its end. Empty string: completed; otherwise the reason
-// it failed.
-std::string follow_job(PrinterPort& port, int job_id, const PageEvent& base,
-                       SequenceListener& listener, const SequencerConfig& config, Clock& clock) {
+// How following a job ended: completed (`failed` empty) or why not, and
+// whether the printer still holds the job (then it must be cancelled).
+struct Followed {
+  std::string failed;
+  bool job_ended = true;
+};
+
+// The reason a job ended without completing.
+std::string ended_badly(const JobStatus& job) {
+  std::string why = "job " + std::string(to_string(job.phase));
+  if (!job.reasons.empty()) why += " (" + join(job.reasons) + ")";
+  if (!job.message.empty()) why += ": " + job.message;
+  return why;
+}
+
+// Follows one job to its end.
+Followed follow_job(PrinterPort& port, int job_id, const PageEvent& base,
+                    SequenceListener& listener, const SequencerConfig& config, Clock& clock) {
   const auto start = clock.now();
   // Zero means "not stalled" / "reachable".
   std::chrono::steady_clock::time_point stalled_since{}, unreachable_since{};
@@ -63,22 +77,20 @@ std::string follow_job(PrinterPort& port, int job_id, const PageEvent& base,
       // A printer or cupsd that stops answering is a stall like any other.
       if (unreachable_since == never) unreachable_since = clock.now();
       if (clock.now() - unreachable_since > config.stall_timeout)
-        return "lost contact for " + seconds(config.stall_timeout) + ": " + job.error().message;
+        return {"lost contact for " + seconds(config.stall_timeout) + ": " + job.error().message,
+                false};
     } else {
       unreachable_since = never;
       switch (job->phase) {
         case JobPhase::completed:
-          return {};
+          return {"", true};
         case JobPhase::canceled:
-        case JobPhase::aborted: {
-          std::string why = "job " + std::string(to_string(job->phase));
-          if (!job->reasons.empty()) why += " (" + join(job->reasons) + ")";
-          if (!job->message.empty()) why += ": " + job->message;
-          return why;
-        }
+        case JobPhase::aborted:
+          return {ended_badly(*job), true};
         case JobPhase::unknown:
-          return "the printer no longer knows job " + std::to_string(job_id) +
-                 "; its outcome is unknown";
+          return {"the printer no longer knows job " + std::to_string(job_id) +
+                      "; its outcome is unknown",
+                  true};
         default:
           break;
       }
@@ -93,16 +105,68 @@ std::string follow_job(PrinterPort& port, int job_id, const PageEvent& base,
         }
         if (stalled_since == never) stalled_since = clock.now();
         if (clock.now() - stalled_since > config.stall_timeout)
-          return why + " for longer than " + seconds(config.stall_timeout);
+          return {why + " for longer than " + seconds(config.stall_timeout), false};
       } else {
         stalled_since = never;
         last_reported.clear();
       }
     }
     if (clock.now() - start > config.job_timeout)
-      return "job did not complete within " + seconds(config.job_timeout);
+      return {"job did not complete within " + seconds(config.job_timeout), false};
     clock.sleep_for(config.poll_interval);
   }
+}
+
+// The job of a page that may already be at the printer (a restart), or 0
+// when the page must be sent.
+Result<int> job_already_sent(PrinterPort& port, const PageStep& step) {
+  if (step.existing_job_id != 0) return step.existing_job_id;
+  if (!step.maybe_submitted) return 0;
+  auto found = port.find_job(step.job_name);
+  if (!found)
+    return Error{"cannot tell whether the page reached the printer: " + found.error().message};
+  if (!*found) return 0;
+  const int job_id = **found;
+  // A job created but still waiting for its document was cut off
+  // mid-upload: nothing of it can print. Cancel it and send the page, but
+  // only once the cancel is certain, or the page could print twice.
+  auto st = port.job_status(job_id);
+  const bool cut_off =
+      st && !st->terminal() &&
+      std::find(st->reasons.begin(), st->reasons.end(), "job-incoming") != st->reasons.end();
+  if (!cut_off) return job_id;
+  if (auto c = port.cancel(job_id); !c)
+    return Error{"job " + std::to_string(job_id) +
+                 " was cut off while being sent and cannot be cancelled: " + c.message()};
+  return 0;
+}
+
+// Sending one page: its job id, or why not.
+struct Submission {
+  int job_id = 0;
+  std::string failed;       // set when the page failed
+  bool unrecorded = false;  // not sent: the listener could not record it
+};
+
+Submission submit_page(PrinterPort& port, PageSource& source, const PageStep& step, PageEvent e,
+                       SequenceListener& listener) {
+  auto job = source.page(step);
+  if (!job) return {0, "not rendered: " + job.error().message, false};
+  job->job_name = step.job_name;
+  e.type = PageEvent::Type::submitting;
+  listener.on_page(e);
+  if (!listener.healthy()) return {0, "", true};
+  auto id = port.submit(*job);
+  if (!id) return {0, id.error().message, false};
+  return {*id, "", false};
+}
+
+SequenceResult stopped_unrecorded(SequenceResult result, std::size_t index, const PageStep& step,
+                                  const char* why) {
+  result.failed_at = index;
+  result.stopped_unrecorded = true;
+  result.reason = step.describe() + ": not sent, " + why;
+  return result;
 }
 
 }  // namespace
@@ -121,62 +185,32 @@ SequenceResult run_sequence(PrinterPort& port, PageSource& source,
       result.reason = steps[i].describe() + ": " + why;
       return result;
     };
-    int job_id = steps[i].existing_job_id;
-    if (job_id == 0 && steps[i].maybe_submitted) {
-      auto found = port.find_job(steps[i].job_name);
-      if (!found)
-        return fail("cannot tell whether the page reached the printer: " + found.error().message);
-      if (*found) job_id = **found;
-      // A job created but still waiting for its document was cut off
-      // mid-upload: nothing of it can print. Cancel it and send the page.
-      if (job_id != 0) {
-        auto st = port.job_status(job_id);
-        if (st && !st->terminal() &&
-            std::find(st->reasons.begin(), st->reasons.end(), "job-incoming") !=
-                st->reasons.end()) {
-          (void)port.cancel(job_id);
-          job_id = 0;
-        }
-      }
-    }
-    if (job_id == 0) {
-      auto job = source.page(steps[i]);
-      if (!job) return fail("not rendered: " + job.error().message);
-      job->job_name = steps[i].job_name;
-      e.type = PageEvent::Type::submitting;
-      listener.on_page(e);
-      if (!listener.healthy()) {
-        result.failed_at = i;
-        result.stopped_unrecorded = true;
-        result.reason = steps[i].describe() + ": not sent, its state could not be recorded";
-        return result;
-      }
-      auto id = port.submit(*job);
-      if (!id) return fail(id.error().message);
-      job_id = *id;
+    auto sent = job_already_sent(port, steps[i]);
+    if (!sent) return fail(sent.error().message);
+    e.job_id = *sent;
+    if (e.job_id == 0) {
+      const Submission sub = submit_page(port, source, steps[i], e, listener);
+      if (sub.unrecorded)
+        return stopped_unrecorded(result, i, steps[i], "its state could not be recorded");
+      if (!sub.failed.empty()) return fail(sub.failed);
+      e.job_id = sub.job_id;
     }
     e.type = PageEvent::Type::submitted;
-    e.job_id = job_id;
     listener.on_page(e);
-    const int id = job_id;
-
-    const std::string why = follow_job(port, id, e, listener, config, clock);
-    if (!why.empty()) {
+    if (Followed f = follow_job(port, e.job_id, e, listener, config, clock); !f.failed.empty()) {
       // Whatever state it is in, it must not print later on its own.
-      (void)port.cancel(id);
-      return fail(why);
+      if (!f.job_ended)
+        if (auto c = port.cancel(e.job_id); !c)
+          f.failed += "; cancelling it failed too: " + c.message();
+      return fail(f.failed);
     }
     e.type = PageEvent::Type::completed;
     listener.on_page(e);
     ++result.completed;
     if (!listener.healthy()) {
-      if (i + 1 < steps.size()) {
-        result.failed_at = i + 1;
-        result.stopped_unrecorded = true;
-        result.reason =
-            steps[i + 1].describe() + ": not sent, an earlier state could not be recorded";
-      }
-      return result;
+      if (i + 1 == steps.size()) return result;
+      return stopped_unrecorded(result, i + 1, steps[i + 1],
+                                "an earlier state could not be recorded");
     }
   }
   return result;

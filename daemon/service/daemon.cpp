@@ -79,8 +79,8 @@ Result<std::unique_ptr<Daemon>> Daemon::create(const DaemonConfig& config, LogSi
                                               config.templates_dir, system_random(), log);
   d.outbox = std::make_unique<engine::Outbox>(*d.store, config.outbox, d.callback_transport, log,
                                               system_clock());
-  d.api = std::make_unique<api::Api>(*d.office, *d.engine,
-                                     api::ApiConfig{config.http.max_body_bytes});
+  d.api =
+      std::make_unique<api::Api>(*d.office, *d.engine, api::ApiConfig{config.http.max_body_bytes});
   auto http = api::HttpServer::create(config.http, *d.api, d.tokens, log);
   if (!http) return http.error();
   d.http = std::move(*http);

@@ -6,7 +6,7 @@
 namespace certprint::service {
 
 Result<engine::PrinterConfig> parse_printer_spec(std::string_view spec,
-                                         const std::string& default_cups_server) {
+                                                 const std::string& default_cups_server) {
   const std::string where = "printer \"" + std::string(spec) + "\"";
   const auto eq = spec.find('=');
   if (eq == std::string_view::npos || eq == 0 || eq + 1 == spec.size())
@@ -18,7 +18,7 @@ Result<engine::PrinterConfig> parse_printer_spec(std::string_view spec,
   for (char c : p.name)
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.')
       return invalid(where + ": name \"" + p.name +
-                   "\" may hold only letters, digits, '-', '_' and '.'");
+                     "\" may hold only letters, digits, '-', '_' and '.'");
   p.cups.server = default_cups_server;
   std::string_view rest = spec.substr(eq + 1);
   bool first = true;
@@ -35,7 +35,8 @@ Result<engine::PrinterConfig> parse_printer_spec(std::string_view spec,
     const std::string key(item.substr(0, kv));
     const std::string value = kv == std::string_view::npos ? "" : std::string(item.substr(kv + 1));
     if (key == "format" && (value == "pdf" || value == "raster")) {
-      p.format = value == "pdf" ? printing::DocumentFormat::pdf : printing::DocumentFormat::cups_raster;
+      p.format =
+          value == "pdf" ? printing::DocumentFormat::pdf : printing::DocumentFormat::cups_raster;
     } else if (key == "dpi") {
       auto res = layout::parse_resolution(value);
       if (!res) return invalid(where + ": " + res.error().message);
@@ -49,7 +50,7 @@ Result<engine::PrinterConfig> parse_printer_spec(std::string_view spec,
       p.cups.server = value;
     } else {
       return invalid(where + ": \"" + std::string(item) +
-                   "\" is not format=pdf|raster, dpi=, band-rows= or server=");
+                     "\" is not format=pdf|raster, dpi=, band-rows= or server=");
     }
   }
   if (p.cups.printer.empty()) return invalid(where + ": the queue is missing");

@@ -159,8 +159,8 @@ Status SqliteStore::migrate() {
                    " is newer than this certprint knows"};
     for (int v = *version; v < kSchemaVersion; ++v) {
       char* message = nullptr;
-      const int rc =
-          sqlite3_exec(db_.handle(), kMigrations[static_cast<std::size_t>(v)], nullptr, nullptr, &message);
+      const int rc = sqlite3_exec(db_.handle(), kMigrations[static_cast<std::size_t>(v)], nullptr,
+                                  nullptr, &message);
       if (rc != SQLITE_OK) {
         std::string text = message != nullptr ? message : sqlite3_errstr(rc);
         sqlite3_free(message);

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "common/result.hpp"
 #include <optional>
+#include "common/result.hpp"
 
 #include "daemon/printing/port.hpp"
 #include "layout/raster.hpp"
