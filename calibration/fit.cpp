@@ -39,16 +39,17 @@ bool solve3(double a[3][3], double b[3], double x[3]) {
   return true;
 }
 
-}  // namespace
+// Pairs of (where the printer was told to draw, where it landed), in the
+// order of the measurements.
+using DrawnLanded = std::vector<std::pair<layout::Point, layout::Point>>;
 
-Result<FitResult> fit(const std::vector<Mark>& marks, const std::vector<Measurement>& measured,
-                      const layout::Affine& drawn_with, const FitLimits& limits) {
-  if (measured.empty()) return Error{"no marks measured: give at least one (--mark A=x,y)"};
+Result<DrawnLanded> pair_marks(const std::vector<Mark>& marks,
+                               const std::vector<Measurement>& measured,
+                               const layout::Affine& drawn_with) {
   std::map<std::string, layout::Point> nominal;
   for (const auto& m : marks) nominal[m.label] = m.nominal;
   std::map<std::string, bool> seen;
-  // Pairs of (where the printer was told to draw, where it landed).
-  std::vector<std::pair<layout::Point, layout::Point>> pairs;
+  DrawnLanded pairs;
   for (const auto& m : measured) {
     auto it = nominal.find(m.label);
     if (it == nominal.end()) return Error{"mark \"" + m.label + "\" is not on this target"};
@@ -58,45 +59,64 @@ Result<FitResult> fit(const std::vector<Mark>& marks, const std::vector<Measurem
     seen[m.label] = true;
     pairs.emplace_back(drawn_with.apply(it->second), m.landed);
   }
+  return pairs;
+}
 
-  FitResult r;
-  layout::Affine d;  // device -> landed
-  const std::size_t n = pairs.size();
-  if (n == 1) {
-    r.model = "offset";
-    d = layout::Affine::translation(pairs[0].second.x_mm - pairs[0].first.x_mm,
-                                    pairs[0].second.y_mm - pairs[0].first.y_mm);
-  } else if (n == 2) {
-    r.model = "offset+scale";
-    const auto& [a0, b0] = pairs[0];
-    const auto& [a1, b1] = pairs[1];
-    const double dx = a1.x_mm - a0.x_mm, dy = a1.y_mm - a0.y_mm;
-    // Two marks side by side fix no vertical scale (and vice versa): keep 1.
-    const double sx = std::fabs(dx) > 5 ? (b1.x_mm - b0.x_mm) / dx : 1.0;
-    const double sy = std::fabs(dy) > 5 ? (b1.y_mm - b0.y_mm) / dy : 1.0;
-    d = layout::Affine{sx, 0, 0, sy, 0, 0};
-    d.x0 = (b0.x_mm + b1.x_mm - sx * (a0.x_mm + a1.x_mm)) / 2;
-    d.y0 = (b0.y_mm + b1.y_mm - sy * (a0.y_mm + a1.y_mm)) / 2;
-  } else {
-    r.model = "affine";
-    double ata[3][3] = {}, atx[3] = {}, aty[3] = {};
-    for (const auto& [a, b] : pairs) {
-      const double v[3] = {a.x_mm, a.y_mm, 1};
-      for (int i = 0; i < 3; ++i) {
-        for (int j = 0; j < 3; ++j) ata[i][j] += v[i] * v[j];
-        atx[i] += v[i] * b.x_mm;
-        aty[i] += v[i] * b.y_mm;
-      }
+layout::Affine fit_offset(const DrawnLanded& pairs) {
+  return layout::Affine::translation(pairs[0].second.x_mm - pairs[0].first.x_mm,
+                                     pairs[0].second.y_mm - pairs[0].first.y_mm);
+}
+
+layout::Affine fit_offset_scale(const DrawnLanded& pairs) {
+  const auto& [a0, b0] = pairs[0];
+  const auto& [a1, b1] = pairs[1];
+  const double dx = a1.x_mm - a0.x_mm, dy = a1.y_mm - a0.y_mm;
+  // Two marks side by side fix no vertical scale (and vice versa): keep 1.
+  const double sx = std::fabs(dx) > 5 ? (b1.x_mm - b0.x_mm) / dx : 1.0;
+  const double sy = std::fabs(dy) > 5 ? (b1.y_mm - b0.y_mm) / dy : 1.0;
+  layout::Affine d{sx, 0, 0, sy, 0, 0};
+  d.x0 = (b0.x_mm + b1.x_mm - sx * (a0.x_mm + a1.x_mm)) / 2;
+  d.y0 = (b0.y_mm + b1.y_mm - sy * (a0.y_mm + a1.y_mm)) / 2;
+  return d;
+}
+
+// Least squares through the normal equations, one 3x3 system per axis.
+Result<layout::Affine> fit_affine(const DrawnLanded& pairs) {
+  double ata[3][3] = {}, atx[3] = {}, aty[3] = {};
+  for (const auto& [a, b] : pairs) {
+    const double v[3] = {a.x_mm, a.y_mm, 1};
+    for (int i = 0; i < 3; ++i) {
+      for (int j = 0; j < 3; ++j) ata[i][j] += v[i] * v[j];
+      atx[i] += v[i] * b.x_mm;
+      aty[i] += v[i] * b.y_mm;
     }
-    double ata2[3][3];
-    for (int i = 0; i < 3; ++i)
-      for (int j = 0; j < 3; ++j) ata2[i][j] = ata[i][j];
-    double px[3], py[3];
-    if (!solve3(ata, atx, px) || !solve3(ata2, aty, py))
-      return Error{"the marks lie on one line: measure marks spread over the page"};
-    d = layout::Affine{px[0], py[0], px[1], py[1], px[2], py[2]};
   }
+  // solve3 eliminates in place, so the second axis needs its own copy.
+  double ata2[3][3];
+  for (int i = 0; i < 3; ++i)
+    for (int j = 0; j < 3; ++j) ata2[i][j] = ata[i][j];
+  double px[3], py[3];
+  if (!solve3(ata, atx, px) || !solve3(ata2, aty, py))
+    return Error{"the marks lie on one line: measure marks spread over the page"};
+  return layout::Affine{px[0], py[0], px[1], py[1], px[2], py[2]};
+}
 
+const char* model_name(std::size_t mark_count) {
+  if (mark_count == 1) return "offset";
+  if (mark_count == 2) return "offset+scale";
+  return "affine";
+}
+
+// Device -> landed, by the richest model the number of marks determines.
+Result<layout::Affine> fit_distortion(const DrawnLanded& pairs) {
+  if (pairs.size() == 1) return fit_offset(pairs);
+  if (pairs.size() == 2) return fit_offset_scale(pairs);
+  return fit_affine(pairs);
+}
+
+// A wrong page size or CUPS scaling still fits well; only scale and skew
+// give it away.
+Status check_plausible(const layout::Affine& d, const FitLimits& limits) {
   const double sx = std::hypot(d.xx, d.yx), sy = std::hypot(d.xy, d.yy);
   if (sx < limits.min_scale || sx > limits.max_scale || sy < limits.min_scale ||
       sy > limits.max_scale)
@@ -107,9 +127,12 @@ Result<FitResult> fit(const std::vector<Mark>& marks, const std::vector<Measurem
   if (std::fabs(skew) > limits.max_skew_deg)
     return Error{"fitted skew " + mm(skew) + " degrees is implausible (expected within " +
                  mm(limits.max_skew_deg) + "): is the booklet fed straight?"};
-  auto inverse = d.inverse();
-  if (!inverse) return Error{"the fitted map is singular"};
+  return {};
+}
 
+void record_residuals(FitResult& r, const layout::Affine& d, const DrawnLanded& pairs,
+                      const std::vector<Measurement>& measured) {
+  const std::size_t n = pairs.size();
   double sum = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const layout::Point p = d.apply(pairs[i].first);
@@ -119,14 +142,36 @@ Result<FitResult> fit(const std::vector<Mark>& marks, const std::vector<Measurem
     sum += e;
   }
   r.mean_residual_mm = sum / static_cast<double>(n);
-  if (r.max_residual_mm > limits.max_residual_mm) {
-    std::string worst;
-    for (const auto& [label, e] : r.residuals_mm)
-      if (e == r.max_residual_mm) worst = label;
-    return Error{"mark \"" + worst + "\" is " + mm(r.max_residual_mm) + " mm off the fit (limit " +
-                 mm(limits.max_residual_mm) + " mm): re-measure it, or leave it out"};
-  }
-  r.distortion = d;
+}
+
+// Names the mark the fit misses most, the one to re-measure.
+Status check_residuals(const FitResult& r, const FitLimits& limits) {
+  // Negated rather than <=, so a NaN limit still refuses nothing.
+  if (!(r.max_residual_mm > limits.max_residual_mm)) return {};
+  std::string worst;
+  for (const auto& [label, e] : r.residuals_mm)
+    if (e == r.max_residual_mm) worst = label;
+  return Error{"mark \"" + worst + "\" is " + mm(r.max_residual_mm) + " mm off the fit (limit " +
+               mm(limits.max_residual_mm) + " mm): re-measure it, or leave it out"};
+}
+
+}  // namespace
+
+Result<FitResult> fit(const std::vector<Mark>& marks, const std::vector<Measurement>& measured,
+                      const layout::Affine& drawn_with, const FitLimits& limits) {
+  if (measured.empty()) return Error{"no marks measured: give at least one (--mark A=x,y)"};
+  auto pairs = pair_marks(marks, measured, drawn_with);
+  if (!pairs) return pairs.error();
+  FitResult r;
+  r.model = model_name(pairs->size());
+  auto d = fit_distortion(*pairs);  // device -> landed
+  if (!d) return d.error();
+  if (auto s = check_plausible(*d, limits); !s) return s.error();
+  auto inverse = d->inverse();
+  if (!inverse) return Error{"the fitted map is singular"};
+  record_residuals(r, *d, *pairs, measured);
+  if (auto s = check_residuals(r, limits); !s) return s.error();
+  r.distortion = *d;
   // Draw where the distortion will carry it onto the nominal position.
   r.correction = *inverse;
   return r;

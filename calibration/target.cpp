@@ -115,67 +115,98 @@ Result<layout::Raster> render_target(layout::TextEngine& text, const layout::Pag
   return r;
 }
 
-Result<std::vector<Measurement>> find_marks(const layout::Raster& paper,
-                                            const std::vector<Mark>& marks, double search_mm) {
-  // Connected blobs of ink (4-neighbour flood fill), with area and centroid.
-  struct Blob {
-    double sx = 0, sy = 0;
-    long area = 0;
-    int x0 = 1 << 30, y0 = 1 << 30, x1 = -1, y1 = -1;
-  };
-  std::vector<int> label(static_cast<std::size_t>(paper.width) * paper.height, -1);
-  std::vector<Blob> blobs;
-  std::vector<std::pair<int, int>> stack;
-  for (int y = 0; y < paper.height; ++y)
-    for (int x = 0; x < paper.width; ++x) {
-      if (!paper.ink(x, y) || label[static_cast<std::size_t>(y) * paper.width + x] >= 0) continue;
-      const int id = static_cast<int>(blobs.size());
-      blobs.emplace_back();
-      Blob& b = blobs.back();
-      stack.assign(1, {x, y});
-      label[static_cast<std::size_t>(y) * paper.width + x] = id;
-      while (!stack.empty()) {
-        auto [cx, cy] = stack.back();
-        stack.pop_back();
-        b.sx += cx + 0.5;
-        b.sy += cy + 0.5;
-        ++b.area;
-        b.x0 = std::min(b.x0, cx), b.x1 = std::max(b.x1, cx), b.y0 = std::min(b.y0, cy),
-        b.y1 = std::max(b.y1, cy);
-        const int nx[4] = {cx + 1, cx - 1, cx, cx}, ny[4] = {cy, cy, cy + 1, cy - 1};
-        for (int k = 0; k < 4; ++k) {
-          if (nx[k] < 0 || ny[k] < 0 || nx[k] >= paper.width || ny[k] >= paper.height) continue;
-          auto& l = label[static_cast<std::size_t>(ny[k]) * paper.width + nx[k]];
-          if (l < 0 && paper.ink(nx[k], ny[k])) {
-            l = id;
-            stack.push_back({nx[k], ny[k]});
-          }
-        }
+namespace {
+
+// A connected blob of ink: sums for its centroid, its area in dots, its bounding box.
+struct Blob {
+  double sx = 0, sy = 0;
+  long area = 0;
+  int x0 = 1 << 30, y0 = 1 << 30, x1 = -1, y1 = -1;
+};
+
+std::size_t dot_index(const layout::Raster& paper, int x, int y) {
+  return static_cast<std::size_t>(y) * paper.width + x;
+}
+
+// Labels every ink dot 4-connected to (x, y) with `id`, adding each to `b`.
+void grow_blob(const layout::Raster& paper, int x, int y, int id, std::vector<int>& label,
+               Blob& b) {
+  std::vector<std::pair<int, int>> stack(1, {x, y});
+  label[dot_index(paper, x, y)] = id;
+  while (!stack.empty()) {
+    auto [cx, cy] = stack.back();
+    stack.pop_back();
+    b.sx += cx + 0.5;
+    b.sy += cy + 0.5;
+    ++b.area;
+    b.x0 = std::min(b.x0, cx), b.x1 = std::max(b.x1, cx), b.y0 = std::min(b.y0, cy),
+    b.y1 = std::max(b.y1, cy);
+    const int nx[4] = {cx + 1, cx - 1, cx, cx}, ny[4] = {cy, cy, cy + 1, cy - 1};
+    for (int k = 0; k < 4; ++k) {
+      if (nx[k] < 0 || ny[k] < 0 || nx[k] >= paper.width || ny[k] >= paper.height) continue;
+      auto& l = label[dot_index(paper, nx[k], ny[k])];
+      if (l < 0 && paper.ink(nx[k], ny[k])) {
+        l = id;
+        stack.push_back({nx[k], ny[k]});
       }
     }
-  const double disc_area = std::numbers::pi * kMarkRadiusMm * kMarkRadiusMm *
-                           paper.res.dots_per_mm_x() * paper.res.dots_per_mm_y();
+  }
+}
+
+// Every blob of ink on the paper (4-neighbour flood fill).
+std::vector<Blob> find_blobs(const layout::Raster& paper) {
+  std::vector<int> label(static_cast<std::size_t>(paper.width) * paper.height, -1);
+  std::vector<Blob> blobs;
+  for (int y = 0; y < paper.height; ++y)
+    for (int x = 0; x < paper.width; ++x) {
+      if (!paper.ink(x, y) || label[dot_index(paper, x, y)] >= 0) continue;
+      const int id = static_cast<int>(blobs.size());
+      blobs.emplace_back();
+      grow_blob(paper, x, y, id, label, blobs.back());
+    }
+  return blobs;
+}
+
+// Label text and smudges are blobs too: only one of about a disc's area and
+// roughly as tall as wide on paper can be a mark.
+bool disc_like(const Blob& b, layout::Resolution res, double disc_area) {
+  if (b.area < 0.6 * disc_area || b.area > 1.6 * disc_area) return false;
+  const double w = b.x1 - b.x0 + 1, h = b.y1 - b.y0 + 1;
+  return !(w > 1.5 * h * res.x_dpi / res.y_dpi || h > 1.5 * w * res.y_dpi / res.x_dpi);
+}
+
+layout::Point centroid_mm(const Blob& b, layout::Resolution res) {
+  return {b.sx / b.area / res.dots_per_mm_x(), b.sy / b.area / res.dots_per_mm_y()};
+}
+
+// The disc-like blob nearest `mark`, if one lies closer than `search_mm`.
+const Blob* nearest_disc(const std::vector<Blob>& blobs, const Mark& mark, layout::Resolution res,
+                         double search_mm) {
+  const double disc_area =
+      std::numbers::pi * kMarkRadiusMm * kMarkRadiusMm * res.dots_per_mm_x() * res.dots_per_mm_y();
+  const Blob* best = nullptr;
+  double best_d = search_mm;
+  for (const auto& b : blobs) {
+    if (!disc_like(b, res, disc_area)) continue;
+    const layout::Point c = centroid_mm(b, res);
+    const double d = std::hypot(c.x_mm - mark.nominal.x_mm, c.y_mm - mark.nominal.y_mm);
+    if (d < best_d) best_d = d, best = &b;
+  }
+  return best;
+}
+
+}  // namespace
+
+Result<std::vector<Measurement>> find_marks(const layout::Raster& paper,
+                                            const std::vector<Mark>& marks, double search_mm) {
+  const std::vector<Blob> blobs = find_blobs(paper);
   std::vector<Measurement> found;
   for (const auto& m : marks) {
-    const Blob* best = nullptr;
-    double best_d = search_mm;
-    for (const auto& b : blobs) {
-      if (b.area < 0.6 * disc_area || b.area > 1.6 * disc_area) continue;
-      const double w = b.x1 - b.x0 + 1, h = b.y1 - b.y0 + 1;
-      if (w > 1.5 * h * paper.res.x_dpi / paper.res.y_dpi ||
-          h > 1.5 * w * paper.res.y_dpi / paper.res.x_dpi)
-        continue;
-      const double cx = b.sx / b.area / paper.res.dots_per_mm_x(),
-                   cy = b.sy / b.area / paper.res.dots_per_mm_y();
-      const double d = std::hypot(cx - m.nominal.x_mm, cy - m.nominal.y_mm);
-      if (d < best_d) best_d = d, best = &b;
-    }
+    const Blob* best = nearest_disc(blobs, m, paper.res, search_mm);
     if (!best)
       return Error{"mark \"" + m.label + "\" was not found within " + std::to_string(search_mm) +
                    " mm of where it belongs"};
-    found.push_back({m.label,
-                     {best->sx / best->area / paper.res.dots_per_mm_x(),
-                      best->sy / best->area / paper.res.dots_per_mm_y()}});
+    found.push_back({m.label, centroid_mm(*best, paper.res)});
   }
   return found;
 }

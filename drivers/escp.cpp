@@ -10,6 +10,80 @@ void put16(std::string& out, int v) {
   out += static_cast<char>((v >> 8) & 0xFF);
 }
 
+// One collected band: kBandRows raster rows of `stride` bytes, MSB first.
+struct BandView {
+  const std::vector<std::uint8_t>& bits;
+  int stride;
+  int width;
+
+  bool ink_at(int row, int x) const {
+    const std::uint8_t mask = static_cast<std::uint8_t>(0x80 >> (x & 7));
+    return bits[static_cast<std::size_t>(row) * stride + (x >> 3)] & mask;
+  }
+  bool ink_in_column(int x) const {
+    for (int r = 0; r < kBandRows; ++r)
+      if (ink_at(r, x)) return true;
+    return false;
+  }
+};
+
+// Where the inked stretch starting at column `x` ends. A gap narrower than
+// `min_gap_columns` is bridged: sending it as zeros is cheaper than a new
+// ESC $ + ESC * header.
+int stretch_end(const BandView& band, int x, int min_gap_columns) {
+  int end = x + 1;
+  while (end < band.width) {
+    if (band.ink_in_column(end)) {
+      ++end;
+      continue;
+    }
+    int gap = end;
+    while (gap < band.width && gap - end < min_gap_columns && !band.ink_in_column(gap)) ++gap;
+    if (gap < band.width && gap - end < min_gap_columns && band.ink_in_column(gap)) {
+      end = gap;
+      continue;
+    }
+    break;
+  }
+  return end;
+}
+
+// Inked stretches of columns as [start, end), small gaps merged.
+std::vector<std::pair<int, int>> inked_stretches(const BandView& band, int min_gap_columns) {
+  std::vector<std::pair<int, int>> runs;
+  for (int x = 0; x < band.width;) {
+    if (!band.ink_in_column(x)) {
+      ++x;
+      continue;
+    }
+    const int end = stretch_end(band, x, min_gap_columns);
+    runs.emplace_back(x, end);
+    x = end;
+  }
+  return runs;
+}
+
+// ESC $ nL nH to the stretch's first column, then ESC * m nL nH with its
+// columns' pin data.
+void put_stretch(std::string& out, const BandView& band, int start, int end, int x_dpi) {
+  const int units_per_dot = kUnitsPerInch / x_dpi;
+  out += {static_cast<char>(kEsc), static_cast<char>(kAbsoluteX)};
+  put16(out, start * units_per_dot);
+  const int n = end - start;
+  out += {static_cast<char>(kEsc), static_cast<char>(kGraphics),
+          static_cast<char>(x_dpi == 180 ? kMode180 : kMode360)};
+  put16(out, n);
+  // Three bytes a column; the top pin is the first byte's top bit.
+  for (int x = start; x < end; ++x) {
+    for (int b = 0; b < 3; ++b) {
+      std::uint8_t v = 0;
+      for (int bit = 0; bit < 8; ++bit)
+        if (band.ink_at(b * 8 + bit, x)) v |= static_cast<std::uint8_t>(0x80 >> bit);
+      out += static_cast<char>(v);
+    }
+  }
+}
+
 }  // namespace
 
 bool PageEncoder::valid(const EncoderOptions& o, int width_dots) {
@@ -60,59 +134,14 @@ void PageEncoder::flush_band() {
   ++stats_.bands_total;
   const int top = band_top_row_;
   band_top_row_ += kBandRows;
-  auto ink_in_column = [&](int x) {
-    const std::uint8_t mask = static_cast<std::uint8_t>(0x80 >> (x & 7));
-    for (int r = 0; r < kBandRows; ++r)
-      if (band_[static_cast<std::size_t>(r) * stride_ + (x >> 3)] & mask) return true;
-    return false;
-  };
-  // Inked stretches of columns, small gaps merged.
-  std::vector<std::pair<int, int>> runs;  // [start, end)
-  for (int x = 0; x < width_;) {
-    if (!ink_in_column(x)) {
-      ++x;
-      continue;
-    }
-    int end = x + 1;
-    while (end < width_) {
-      if (ink_in_column(end)) {
-        ++end;
-        continue;
-      }
-      int gap = end;
-      while (gap < width_ && gap - end < options_.min_gap_columns && !ink_in_column(gap)) ++gap;
-      if (gap < width_ && gap - end < options_.min_gap_columns && ink_in_column(gap)) {
-        end = gap;
-        continue;
-      }
-      break;
-    }
-    runs.emplace_back(x, end);
-    x = end;
-  }
+  const BandView band{band_, stride_, width_};
+  const auto runs = inked_stretches(band, options_.min_gap_columns);
   if (!runs.empty()) {
     move_paper_to(top);
     ++stats_.passes;
-    const int units_per_dot = kUnitsPerInch / options_.x_dpi;
     for (auto [start, end] : runs) {
-      out_ += {static_cast<char>(kEsc), static_cast<char>(kAbsoluteX)};
-      put16(out_, start * units_per_dot);
-      const int n = end - start;
-      out_ += {static_cast<char>(kEsc), static_cast<char>(kGraphics),
-               static_cast<char>(options_.x_dpi == 180 ? kMode180 : kMode360)};
-      put16(out_, n);
+      put_stretch(out_, band, start, end, options_.x_dpi);
       ++stats_.graphics_commands;
-      // Three bytes a column; the top pin is the first byte's top bit.
-      for (int x = start; x < end; ++x) {
-        const std::uint8_t mask = static_cast<std::uint8_t>(0x80 >> (x & 7));
-        for (int b = 0; b < 3; ++b) {
-          std::uint8_t v = 0;
-          for (int bit = 0; bit < 8; ++bit)
-            if (band_[static_cast<std::size_t>(b * 8 + bit) * stride_ + (x >> 3)] & mask)
-              v |= static_cast<std::uint8_t>(0x80 >> bit);
-          out_ += static_cast<char>(v);
-        }
-      }
     }
     out_ += static_cast<char>(kCarriageReturn);
   }

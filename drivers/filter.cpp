@@ -5,8 +5,6 @@
 
 #include <unistd.h>
 
-#include <unistd.h>
-
 #include <cstring>
 #include <fstream>
 #include <vector>
@@ -93,6 +91,106 @@ ssize_t guarded_read(void* ctx, unsigned char* buf, size_t len) {
   return bpl > 64 * 1024 ? -1 : n;
 }
 
+// What one page header says, in the terms the checks and the encoder use.
+struct PageFormat {
+  EncoderOptions encoder;
+  int width = 0, height = 0;
+  bool one_bit = false;
+  bool grey = false;     // 8 bits a pixel
+  unsigned space = 0;    // cupsColorSpace, as the number it arrived as
+  bool k_space = false;  // high values are ink
+  bool w_space = false;  // high values are white paper
+};
+
+PageFormat page_format(const cups_page_header2_t& h, const FilterOptions& options) {
+  PageFormat f;
+  const int x_dpi = static_cast<int>(h.HWResolution[0]),
+            y_dpi = static_cast<int>(h.HWResolution[1]);
+  f.one_bit = h.cupsBitsPerPixel == 1 && h.cupsBitsPerColor == 1;
+  f.grey = h.cupsBitsPerPixel == 8 && h.cupsBitsPerColor == 8;
+  // The colour space arrives as any 32-bit value; read it as a number,
+  // not as the enum it should be.
+  std::memcpy(&f.space, &h.cupsColorSpace, sizeof f.space);
+  f.k_space = f.space == CUPS_CSPACE_K;
+  f.w_space = f.space == CUPS_CSPACE_W || f.space == CUPS_CSPACE_SW;
+  f.encoder = EncoderOptions{x_dpi, y_dpi, options.unidirectional, options.emulation, 4};
+  f.width = static_cast<int>(h.cupsWidth), f.height = static_cast<int>(h.cupsHeight);
+  return f;
+}
+
+bool supported(const cups_page_header2_t& h, const PageFormat& f, int max_rows) {
+  const unsigned expected_bpl = f.one_bit ? (h.cupsWidth + 7) / 8 : h.cupsWidth;
+  return (f.one_bit || f.grey) && (f.k_space || f.w_space) && h.cupsBytesPerLine == expected_bpl &&
+         PageEncoder::valid(f.encoder, f.width) && f.height > 0 && f.height <= max_rows;
+}
+
+// False after an ERROR: line saying what the page is instead.
+bool check_format(const cups_page_header2_t& h, const PageFormat& f, int max_rows, int page,
+                  FILE* log) {
+  if (supported(h, f, max_rows)) return true;
+  std::fprintf(log,
+               "ERROR: page %d: unsupported raster (%ux%u at %dx%d dpi, %u bits per pixel, "
+               "colour space %d); "
+               "expected 1- or 8-bit grey at 180x180 or 360x180 dpi\n",
+               page, h.cupsWidth, h.cupsHeight, f.encoder.x_dpi, f.encoder.y_dpi,
+               h.cupsBitsPerPixel, int(f.space));
+  return false;
+}
+
+// One CUPS raster line as an encoder row, 1 = ink whichever way the
+// colour space counts.
+void ink_row(const std::vector<unsigned char>& line, const PageFormat& f,
+             std::vector<std::uint8_t>& row) {
+  std::fill(row.begin(), row.end(), 0);
+  for (int x = 0; x < f.width; ++x) {
+    bool ink;
+    if (f.one_bit) {
+      const bool bit = line[static_cast<std::size_t>(x >> 3)] & (0x80 >> (x & 7));
+      ink = f.k_space ? bit : !bit;
+    } else {
+      ink = f.k_space ? line[static_cast<std::size_t>(x)] >= 128
+                      : line[static_cast<std::size_t>(x)] < 128;
+    }
+    if (ink) row[static_cast<std::size_t>(x >> 3)] |= static_cast<std::uint8_t>(0x80 >> (x & 7));
+  }
+}
+
+// Feeds the page's rows to `enc`; returns how many were read, fewer when
+// the raster ends early or the job is cancelled.
+int encode_rows(cups_raster_t* ras, const cups_page_header2_t& h, const PageFormat& f,
+                PageEncoder& enc, const std::atomic<bool>& cancelled) {
+  std::vector<unsigned char> line(h.cupsBytesPerLine);
+  std::vector<std::uint8_t> row(static_cast<std::size_t>((f.width + 7) / 8));
+  int y = 0;
+  for (; y < f.height && !cancelled; ++y) {
+    if (cupsRasterReadPixels(ras, line.data(), h.cupsBytesPerLine) != h.cupsBytesPerLine) break;
+    ink_row(line, f, row);
+    enc.add_row(row.data());
+  }
+  return y;
+}
+
+// Prints one checked page to `out`; false after an ERROR: line.
+bool print_page(cups_raster_t* ras, const cups_page_header2_t& h, const PageFormat& f, int page,
+                FILE* out, const std::atomic<bool>& cancelled, FILE* log) {
+  std::fprintf(log, "INFO: printing page %d\n", page);
+  PageEncoder enc(f.encoder, f.width);
+  const int y = encode_rows(ras, h, f, enc, cancelled);
+  // Whatever happened, the booklet comes out of the printer.
+  const std::string bytes = enc.finish();
+  std::fwrite(bytes.data(), 1, bytes.size(), out);
+  std::fflush(out);
+  if (y < f.height && !cancelled) {
+    std::fprintf(log, "ERROR: page %d: the raster ends after %d of %d rows\n", page, y, f.height);
+    return false;
+  }
+  std::fprintf(log, "PAGE: %d 1\n", page);
+  const auto& s = enc.stats();
+  std::fprintf(log, "INFO: page %d: %d passes, %d paper moves, %zu bytes\n", page, s.passes,
+               s.paper_moves, s.bytes);
+  return true;
+}
+
 }  // namespace
 
 int run_filter(int fd, FILE* out, const FilterOptions& options, const std::atomic<bool>& cancelled,
@@ -107,64 +205,12 @@ int run_filter(int fd, FILE* out, const FilterOptions& options, const std::atomi
   int page = 0, status = 0;
   while (!cancelled && cupsRasterReadHeader2(ras, &h)) {
     ++page;
-    const int x_dpi = static_cast<int>(h.HWResolution[0]),
-              y_dpi = static_cast<int>(h.HWResolution[1]);
-    const bool one_bit = h.cupsBitsPerPixel == 1 && h.cupsBitsPerColor == 1;
-    const bool grey = h.cupsBitsPerPixel == 8 && h.cupsBitsPerColor == 8;
-    // The colour space arrives as any 32-bit value; read it as a number,
-    // not as the enum it should be.
-    unsigned space = 0;
-    std::memcpy(&space, &h.cupsColorSpace, sizeof space);
-    const bool k_space = space == CUPS_CSPACE_K;
-    const bool w_space = space == CUPS_CSPACE_W || space == CUPS_CSPACE_SW;
-    EncoderOptions eo{x_dpi, y_dpi, options.unidirectional, options.emulation, 4};
-    const int width = static_cast<int>(h.cupsWidth), height = static_cast<int>(h.cupsHeight);
-    const unsigned expected_bpl = one_bit ? (h.cupsWidth + 7) / 8 : h.cupsWidth;
-    if (!(one_bit || grey) || !(k_space || w_space) || h.cupsBytesPerLine != expected_bpl ||
-        !PageEncoder::valid(eo, width) || height <= 0 || height > options.max_rows) {
-      std::fprintf(log,
-                   "ERROR: page %d: unsupported raster (%ux%u at %dx%d dpi, %u bits per pixel, "
-                   "colour space %d); "
-                   "expected 1- or 8-bit grey at 180x180 or 360x180 dpi\n",
-                   page, h.cupsWidth, h.cupsHeight, x_dpi, y_dpi, h.cupsBitsPerPixel, int(space));
+    const PageFormat f = page_format(h, options);
+    if (!check_format(h, f, options.max_rows, page, log) ||
+        !print_page(ras, h, f, page, out, cancelled, log)) {
       status = 1;
       break;
     }
-    std::fprintf(log, "INFO: printing page %d\n", page);
-    PageEncoder enc(eo, width);
-    std::vector<unsigned char> line(h.cupsBytesPerLine);
-    std::vector<std::uint8_t> row(static_cast<std::size_t>((width + 7) / 8));
-    int y = 0;
-    for (; y < height && !cancelled; ++y) {
-      if (cupsRasterReadPixels(ras, line.data(), h.cupsBytesPerLine) != h.cupsBytesPerLine) break;
-      std::fill(row.begin(), row.end(), 0);
-      for (int x = 0; x < width; ++x) {
-        bool ink;
-        if (one_bit) {
-          const bool bit = line[static_cast<std::size_t>(x >> 3)] & (0x80 >> (x & 7));
-          ink = k_space ? bit : !bit;
-        } else {
-          ink = k_space ? line[static_cast<std::size_t>(x)] >= 128
-                        : line[static_cast<std::size_t>(x)] < 128;
-        }
-        if (ink)
-          row[static_cast<std::size_t>(x >> 3)] |= static_cast<std::uint8_t>(0x80 >> (x & 7));
-      }
-      enc.add_row(row.data());
-    }
-    // Whatever happened, the booklet comes out of the printer.
-    const std::string bytes = enc.finish();
-    std::fwrite(bytes.data(), 1, bytes.size(), out);
-    std::fflush(out);
-    if (y < height && !cancelled) {
-      std::fprintf(log, "ERROR: page %d: the raster ends after %d of %d rows\n", page, y, height);
-      status = 1;
-      break;
-    }
-    std::fprintf(log, "PAGE: %d 1\n", page);
-    const auto& s = enc.stats();
-    std::fprintf(log, "INFO: page %d: %d passes, %d paper moves, %zu bytes\n", page, s.passes,
-                 s.paper_moves, s.bytes);
   }
   cupsRasterClose(ras);
   if (page == 0 && status == 0 && !cancelled) {

@@ -221,6 +221,81 @@ Result<std::string> render_form_pdf(TextEngine& text, const PageTemplate& page) 
   return out;
 }
 
+namespace {
+
+// The form PDF's first page, stretched over the w x h pixel preview.
+Status draw_form_page(cairo_t* cr, std::string_view form_pdf, int w, int h) {
+  GBytes* bytes = g_bytes_new(form_pdf.data(), form_pdf.size());
+  GError* err = nullptr;
+  PopplerDocument* doc = poppler_document_new_from_bytes(bytes, nullptr, &err);
+  g_bytes_unref(bytes);
+  if (!doc) {
+    std::string msg = err ? err->message : "unknown error";
+    if (err) g_error_free(err);
+    return Error{"Poppler: the form PDF cannot be read: " + msg};
+  }
+  PopplerPage* page = poppler_document_get_page(doc, 0);
+  if (!page) {
+    g_object_unref(doc);
+    return Error{"Poppler: the form PDF has no page"};
+  }
+  double pw = 0, ph = 0;
+  poppler_page_get_size(page, &pw, &ph);
+  cairo_save(cr);
+  cairo_scale(cr, w / pw, h / ph);  // a scan of another size is fitted to the page
+  poppler_page_render(page, cr);
+  cairo_restore(cr);
+  g_object_unref(page);
+  g_object_unref(doc);
+  return {};
+}
+
+// `mask` must be an A8 surface of the device raster's size.
+void fill_ink_mask(cairo_surface_t* mask, const Raster& device) {
+  cairo_surface_flush(mask);
+  unsigned char* data = cairo_image_surface_get_data(mask);
+  const int stride = cairo_image_surface_get_stride(mask);
+  for (int y = 0; y < device.height; ++y)
+    for (int x = 0; x < device.width; ++x)
+      data[static_cast<std::size_t>(y) * stride + x] = device.ink(x, y) ? 255 : 0;
+  cairo_surface_mark_dirty(mask);
+}
+
+// The device raster as a mask, mapped back to where it lands on paper.
+Status draw_device_ink(cairo_t* cr, const Raster& device, const Affine& correction,
+                       double px_per_mm) {
+  CairoSurface mask{cairo_image_surface_create(CAIRO_FORMAT_A8, device.width, device.height)};
+  if (auto s = surface_ok(mask.s, "creating the preview mask"); !s) return s;
+  fill_ink_mask(mask.s, device);
+
+  const auto inverse = correction.inverse();
+  cairo_save(cr);
+  cairo_scale(cr, px_per_mm, px_per_mm);
+  if (inverse) set_matrix(cr, *inverse);
+  cairo_scale(cr, 1 / device.res.dots_per_mm_x(), 1 / device.res.dots_per_mm_y());
+  cairo_pattern_t* pattern = cairo_pattern_create_for_surface(mask.s);
+  cairo_pattern_set_filter(pattern, CAIRO_FILTER_NEAREST);
+  cairo_set_source_rgb(cr, 0.05, 0.05, 0.1);
+  cairo_mask(cr, pattern);
+  cairo_pattern_destroy(pattern);
+  cairo_restore(cr);
+  return {};
+}
+
+void outline_qr_zone(cairo_t* cr, const Rect& z, double px_per_mm) {
+  cairo_save(cr);
+  cairo_scale(cr, px_per_mm, px_per_mm);
+  cairo_set_source_rgb(cr, 0.1, 0.4, 0.9);
+  cairo_set_line_width(cr, 0.2);
+  const double dash[] = {1.0, 1.0};
+  cairo_set_dash(cr, dash, 2, 0);
+  cairo_rectangle(cr, z.x_mm, z.y_mm, z.w_mm, z.h_mm);
+  cairo_stroke(cr);
+  cairo_restore(cr);
+}
+
+}  // namespace
+
 Result<std::string> render_preview_png(const PagePlan& plan, const Raster& device,
                                        std::string_view form_pdf, double preview_dpi) {
   const double px_per_mm = preview_dpi / kMmPerInch;
@@ -234,65 +309,10 @@ Result<std::string> render_preview_png(const PagePlan& plan, const Raster& devic
   cairo_paint(cr);
 
   if (!form_pdf.empty()) {
-    GBytes* bytes = g_bytes_new(form_pdf.data(), form_pdf.size());
-    GError* err = nullptr;
-    PopplerDocument* doc = poppler_document_new_from_bytes(bytes, nullptr, &err);
-    g_bytes_unref(bytes);
-    if (!doc) {
-      std::string msg = err ? err->message : "unknown error";
-      if (err) g_error_free(err);
-      return Error{"Poppler: the form PDF cannot be read: " + msg};
-    }
-    PopplerPage* page = poppler_document_get_page(doc, 0);
-    if (!page) {
-      g_object_unref(doc);
-      return Error{"Poppler: the form PDF has no page"};
-    }
-    double pw = 0, ph = 0;
-    poppler_page_get_size(page, &pw, &ph);
-    cairo_save(cr);
-    cairo_scale(cr, w / pw, h / ph);  // a scan of another size is fitted to the page
-    poppler_page_render(page, cr);
-    cairo_restore(cr);
-    g_object_unref(page);
-    g_object_unref(doc);
+    if (auto s = draw_form_page(cr, form_pdf, w, h); !s) return s.error();
   }
-
-  // The device raster as a mask, mapped back to where it lands on paper.
-  CairoSurface mask{cairo_image_surface_create(CAIRO_FORMAT_A8, device.width, device.height)};
-  if (auto s = surface_ok(mask.s, "creating the preview mask"); !s) return s.error();
-  cairo_surface_flush(mask.s);
-  unsigned char* data = cairo_image_surface_get_data(mask.s);
-  const int stride = cairo_image_surface_get_stride(mask.s);
-  for (int y = 0; y < device.height; ++y)
-    for (int x = 0; x < device.width; ++x)
-      data[static_cast<std::size_t>(y) * stride + x] = device.ink(x, y) ? 255 : 0;
-  cairo_surface_mark_dirty(mask.s);
-
-  const auto inverse = plan.correction.inverse();
-  cairo_save(cr);
-  cairo_scale(cr, px_per_mm, px_per_mm);
-  if (inverse) set_matrix(cr, *inverse);
-  cairo_scale(cr, 1 / device.res.dots_per_mm_x(), 1 / device.res.dots_per_mm_y());
-  cairo_pattern_t* pattern = cairo_pattern_create_for_surface(mask.s);
-  cairo_pattern_set_filter(pattern, CAIRO_FILTER_NEAREST);
-  cairo_set_source_rgb(cr, 0.05, 0.05, 0.1);
-  cairo_mask(cr, pattern);
-  cairo_pattern_destroy(pattern);
-  cairo_restore(cr);
-
-  if (plan.page->qr) {
-    const Rect& z = plan.page->qr->box;
-    cairo_save(cr);
-    cairo_scale(cr, px_per_mm, px_per_mm);
-    cairo_set_source_rgb(cr, 0.1, 0.4, 0.9);
-    cairo_set_line_width(cr, 0.2);
-    const double dash[] = {1.0, 1.0};
-    cairo_set_dash(cr, dash, 2, 0);
-    cairo_rectangle(cr, z.x_mm, z.y_mm, z.w_mm, z.h_mm);
-    cairo_stroke(cr);
-    cairo_restore(cr);
-  }
+  if (auto s = draw_device_ink(cr, device, plan.correction, px_per_mm); !s) return s.error();
+  if (plan.page->qr) outline_qr_zone(cr, plan.page->qr->box, px_per_mm);
   if (auto s = cairo_ok(cr, "drawing the preview"); !s) return s.error();
 
   std::string png;

@@ -1,8 +1,8 @@
 #include "layout/template.hpp"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
+
+#include "common/file.hpp"
 
 namespace certprint::layout {
 namespace {
@@ -66,6 +66,61 @@ void check_inside(const Rect& r, const PageTemplate& page, const std::string& pa
                                   std::to_string(page.height_mm) + " mm page"};
 }
 
+// `p` supplies the page size the box must fit inside.
+FieldBox field_box(const json& f, const PageTemplate& p, const std::string& fp) {
+  FieldBox b;
+  b.name = text(need(f, "name", fp), fp + ".name");
+  b.box = rect(need(f, "box", fp), fp + ".box");
+  check_inside(b.box, p, fp + ".box");
+  b.size_pt = positive(need(f, "size_pt", fp), fp + ".size_pt");
+  b.min_size_pt =
+      f.contains("min_size_pt") ? positive(f.at("min_size_pt"), fp + ".min_size_pt") : b.size_pt;
+  if (b.min_size_pt > b.size_pt)
+    throw TemplateError{fp + ".min_size_pt", "should not exceed size_pt"};
+  if (f.contains("align")) b.align = align(f.at("align"), fp + ".align");
+  if (f.contains("max_lines")) {
+    b.max_lines = static_cast<int>(positive(f.at("max_lines"), fp + ".max_lines"));
+  }
+  return b;
+}
+
+QrZone qr_zone(const json& q, const PageTemplate& p, const std::string& qp) {
+  QrZone z;
+  z.box = rect(need(q, "box", qp), qp + ".box");
+  check_inside(z.box, p, qp + ".box");
+  z.module_min_mm = positive(need(q, "module_min_mm", qp), qp + ".module_min_mm");
+  z.min_dots_per_module =
+      static_cast<int>(positive(need(q, "min_dots_per_module", qp), qp + ".min_dots_per_module"));
+  z.quiet_zone_modules =
+      static_cast<int>(number(need(q, "quiet_zone_modules", qp), qp + ".quiet_zone_modules"));
+  if (z.quiet_zone_modules < 4)
+    throw TemplateError{qp + ".quiet_zone_modules", "should be at least 4 (ISO/IEC 18004)"};
+  return z;
+}
+
+FormItem form_item(const json& f, const std::string& fp) {
+  FormItem item;
+  if (f.contains("text")) {
+    item.kind = FormItem::Kind::text;
+    item.text = text(f.at("text"), fp + ".text");
+    item.at = point(need(f, "at", fp), fp + ".at");
+    if (f.contains("size_pt")) item.size_pt = positive(f.at("size_pt"), fp + ".size_pt");
+  } else if (f.contains("line")) {
+    item.kind = FormItem::Kind::line;
+    const json& l = f.at("line");
+    if (!l.is_array() || l.size() != 4)
+      throw TemplateError{fp + ".line", "should be [x1, y1, x2, y2]"};
+    item.at = {number(l[0], fp + ".line[0]"), number(l[1], fp + ".line[1]")};
+    item.to = {number(l[2], fp + ".line[2]"), number(l[3], fp + ".line[3]")};
+  } else if (f.contains("rect")) {
+    item.kind = FormItem::Kind::rect;
+    item.rect = rect(f.at("rect"), fp + ".rect");
+  } else {
+    throw TemplateError{fp, "should have one of text, line, rect"};
+  }
+  return item;
+}
+
 PageTemplate page(const json& j, const std::string& kind, const std::string& path) {
   PageTemplate p;
   p.kind = kind;
@@ -74,68 +129,14 @@ PageTemplate page(const json& j, const std::string& kind, const std::string& pat
 
   if (j.contains("fields")) {
     const json& fields = j.at("fields");
-    for (std::size_t i = 0; i < fields.size(); ++i) {
-      const std::string fp = path + ".fields[" + std::to_string(i) + "]";
-      const json& f = fields[i];
-      FieldBox b;
-      b.name = text(need(f, "name", fp), fp + ".name");
-      b.box = rect(need(f, "box", fp), fp + ".box");
-      check_inside(b.box, p, fp + ".box");
-      b.size_pt = positive(need(f, "size_pt", fp), fp + ".size_pt");
-      b.min_size_pt = f.contains("min_size_pt") ? positive(f.at("min_size_pt"), fp + ".min_size_pt")
-                                                : b.size_pt;
-      if (b.min_size_pt > b.size_pt)
-        throw TemplateError{fp + ".min_size_pt", "should not exceed size_pt"};
-      if (f.contains("align")) b.align = align(f.at("align"), fp + ".align");
-      if (f.contains("max_lines")) {
-        b.max_lines = static_cast<int>(positive(f.at("max_lines"), fp + ".max_lines"));
-      }
-      p.fields.push_back(std::move(b));
-    }
+    for (std::size_t i = 0; i < fields.size(); ++i)
+      p.fields.push_back(field_box(fields[i], p, path + ".fields[" + std::to_string(i) + "]"));
   }
-
-  if (j.contains("qr_zone")) {
-    const std::string qp = path + ".qr_zone";
-    const json& q = j.at("qr_zone");
-    QrZone z;
-    z.box = rect(need(q, "box", qp), qp + ".box");
-    check_inside(z.box, p, qp + ".box");
-    z.module_min_mm = positive(need(q, "module_min_mm", qp), qp + ".module_min_mm");
-    z.min_dots_per_module =
-        static_cast<int>(positive(need(q, "min_dots_per_module", qp), qp + ".min_dots_per_module"));
-    z.quiet_zone_modules =
-        static_cast<int>(number(need(q, "quiet_zone_modules", qp), qp + ".quiet_zone_modules"));
-    if (z.quiet_zone_modules < 4)
-      throw TemplateError{qp + ".quiet_zone_modules", "should be at least 4 (ISO/IEC 18004)"};
-    p.qr = z;
-  }
-
+  if (j.contains("qr_zone")) p.qr = qr_zone(j.at("qr_zone"), p, path + ".qr_zone");
   if (j.contains("form")) {
     const json& form = j.at("form");
-    for (std::size_t i = 0; i < form.size(); ++i) {
-      const std::string fp = path + ".form[" + std::to_string(i) + "]";
-      const json& f = form[i];
-      FormItem item;
-      if (f.contains("text")) {
-        item.kind = FormItem::Kind::text;
-        item.text = text(f.at("text"), fp + ".text");
-        item.at = point(need(f, "at", fp), fp + ".at");
-        if (f.contains("size_pt")) item.size_pt = positive(f.at("size_pt"), fp + ".size_pt");
-      } else if (f.contains("line")) {
-        item.kind = FormItem::Kind::line;
-        const json& l = f.at("line");
-        if (!l.is_array() || l.size() != 4)
-          throw TemplateError{fp + ".line", "should be [x1, y1, x2, y2]"};
-        item.at = {number(l[0], fp + ".line[0]"), number(l[1], fp + ".line[1]")};
-        item.to = {number(l[2], fp + ".line[2]"), number(l[3], fp + ".line[3]")};
-      } else if (f.contains("rect")) {
-        item.kind = FormItem::Kind::rect;
-        item.rect = rect(f.at("rect"), fp + ".rect");
-      } else {
-        throw TemplateError{fp, "should have one of text, line, rect"};
-      }
-      p.form.push_back(std::move(item));
-    }
+    for (std::size_t i = 0; i < form.size(); ++i)
+      p.form.push_back(form_item(form[i], path + ".form[" + std::to_string(i) + "]"));
   }
   return p;
 }
@@ -167,11 +168,9 @@ Result<Template> parse_template(std::string_view data, std::string_view origin) 
 }
 
 Result<Template> load_template(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{"template " + path.string() + ": cannot be read"};
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_template(ss.str(), path.string());
+  auto text = read_file(path, "template");
+  if (!text) return text.error();
+  return parse_template(*text, path.string());
 }
 
 }  // namespace certprint::layout

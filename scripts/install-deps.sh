@@ -19,8 +19,9 @@ packages=(
   openssl
   # tests: Catch2, zxing-cpp to scan rendered QR codes, poppler-utils for humans
   catch2 libzxing-dev poppler-utils
-  # the passbook filter's fuzz smoke test: clang with libFuzzer
-  clang libclang-rt-14-dev
+  # the passbook filter's fuzz smoke test: clang with libFuzzer; clang-tidy
+  # measures function sizes (scripts/check-sizes.sh)
+  clang libclang-rt-14-dev clang-tidy
   # CUPS: client library, a private cupsd and a virtual IPP printer for tests
   libcups2-dev cups-daemon cups-client cups-ipp-utils cups-ppdc cups-filters dbus
   # benchmarks: CUPS's own rastertoepson, to measure the passbook driver against
