@@ -7,6 +7,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "common/clock.hpp"
 #include "common/random.hpp"
@@ -25,6 +26,14 @@ class EventLog {
   // Serialised, so two threads never take the same sequence number.
   Status record(const std::string& issuance_id, const std::string& type, nlohmann::json details,
                 const std::function<Status(const store::EventRow&)>& write);
+  // Several events of one issuance, numbered in order, handed to `write`
+  // together (to be stored in one transaction with what they tell of).
+  struct NewEvent {
+    std::string type;
+    nlohmann::json details;
+  };
+  Status record_all(const std::string& issuance_id, const std::vector<NewEvent>& events,
+                    const std::function<Status(const std::vector<store::EventRow>&)>& write);
   // Shorthand: the event alone.
   Status record(const std::string& issuance_id, const std::string& type, nlohmann::json details);
 

@@ -6,6 +6,7 @@
 #include "daemon/booklet/renderer_cache.hpp"
 #include "daemon/engine/print_run.hpp"
 #include "daemon/engine/printable.hpp"
+#include "daemon/engine/recovery.hpp"
 
 namespace certprint::engine {
 
@@ -47,6 +48,11 @@ PrintEngine::~PrintEngine() { stop(); }
 
 void PrintEngine::start() {
   stopping_ = false;
+  // Booklets a stop left printing with no job at work on them: their pages
+  // say what they are. A store that cannot say is tried again by the jobs.
+  if (auto repaired = repair_booklets(store_, events_, log_); !repaired)
+    log_(Priority::error, "print engine: booklets left printing cannot be repaired now: " +
+                              repaired.error().message);
   for (const auto& p : config_.printers) {
     auto w = std::make_unique<Worker>();
     w->printer = p;
@@ -141,6 +147,7 @@ void PrintEngine::run(Worker& w) {
 Result<JobPlan> PrintEngine::plan_job(const store::PrintJobRow& job,
                                       const std::vector<store::PageTaskRow>& tasks) {
   JobPlan plan;
+  std::map<std::int64_t, std::shared_ptr<store::BookletRow>> by_id;
   for (const auto& t : tasks)
     if (store::reached_printer(t.state)) plan.reached_printer.insert(t.booklet_id);
   for (const auto& t : tasks) {
@@ -162,7 +169,9 @@ Result<JobPlan> PrintEngine::plan_job(const store::PrintJobRow& job,
     }
     if (t.state == PageTaskState::failed)
       return Error{"page task " + std::to_string(t.id) + " failed before"};
-    plan.booklets[t.job_name] = **b;
+    auto& row = by_id[t.booklet_id];
+    if (!row) row = std::make_shared<store::BookletRow>(**b);
+    plan.booklets[t.job_name] = row;
     plan.steps.push_back(step_for(t, **b));
     plan.open_tasks.push_back(t);
   }
@@ -189,7 +198,7 @@ void PrintEngine::run_job(Worker& w, const store::PrintJobRow& job) {
     result.failed_at = 0;
     result.reason = port.error().message;
     listener.on_page({printing::PageEvent::Type::failed, 0, plan.steps.size(), &plan.steps[0], 0,
-                      port.error().message});
+                      port.error().message, false});
   } else {
     StoredPageSource source(store_, w.printer, *w.renderers, plan.booklets);
     result =

@@ -55,9 +55,13 @@ struct PrintCounters {
   std::atomic<long> store_write_failures{0};  // state writes the store refused
 };
 
+// The booklets of a print job by their pages' job names; a booklet's two
+// pages share one row, so a change made for one page is seen by the other.
+using BookletsByJobName = std::map<std::string, std::shared_ptr<store::BookletRow>>;
+
 // What is left to print of one print job, read from the store.
 struct JobPlan {
-  std::map<std::string, store::BookletRow> booklets;  // by job name
+  BookletsByJobName booklets;
   std::vector<printing::PageStep> steps;
   std::vector<store::PageTaskRow> open_tasks;  // one per step
   std::set<std::int64_t> reached_printer;      // booklets with a page sent by an earlier run

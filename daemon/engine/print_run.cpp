@@ -41,7 +41,7 @@ Status StoredPageSource::render(const store::BookletRow& b) {
 }
 
 Result<printing::PageJob> StoredPageSource::page(const printing::PageStep& step) {
-  const store::BookletRow& b = booklets_.at(step.job_name);
+  const store::BookletRow& b = *booklets_.at(step.job_name);
   const auto key = std::make_pair(b.id, step.kind);
   if (!rendered_.contains(key)) {
     // A batch of thousands would otherwise hold every document it printed.
@@ -59,49 +59,56 @@ std::size_t StoringListener::index_of(const printing::PageStep& step) const {
   return 0;
 }
 
+// Stores the task's new state, its booklet's (if it changes) and the events
+// of both in one transaction.
+void StoringListener::progress(store::PageTaskRow& t, store::BookletRow& b, store::PageProgress p,
+                               const std::vector<EventLog::NewEvent>& events) {
+  p.task_id = t.id;
+  keep(events_.record_all(b.issuance_id, events, [&](const std::vector<store::EventRow>& rows) {
+    p.events = rows;
+    return store_.record_page(p);
+  }));
+  if (!status_.ok()) return;
+  t.state = p.state;
+  if (p.booklet_state) b.state = *p.booklet_state;
+}
+
 void StoringListener::on_submitting(store::PageTaskRow& t, store::BookletRow& b,
                                     const nlohmann::json& page) {
   submit_started_ = clock_.now();
   // One booklet has two page tasks: announce it once per job.
-  if (printing_.insert(b.id).second)
-    keep(events_.record(b.issuance_id, "booklet_printing", page, [&](const store::EventRow& ev) {
-      return store_.set_booklet_state(b.id, BookletState::printing, ev);
-    }));
-  keep(store_.update_page_task(t.id, PageTaskState::submitting, 0, "", std::nullopt));
+  if (b.state == BookletState::printing)
+    return progress(t, b, {0, PageTaskState::submitting, 0, "", std::nullopt, {}}, {});
+  progress(t, b, {0, PageTaskState::submitting, 0, "", BookletState::printing, {}},
+           {{"booklet_printing", page}});
 }
 
 void StoringListener::on_completed(store::PageTaskRow& t, store::BookletRow& b,
                                    const nlohmann::json& page, int job_id) {
   counters_.pages_printed++;
-  keep(events_.record(b.issuance_id, "page_printed", page, [&](const store::EventRow& ev) {
-    return store_.update_page_task(t.id, PageTaskState::completed, job_id, "", ev);
-  }));
-  if (t.page != issuance::PageKind::page5) return;
-  keep(events_.record(b.issuance_id, "booklet_printed", page, [&](const store::EventRow& ev) {
-    return store_.set_booklet_state(b.id, BookletState::printed, ev);
-  }));
-  b.state = BookletState::printed;
+  if (t.page != issuance::PageKind::page5)
+    return progress(t, b, {0, PageTaskState::completed, job_id, "", std::nullopt, {}},
+                    {{"page_printed", page}});
+  progress(t, b, {0, PageTaskState::completed, job_id, "", BookletState::printed, {}},
+           {{"page_printed", page}, {"booklet_printed", page}});
 }
 
 void StoringListener::on_failed(store::PageTaskRow& t, store::BookletRow& b, nlohmann::json d,
                                 const PageEvent& e) {
   counters_.pages_failed++;
   d["reason"] = e.detail;
-  keep(events_.record(b.issuance_id, "page_failed", d, [&](const store::EventRow& ev) {
-    return store_.update_page_task(t.id, PageTaskState::failed, e.job_id, e.detail, ev);
-  }));
-  const BookletState state = after_failed_page(reached_printer_.contains(b.id));
-  d["booklet_state"] = store::to_string(state);
-  keep(events_.record(b.issuance_id, "booklet_failed", d, [&](const store::EventRow& ev) {
-    return store_.set_booklet_state(b.id, state, ev);
-  }));
-  b.state = state;
+  const BookletState state =
+      after_failed_page(reached_printer_.contains(b.id) || e.maybe_reached_printer);
+  nlohmann::json booklet = d;
+  booklet["booklet_state"] = store::to_string(state);
+  progress(t, b, {0, PageTaskState::failed, e.job_id, e.detail, state, {}},
+           {{"page_failed", d}, {"booklet_failed", booklet}});
 }
 
 void StoringListener::on_page(const PageEvent& e) {
   if (!status_.ok()) return;
   store::PageTaskRow& t = tasks_[index_of(*e.step)];
-  store::BookletRow& b = booklets_.at(t.job_name);
+  store::BookletRow& b = *booklets_.at(t.job_name);
   const nlohmann::json page = {{"holder", issuance::to_string(b.holder)},
                                {"stock_serial", b.stock_serial},
                                {"page", issuance::to_string(t.page)},
@@ -117,6 +124,7 @@ void StoringListener::on_page(const PageEvent& e) {
           std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - submit_started_)
               .count();
       keep(store_.update_page_task(t.id, PageTaskState::submitted, e.job_id, "", std::nullopt));
+      if (status_.ok()) t.state = PageTaskState::submitted;
       break;
     case PageEvent::Type::waiting: {
       nlohmann::json d = page;

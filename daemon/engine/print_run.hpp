@@ -24,8 +24,7 @@ namespace certprint::engine {
 class StoredPageSource final : public printing::PageSource {
  public:
   StoredPageSource(store::Store& store, const PrinterConfig& printer,
-                   booklet::RendererCache& renderers,
-                   const std::map<std::string, store::BookletRow>& booklets)
+                   booklet::RendererCache& renderers, const BookletsByJobName& booklets)
       : store_(store), printer_(printer), renderers_(renderers), booklets_(booklets) {}
 
   Result<printing::PageJob> page(const printing::PageStep& step) override;
@@ -36,7 +35,7 @@ class StoredPageSource final : public printing::PageSource {
   store::Store& store_;
   const PrinterConfig& printer_;
   booklet::RendererCache& renderers_;
-  const std::map<std::string, store::BookletRow>& booklets_;  // by job name
+  const BookletsByJobName& booklets_;
   std::map<std::pair<std::int64_t, issuance::PageKind>, booklet::RenderedPage> rendered_;
   std::pair<double, double> page_size_mm_{94, 128};
 };
@@ -49,9 +48,8 @@ class StoringListener final : public printing::SequenceListener {
   // `reached_printer`: booklets with a page already handed to CUPS by an
   // earlier run of this job (their paper may carry ink).
   StoringListener(store::Store& store, EventLog& events, Clock& clock,
-                  std::vector<store::PageTaskRow>& tasks,
-                  std::map<std::string, store::BookletRow>& booklets, PrintCounters& counters,
-                  std::set<std::int64_t> reached_printer)
+                  std::vector<store::PageTaskRow>& tasks, BookletsByJobName& booklets,
+                  PrintCounters& counters, std::set<std::int64_t> reached_printer)
       : store_(store),
         events_(events),
         clock_(clock),
@@ -65,6 +63,8 @@ class StoringListener final : public printing::SequenceListener {
   void on_page(const printing::PageEvent& e) override;
 
  private:
+  void progress(store::PageTaskRow& t, store::BookletRow& b, store::PageProgress p,
+                const std::vector<EventLog::NewEvent>& events);
   void on_submitting(store::PageTaskRow& t, store::BookletRow& b, const nlohmann::json& page);
   void on_completed(store::PageTaskRow& t, store::BookletRow& b, const nlohmann::json& page,
                     int job_id);
@@ -79,12 +79,11 @@ class StoringListener final : public printing::SequenceListener {
   EventLog& events_;
   Clock& clock_;
   std::vector<store::PageTaskRow>& tasks_;
-  std::map<std::string, store::BookletRow>& booklets_;
+  BookletsByJobName& booklets_;
   PrintCounters& counters_;
   Status status_;
   std::chrono::steady_clock::time_point submit_started_;
   std::set<std::int64_t> reached_printer_;  // booklets with a page accepted by CUPS
-  std::set<std::int64_t> printing_;         // booklets announced as printing
 };
 
 }  // namespace certprint::engine

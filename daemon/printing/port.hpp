@@ -12,6 +12,9 @@
 
 namespace certprint::printing {
 
+// The keyword of a submit error after the document (or part of it) went out.
+inline constexpr std::string_view kDocumentSent = "document_sent";
+
 enum class DocumentFormat { pdf, cups_raster };
 std::string_view mime_type(DocumentFormat f);  // "application/pdf" | "application/vnd.cups-raster"
 
@@ -55,7 +58,9 @@ class PrinterPort {
   // The printer's name as the clerk knows it (queue name or URI).
   virtual const std::string& name() const = 0;
   // Submits the page; returns the job id once the printer has accepted the
-  // whole document.
+  // whole document. A failure after any of the document went out carries
+  // the keyword kDocumentSent: the page may print although no job id came
+  // back.
   virtual Result<int> submit(const PageJob& job) = 0;
   virtual Result<JobStatus> job_status(int job_id) = 0;
   virtual Result<PrinterStatus> printer_status() = 0;
@@ -63,6 +68,9 @@ class PrinterPort {
   // The id of a job with this name that the printer still knows, if any
   // (after a crash, to follow a job instead of submitting it again).
   virtual Result<std::optional<int>> find_job(const std::string& job_name) = 0;
+  // Whether find_job can be trusted to know every job sent (a cupsd keeps
+  // its job history; a printer addressed directly may not).
+  virtual bool remembers_jobs() const { return true; }
   // Whether the printer lists media of this size. When it does not, pages go
   // at their own size with no scaling, and a cupsd queue places them on the
   // media it has (centred): the caller should say so.

@@ -117,11 +117,20 @@ Followed follow_job(PrinterPort& port, int job_id, const PageEvent& base,
   }
 }
 
+constexpr std::string_view kMaybeSent = "maybe_sent";
+
 // The job of a page that may already be at the printer (a restart), or 0
 // when the page must be sent.
 Result<int> job_already_sent(PrinterPort& port, const PageStep& step) {
   if (step.existing_job_id != 0) return step.existing_job_id;
   if (!step.maybe_submitted) return 0;
+  // A printer that forgets its jobs cannot say whether the page arrived:
+  // sending it again could print it twice, so the clerk must look.
+  if (!port.remembers_jobs())
+    return Error{
+        "the page may have reached the printer before the daemon stopped, and the "
+        "printer keeps no record of its jobs: look at the booklet",
+        ErrorCode::failed, std::string(kMaybeSent)};
   auto found = port.find_job(step.job_name);
   if (!found)
     return Error{"cannot tell whether the page reached the printer: " + found.error().message};
@@ -146,19 +155,20 @@ struct Submission {
   int job_id = 0;
   std::string failed;       // set when the page failed
   bool unrecorded = false;  // not sent: the listener could not record it
+  bool maybe_sent = false;  // failed after (some of) the document went out
 };
 
 Submission submit_page(PrinterPort& port, PageSource& source, const PageStep& step, PageEvent e,
                        SequenceListener& listener) {
   auto job = source.page(step);
-  if (!job) return {0, "not rendered: " + job.error().message, false};
+  if (!job) return {0, "not rendered: " + job.error().message, false, false};
   job->job_name = step.job_name;
   e.type = PageEvent::Type::submitting;
   listener.on_page(e);
-  if (!listener.healthy()) return {0, "", true};
+  if (!listener.healthy()) return {0, "", true, false};
   auto id = port.submit(*job);
-  if (!id) return {0, id.error().message, false};
-  return {*id, "", false};
+  if (!id) return {0, id.error().message, false, id.error().keyword == kDocumentSent};
+  return {*id, "", false, false};
 }
 
 SequenceResult stopped_unrecorded(SequenceResult result, std::size_t index, const PageStep& step,
@@ -176,23 +186,24 @@ SequenceResult run_sequence(PrinterPort& port, PageSource& source,
                             const SequencerConfig& config, Clock& clock) {
   SequenceResult result;
   for (std::size_t i = 0; i < steps.size(); ++i) {
-    PageEvent e{PageEvent::Type::submitted, i, steps.size(), &steps[i], 0, {}};
-    auto fail = [&](std::string why) {
+    PageEvent e{PageEvent::Type::submitted, i, steps.size(), &steps[i], 0, {}, false};
+    auto fail = [&](std::string why, bool maybe_reached = false) {
       e.type = PageEvent::Type::failed;
       e.detail = why;
+      e.maybe_reached_printer = maybe_reached;
       listener.on_page(e);
       result.failed_at = i;
       result.reason = steps[i].describe() + ": " + why;
       return result;
     };
     auto sent = job_already_sent(port, steps[i]);
-    if (!sent) return fail(sent.error().message);
+    if (!sent) return fail(sent.error().message, sent.error().keyword == kMaybeSent);
     e.job_id = *sent;
     if (e.job_id == 0) {
       const Submission sub = submit_page(port, source, steps[i], e, listener);
       if (sub.unrecorded)
         return stopped_unrecorded(result, i, steps[i], "its state could not be recorded");
-      if (!sub.failed.empty()) return fail(sub.failed);
+      if (!sub.failed.empty()) return fail(sub.failed, sub.maybe_sent);
       e.job_id = sub.job_id;
     }
     e.type = PageEvent::Type::submitted;

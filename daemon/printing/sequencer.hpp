@@ -35,6 +35,10 @@ struct PageEvent {
   const PageStep* step = nullptr;
   int job_id = 0;      // 0 before submission
   std::string detail;  // reasons while waiting, the cause when failed
+  // On failed: the page may have reached the printer although no job of it
+  // is known (a submission cut off after its document went out, a printer
+  // that forgets its jobs): its paper may carry ink.
+  bool maybe_reached_printer = false;
 };
 std::string_view to_string(PageEvent::Type t);
 

@@ -98,30 +98,40 @@ Result<std::optional<BookletRow>> SqliteStore::booklet(std::int64_t id) {
   return db_.one("booklet", &read_booklet, cat(kBookletSelect, "WHERE id = ?1"), id);
 }
 
+Result<std::vector<BookletRow>> SqliteStore::booklets_in_state(BookletState state) {
+  std::lock_guard lock(mu_);
+  return db_.rows("booklets_in_state", &read_booklet,
+                  cat(kBookletSelect, "WHERE state = ?1 ORDER BY id"), to_string(state));
+}
+
+// REQUIRES: mu_ held, inside a transaction.
+Status SqliteStore::change_booklet_state(std::string_view op, std::int64_t booklet_id,
+                                         BookletState state) {
+  auto current = db_.one(op, &read_booklet, cat(kBookletSelect, "WHERE id = ?1"), booklet_id);
+  if (!current) return current.error();
+  if (!*current)
+    return coded(ErrorCode::not_found, op,
+                 "booklet " + std::to_string(booklet_id) + " does not exist");
+  const BookletState old_state = (*current)->state;
+  if (!is_live(old_state) && old_state != state)
+    return coded(ErrorCode::conflict, op,
+                 "booklet " + std::to_string(booklet_id) + " is " +
+                     std::string(to_string(old_state)) + " and cannot become " +
+                     std::string(to_string(state)));
+  OnConstraint on;
+  on.unique = coded(ErrorCode::conflict, op,
+                    "stock serial " + (*current)->stock_serial + " is on another live booklet",
+                    "stock_serial");
+  return db_.exec(op, on, "UPDATE booklets SET state = ?2, updated_at = ?3 WHERE id = ?1",
+                  booklet_id, to_string(state), clock_.wall_ms());
+}
+
 Status SqliteStore::set_booklet_state(std::int64_t booklet_id, BookletState state,
                                       const std::optional<EventRow>& event) {
   constexpr std::string_view op = "set_booklet_state";
   std::lock_guard lock(mu_);
   return db_.transaction(op, [&]() -> Status {
-    auto current = db_.one(op, &read_booklet, cat(kBookletSelect, "WHERE id = ?1"), booklet_id);
-    if (!current) return current.error();
-    if (!*current)
-      return coded(ErrorCode::not_found, op,
-                   "booklet " + std::to_string(booklet_id) + " does not exist");
-    const BookletState old_state = (*current)->state;
-    if (!is_live(old_state) && old_state != state)
-      return coded(ErrorCode::conflict, op,
-                   "booklet " + std::to_string(booklet_id) + " is " +
-                       std::string(to_string(old_state)) + " and cannot become " +
-                       std::string(to_string(state)));
-    OnConstraint on;
-    on.unique = coded(ErrorCode::conflict, op,
-                      "stock serial " + (*current)->stock_serial + " is on another live booklet",
-                      "stock_serial");
-    if (auto s = db_.exec(op, on, "UPDATE booklets SET state = ?2, updated_at = ?3 WHERE id = ?1",
-                          booklet_id, to_string(state), clock_.wall_ms());
-        !s)
-      return s;
+    if (auto s = change_booklet_state(op, booklet_id, state); !s) return s;
     if (event) return insert_event(op, *event);
     return Status::success();
   });

@@ -68,6 +68,35 @@ Status SqliteStore::set_print_job_state(std::int64_t id, PrintJobState state,
   return db_.check_changed(op, "print job", id);
 }
 
+Result<std::vector<PageTaskRow>> SqliteStore::booklet_page_tasks(std::int64_t booklet_id) {
+  std::lock_guard lock(mu_);
+  return db_.rows("booklet_page_tasks", &read_page_task,
+                  cat(kPageTaskSelect, "WHERE booklet_id = ?1 ORDER BY print_job_id, position, id"),
+                  booklet_id);
+}
+
+Status SqliteStore::record_page(const PageProgress& p) {
+  constexpr std::string_view op = "record_page";
+  std::lock_guard lock(mu_);
+  return db_.transaction(op, [&]() -> Status {
+    if (auto s = db_.exec(op,
+                          "UPDATE page_tasks SET state = ?2, cups_job_id = ?3, reason = ?4, "
+                          "updated_at = ?5 WHERE id = ?1",
+                          p.task_id, to_string(p.state), p.cups_job_id, p.reason, clock_.wall_ms());
+        !s)
+      return s;
+    if (auto s = db_.check_changed(op, "page task", p.task_id); !s) return s;
+    if (p.booklet_state) {
+      auto booklet = db_.scalar(op, "SELECT booklet_id FROM page_tasks WHERE id = ?1", p.task_id);
+      if (!booklet) return booklet.error();
+      if (auto s = change_booklet_state(op, *booklet, *p.booklet_state); !s) return s;
+    }
+    for (const auto& e : p.events)
+      if (auto s = insert_event(op, e); !s) return s;
+    return Status::success();
+  });
+}
+
 Status SqliteStore::update_page_task(std::int64_t task_id, PageTaskState state, int cups_job_id,
                                      const std::string& reason,
                                      const std::optional<EventRow>& event) {

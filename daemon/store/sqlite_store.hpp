@@ -26,6 +26,7 @@ class SqliteStore final : public Store {
   Result<std::vector<BookletRow>> booklets(const std::string& issuance_id) override;
   Result<std::optional<BookletRow>> booklet_by_token(const std::string& token) override;
   Result<std::optional<BookletRow>> booklet(std::int64_t id) override;
+  Result<std::vector<BookletRow>> booklets_in_state(BookletState state) override;
   Status set_booklet_state(std::int64_t booklet_id, BookletState state,
                            const std::optional<EventRow>& event) override;
   Result<std::int64_t> void_and_replace(std::int64_t booklet_id, const std::string& reason,
@@ -40,6 +41,8 @@ class SqliteStore final : public Store {
   Result<std::vector<PrintJobRow>> unfinished_print_jobs() override;
   Status set_print_job_state(std::int64_t id, PrintJobState state,
                              const std::string& reason) override;
+  Status record_page(const PageProgress& progress) override;
+  Result<std::vector<PageTaskRow>> booklet_page_tasks(std::int64_t booklet_id) override;
   Status update_page_task(std::int64_t task_id, PageTaskState state, int cups_job_id,
                           const std::string& reason, const std::optional<EventRow>& event) override;
 
@@ -63,6 +66,7 @@ class SqliteStore final : public Store {
   Result<std::int64_t> insert_booklet(std::string_view op, const std::string& issuance_id,
                                       const NewBooklet& booklet,
                                       std::optional<std::int64_t> replaces, Millis now);
+  Status change_booklet_state(std::string_view op, std::int64_t booklet_id, BookletState state);
   Result<int> user_version(std::string_view op);
   Status migrate();
 

@@ -105,6 +105,17 @@ struct CalibrationRow {
   Millis set_at = 0;
 };
 
+// A page's progress as one change: the page task's new state, the state its
+// booklet takes with it (if any), and the events that tell of both.
+struct PageProgress {
+  std::int64_t task_id = 0;
+  PageTaskState state = PageTaskState::queued;
+  int cups_job_id = 0;
+  std::string reason;
+  std::optional<BookletState> booklet_state;  // of the task's booklet
+  std::vector<EventRow> events;
+};
+
 // ---- the store -----------------------------------------------------------
 
 class Store {
@@ -130,6 +141,7 @@ class Store {
   virtual Result<std::vector<BookletRow>> booklets(const std::string& issuance_id) = 0;
   virtual Result<std::optional<BookletRow>> booklet_by_token(const std::string& token) = 0;
   virtual Result<std::optional<BookletRow>> booklet(std::int64_t id) = 0;
+  virtual Result<std::vector<BookletRow>> booklets_in_state(BookletState state) = 0;
 
   // A booklet state change and its event in one transaction. `event` may be
   // empty (no event for that change).
@@ -152,6 +164,12 @@ class Store {
   virtual Result<std::vector<PrintJobRow>> unfinished_print_jobs() = 0;
   virtual Status set_print_job_state(std::int64_t id, PrintJobState state,
                                      const std::string& reason) = 0;
+  // A page's progress (task, booklet and events) in one transaction, so a
+  // booklet's state never disagrees with its pages'. Refused (conflict) when
+  // the booklet is voided or superseded.
+  virtual Status record_page(const PageProgress& progress) = 0;
+  // Every page task of one booklet, across print jobs, oldest first.
+  virtual Result<std::vector<PageTaskRow>> booklet_page_tasks(std::int64_t booklet_id) = 0;
   // Page task state change with optional event, in one transaction.
   virtual Status update_page_task(std::int64_t task_id, PageTaskState state, int cups_job_id,
                                   const std::string& reason,

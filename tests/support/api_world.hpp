@@ -34,9 +34,12 @@ struct PaperTray {
   std::vector<printing::PageJob> pages;
 };
 
+// Completes every job at once. It remembers its jobs by name (as a cupsd
+// does) unless told it forgets them (as a printer addressed directly may).
 class InstantPort final : public printing::PrinterPort {
  public:
-  explicit InstantPort(PaperTray& tray) : tray_(tray) {}
+  explicit InstantPort(PaperTray& tray, bool remembers = true)
+      : tray_(tray), remembers_(remembers) {}
   const std::string& name() const override { return name_; }
   Result<int> submit(const printing::PageJob& job) override {
     std::lock_guard g(tray_.m);
@@ -50,10 +53,18 @@ class InstantPort final : public printing::PrinterPort {
     return printing::PrinterStatus{"idle", {}, "", true};
   }
   Status cancel(int) override { return {}; }
-  Result<std::optional<int>> find_job(const std::string&) override { return std::optional<int>{}; }
+  Result<std::optional<int>> find_job(const std::string& job_name) override {
+    std::lock_guard g(tray_.m);
+    if (remembers_)
+      for (std::size_t i = 0; i < tray_.pages.size(); ++i)
+        if (tray_.pages[i].job_name == job_name) return std::optional<int>(static_cast<int>(i + 1));
+    return std::optional<int>{};
+  }
+  bool remembers_jobs() const override { return remembers_; }
 
  private:
   PaperTray& tray_;
+  bool remembers_;
   std::string name_ = "desk";
 };
 

@@ -85,6 +85,9 @@ class CupsPort final : public PrinterPort {
   }
 
   const std::string& name() const override { return name_; }
+  // A cupsd keeps its job history (PreserveJobHistory); a printer addressed
+  // by URI may forget a job as soon as it ends.
+  bool remembers_jobs() const override { return !by_uri_; }
 
   Result<int> submit(const PageJob& job) override {
     cups_option_t* opts = nullptr;
@@ -110,8 +113,9 @@ class CupsPort final : public PrinterPort {
     const std::string format(mime_type(job.format));
     if (cupsStartDestDocument(http_, dest_, info_, job_id, "page", format.c_str(), 0, nullptr, 1) !=
         HTTP_STATUS_CONTINUE) {
-      const std::string why = last_error();
-      cupsCancelDestJob(http_, dest_, job_id);
+      std::string why = last_error();
+      if (cupsCancelDestJob(http_, dest_, job_id) > IPP_STATUS_OK_CONFLICTING)
+        why += "; cancelling job " + std::to_string(job_id) + " failed too: " + last_error();
       return Error{"printer \"" + name_ + "\" refused the document: " + why};
     }
     const char* p = job.document.data();
@@ -124,9 +128,11 @@ class CupsPort final : public PrinterPort {
     }
     const ipp_status_t finished = cupsFinishDestDocument(http_, dest_, info_);
     if (left > 0 || finished > IPP_STATUS_OK_CONFLICTING) {
-      const std::string why = last_error();
-      cupsCancelDestJob(http_, dest_, job_id);
-      return Error{"sending the document to printer \"" + name_ + "\" failed: " + why};
+      std::string why = last_error();
+      if (cupsCancelDestJob(http_, dest_, job_id) > IPP_STATUS_OK_CONFLICTING)
+        why += "; cancelling job " + std::to_string(job_id) + " failed too: " + last_error();
+      return Error{"sending the document to printer \"" + name_ + "\" failed: " + why,
+                   ErrorCode::failed, std::string(kDocumentSent)};
     }
     return job_id;
   }

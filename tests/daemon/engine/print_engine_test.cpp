@@ -1,0 +1,150 @@
+// The print engine over a store that refuses writes: whatever write fails,
+// and whenever the daemon stops, a restart leaves no booklet stuck and
+// prints no page twice.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <thread>
+
+#include "support/api_world.hpp"
+#include "support/faulty_store.hpp"
+
+using namespace certprint;
+using namespace certprint::testing;
+
+namespace {
+
+const issuance::ValidationOptions kValidation{issuance::Date{2026, 11, 28}};
+
+// A daemon's printing parts over a FaultyStore, restartable.
+struct Rig {
+  TempDir dir;
+  std::unique_ptr<store::Store> real;
+  std::unique_ptr<FaultyStore> store;
+  token::KeyRing keys = token::KeyRing::from_keys({token::Key{3, {}}});
+  std::unique_ptr<engine::EventLog> events;
+  PaperTray tray;
+  std::unique_ptr<engine::PrintEngine> engine;
+  std::unique_ptr<engine::Office> office;
+
+  bool printer_remembers = true;
+
+  explicit Rig(bool remembers = true) : printer_remembers(remembers) {
+    auto s = store::Store::open(dir / "certprint.db");
+    if (!s) FAIL(s.error().message);
+    real = std::move(*s);
+    store = std::make_unique<FaultyStore>(*real);
+    events = std::make_unique<engine::EventLog>(*store, system_random(), system_clock());
+    make_engine();
+  }
+  ~Rig() { engine->stop(); }
+
+  void make_engine() {
+    engine::PrinterConfig desk;
+    desk.name = "desk";
+    desk.res = {180, 180};
+    engine::PrintEngineConfig pe{
+        {desk},
+        source_dir() / "templates",
+        {std::chrono::milliseconds(2), std::chrono::seconds(2), std::chrono::seconds(5)}};
+    engine = std::make_unique<engine::PrintEngine>(
+        *store, *events, pe,
+        [this](const engine::PrinterConfig&) -> Result<std::unique_ptr<printing::PrinterPort>> {
+          return std::unique_ptr<printing::PrinterPort>(new InstantPort(tray, printer_remembers));
+        },
+        system_clock(), null_log());
+    office = std::make_unique<engine::Office>(
+        *store, keys, *events, *engine, source_dir() / "templates", system_random(), null_log());
+  }
+  // The daemon stops (a crash or SIGTERM) and starts again with the same store.
+  void restart() {
+    engine->stop();
+    office.reset();
+    make_engine();
+    engine->start();
+  }
+
+  std::string submit(const char* sample) {
+    auto rec = issuance::load_issuance_file(source_dir() / "samples" / sample, kValidation);
+    REQUIRE(rec.ok());
+    REQUIRE(office->submit({"registry-1", "registry"}, *rec).ok());
+    return rec->issuance_id;
+  }
+
+  // Waits until no print job is unfinished, or the time runs out.
+  bool settle(std::chrono::milliseconds limit) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < until) {
+      auto jobs = real->unfinished_print_jobs();
+      REQUIRE(jobs.ok());
+      if (jobs->empty()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
+  }
+
+  std::map<issuance::Holder, store::BookletRow> live(const std::string& id) {
+    std::map<issuance::Holder, store::BookletRow> out;
+    auto all = real->booklets(id);
+    REQUIRE(all.ok());
+    for (const auto& b : *all)
+      if (store::is_live(b.state)) out[b.holder] = b;
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("print engine: a write refused at any point, a restart, and no booklet stays printing",
+          "[daemon][engine]") {
+  // Count the writes of a clean one-click run first.
+  int writes = 0;
+  {
+    Rig clean;
+    const std::string id = clean.submit("marriage.json");
+    REQUIRE(clean.office->queue_print({"clerk-1", "clerk"}, "desk", {{id, std::nullopt}}).ok());
+    clean.store->fail_when([&](std::string_view) {
+      ++writes;
+      return false;
+    });
+    clean.engine->start();
+    REQUIRE(clean.settle(std::chrono::seconds(10)));
+    REQUIRE(clean.tray.pages.size() == 4);
+  }
+  REQUIRE(writes > 8);
+
+  const bool remembers = GENERATE(true, false);
+  for (int k = 1; k <= writes; ++k) {
+    INFO("the write refused is number " << k << " of " << writes << "; the printer "
+                                        << (remembers ? "remembers" : "forgets") << " its jobs");
+    Rig rig(remembers);
+    const std::string id = rig.submit("marriage.json");
+    REQUIRE(rig.office->queue_print({"clerk-1", "clerk"}, "desk", {{id, std::nullopt}}).ok());
+    int seen = 0;
+    rig.store->fail_when([&](std::string_view) { return ++seen == k; });
+    rig.engine->start();
+    rig.settle(std::chrono::milliseconds(300));
+    rig.store->heal();
+    rig.restart();
+    REQUIRE(rig.settle(std::chrono::seconds(10)));
+
+    // Every booklet came out of it printed, or ready (nothing of it reached
+    // the printer: print it again), or failed (void it); never printing.
+    for (auto& [holder, b] : rig.live(id)) {
+      INFO(issuance::to_string(holder));
+      CHECK(b.state != store::BookletState::printing);
+      if (b.state == store::BookletState::ready) {
+        auto again = rig.office->queue_print({"clerk-1", "clerk"}, "desk", {{id, holder}});
+        REQUIRE(again.ok());
+        REQUIRE(rig.settle(std::chrono::seconds(10)));
+      }
+    }
+    for (auto& [holder, b] : rig.live(id)) {
+      INFO(issuance::to_string(holder));
+      CHECK((b.state == store::BookletState::printed || b.state == store::BookletState::failed));
+    }
+    // No page reached the printer twice.
+    std::map<std::string, int> sent;
+    for (const auto& p : rig.tray.pages) CHECK(++sent[p.job_name] == 1);
+  }
+}
