@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include "common/text.hpp"
+
 namespace certprint::api {
 
 struct HttpServer::Impl {
@@ -21,7 +23,17 @@ void send(httplib::Response& res, const Reply& r) {
   if (!r.raw.empty() || r.body.is_null())
     res.set_content(r.raw, r.content_type.c_str());
   else
-    res.set_content(r.body.dump(), "application/json");
+    // Never throws: text that is not UTF-8 becomes U+FFFD.
+    res.set_content(r.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                    "application/json");
+}
+
+// A decoded path that is well-formed UTF-8 without control characters.
+bool is_text(const std::string& path) {
+  if (valid_utf8(path) != path) return false;
+  for (unsigned char c : path)
+    if (c < 0x20 || c == 0x7F) return false;
+  return true;
 }
 
 Reply unauthorized() {
@@ -39,12 +51,15 @@ httplib::Server::Handler route(HttpServer::Impl* self, Call call) {
   return [self, call](Req req, httplib::Response& res) {
     self->api->requests++;
     const auto caller = self->tokens->find(bearer_secret(req.get_header_value("Authorization")));
-    Reply r = caller ? call(*self->api, *caller, req) : unauthorized();
+    Reply r = !caller              ? unauthorized()
+              : !is_text(req.path) ? error_reply(invalid("the path is not valid UTF-8 text"))
+                                   : call(*self->api, *caller, req);
     if (r.status >= 400) self->api->request_errors++;
     send(res, r);
-    // Paths carry issuance ids and printer names, never personal data.
+    // Paths carry issuance ids and printer names, never personal data; they
+    // are escaped, so no request can write a line of its own.
     self->log(r.status >= 500 ? Priority::error : Priority::info,
-              req.method + " " + req.path + " " + std::to_string(r.status) +
+              req.method + " " + loggable(req.path) + " " + std::to_string(r.status) +
                   (caller ? " by " + caller->name : ""));
   };
 }

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -82,7 +83,12 @@ struct ApiWorld {
   std::unique_ptr<engine::Office> office;
   std::unique_ptr<api::Api> api;
 
-  explicit ApiWorld(bool start_printing = true) {
+  // Makes the printer's port; the instant printer unless a test brings its own.
+  using PortMaker = std::function<std::unique_ptr<printing::PrinterPort>(PaperTray&)>;
+  PortMaker make_port = [](PaperTray& t) { return std::make_unique<InstantPort>(t); };
+
+  explicit ApiWorld(bool start_printing = true, PortMaker port = nullptr) {
+    if (port) make_port = std::move(port);
     auto s = store::Store::open(dir / "certprint.db");
     if (!s) FAIL(s.error().message);
     store = std::move(*s);
@@ -97,7 +103,7 @@ struct ApiWorld {
     engine = std::make_unique<engine::PrintEngine>(
         *store, *events, pe,
         [this](const engine::PrinterConfig&) -> Result<std::unique_ptr<printing::PrinterPort>> {
-          return std::unique_ptr<printing::PrinterPort>(new InstantPort(tray));
+          return make_port(tray);
         },
         system_clock(), null_log());
     if (start_printing) engine->start();

@@ -5,26 +5,32 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/text.hpp"
+
 namespace certprint::printing::cups {
 
 namespace {
 
-std::string last_error() { return cupsLastErrorString() ? cupsLastErrorString() : "unknown error"; }
+std::string last_error() {
+  return cupsLastErrorString() ? valid_utf8(cupsLastErrorString()) : "unknown error";
+}
 
 std::vector<std::string> keywords(ipp_t* response, const char* name) {
   std::vector<std::string> out;
   ipp_attribute_t* a = ippFindAttribute(response, name, IPP_TAG_KEYWORD);
   for (int i = 0; a && i < ippGetCount(a); ++i) {
-    std::string k = ippGetString(a, i, nullptr);
+    std::string k = valid_utf8(ippGetString(a, i, nullptr));
     if (k != "none") out.push_back(k);
   }
   return out;
 }
 
+// A text attribute, made valid UTF-8: CUPS passes on whatever a backend or
+// a printer says.
 std::string text_attr(ipp_t* response, const char* name) {
   ipp_attribute_t* a = ippFindAttribute(response, name, IPP_TAG_TEXT);
   const char* s = a ? ippGetString(a, 0, nullptr) : nullptr;
-  return s ? s : "";
+  return s ? valid_utf8(s) : "";
 }
 
 class CupsPort final : public PrinterPort {

@@ -393,3 +393,113 @@ TEST_CASE("a booklet is queued once, and a booklet voided while queued is not pr
   CHECK(w.wait_job(again.body["print_job_id"])["state"] == "done");
   CHECK(w.tray.pages.size() == 2);
 }
+
+namespace {
+
+// A printer whose messages are not UTF-8 (CUPS passes on whatever a backend
+// or a printer says) and that aborts every job.
+class MumblingPort final : public printing::PrinterPort {
+ public:
+  const std::string& name() const override { return name_; }
+  Result<int> submit(const printing::PageJob&) override { return 7; }
+  Result<printing::JobStatus> job_status(int id) override {
+    return printing::JobStatus{id,
+                               printing::JobPhase::aborted,
+                               {"job-canceled-at-device"},
+                               "Papier \xff\xfe zu Ende \xc3"};
+  }
+  Result<printing::PrinterStatus> printer_status() override {
+    return printing::PrinterStatus{"idle", {}, "bereit \xe9\x80", true};
+  }
+  Status cancel(int) override { return {}; }
+  Result<std::optional<int>> find_job(const std::string&) override { return std::optional<int>{}; }
+
+ private:
+  std::string name_ = "desk";
+};
+
+bool valid_utf8(const std::string& s) {
+  try {
+    return !json(s).dump().empty();
+  } catch (const json::exception&) {
+    return false;
+  }
+}
+
+}  // namespace
+
+TEST_CASE("text from CUPS that is not UTF-8 is shown, not fatal", "[daemon][api]") {
+  World w(true, [](PaperTray&) { return std::make_unique<MumblingPort>(); });
+  auto tokens = TokenTable::parse(kTokenFile, "tokens");
+  REQUIRE(tokens.ok());
+  Served served(*w.api, *tokens);
+  httplib::Client client("127.0.0.1", served.port);
+  const httplib::Headers clerk = {{"Authorization", "Bearer " + std::string(36, 'c')}};
+
+  auto printers = client.Get("/v1/printers", clerk);
+  REQUIRE(printers);
+  CHECK(printers->status == 200);
+  const json list = json::parse(printers->body);
+  CHECK_THAT(list["printers"][0]["message"].get<std::string>(), Catch::StartsWith("bereit"));
+
+  // The aborted page's reason reaches the status and the stored events.
+  REQUIRE(w.api->submit_issuance(kRegistry, w.sample("marriage.json")).status == 201);
+  auto queued = w.api->print(kClerk, "440106-20260512-0001", R"({"printer":"desk"})");
+  REQUIRE(queued.status == 202);
+  json job = w.wait_job(queued.body["print_job_id"]);
+  CHECK(job["state"] == "failed");
+  CHECK_THAT(job["reason"].get<std::string>(), Catch::Contains("Papier"));
+  auto status = client.Get("/v1/issuances/440106-20260512-0001", clerk);
+  REQUIRE(status);
+  CHECK(status->status == 200);
+  auto events = w.store->events("440106-20260512-0001");
+  REQUIRE(events.ok());
+  bool failed_seen = false;
+  for (const auto& e : *events) {
+    CHECK(valid_utf8(e.body));
+    failed_seen = failed_seen || e.type == "page_failed";
+  }
+  CHECK(failed_seen);
+}
+
+TEST_CASE("paths that are not text: no forged log lines, 400 for bytes that are not UTF-8",
+          "[daemon][api]") {
+  World w;
+  auto tokens = TokenTable::parse(kTokenFile, "tokens");
+  REQUIRE(tokens.ok());
+  std::vector<std::string> lines;
+  std::mutex log_mutex;
+  auto server = HttpServer::create({"127.0.0.1", 0, std::nullopt, std::nullopt, 64 * 1024}, *w.api,
+                                   *tokens, [&](Priority, const std::string& l) {
+                                     std::lock_guard g(log_mutex);
+                                     lines.push_back(l);
+                                   });
+  REQUIRE(server.ok());
+  auto port = (*server)->bind();
+  REQUIRE(port.ok());
+  std::thread serving([&] { (*server)->serve(); });
+  httplib::Client client("127.0.0.1", *port);
+  const httplib::Headers clerk = {{"Authorization", "Bearer " + std::string(36, 'c')}};
+
+  // Without a token too: logging happens before the bearer check matters.
+  auto forged = client.Get("/v1/issuances/x%0A%3C0%3Eforged");
+  REQUIRE(forged);
+  CHECK(forged->status == 401);
+  auto bytes = client.Get("/v1/issuances/%FF%FE", clerk);
+  REQUIRE(bytes);
+  CHECK(bytes->status == 400);
+  const json err = json::parse(bytes->body);
+  CHECK(err["error"]["code"] == "invalid");
+  CHECK_THAT(err["error"]["message"].get<std::string>(), Catch::Contains("UTF-8"));
+  (*server)->stop();
+  serving.join();
+  REQUIRE(lines.size() == 2);
+  for (const auto& l : lines) {
+    INFO(l);
+    // One line each: a "<0>" inside a line is text; journald reads a
+    // priority only at a line's start.
+    CHECK(l.find('\n') == std::string::npos);
+    CHECK(l.find('\r') == std::string::npos);
+  }
+  CHECK_THAT(lines[0], Catch::Contains("x\\x0A"));
+}
