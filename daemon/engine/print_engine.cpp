@@ -116,12 +116,13 @@ void PrintEngine::keep(const Status& s, const std::string& what) {
   log_(Priority::error, "print engine: " + what + ": " + s.message());
 }
 
-void PrintEngine::finish_job(const store::PrintJobRow& job, PrintJobState state,
+bool PrintEngine::finish_job(const store::PrintJobRow& job, PrintJobState state,
                              const std::string& reason) {
-  keep(store_.set_print_job_state(job.id, state, reason), "print job " + std::to_string(job.id) +
-                                                              " cannot be marked " +
-                                                              std::string(store::to_string(state)));
+  auto s = store_.set_print_job_state(job.id, state, reason);
+  keep(s, "print job " + std::to_string(job.id) + " cannot be marked " +
+              std::string(store::to_string(state)));
   (state == PrintJobState::done ? counters_.jobs_done : counters_.jobs_failed)++;
+  return s.ok();
 }
 
 void PrintEngine::run(Worker& w) {
@@ -134,9 +135,11 @@ void PrintEngine::run(Worker& w) {
     if (stopping_) break;
     auto jobs = store_.unfinished_print_jobs();
     if (!jobs) continue;  // the store will answer next time; nothing is lost
+    // A job put off for later (the printer or the store did not answer)
+    // holds back the printer's later jobs: pages go out in the order asked.
     for (const auto& job : *jobs) {
       if (stopping_) break;
-      if (job.printer == w.printer.name) run_job(w, job);
+      if (job.printer == w.printer.name && !run_job(w, job)) break;
     }
   }
 }
@@ -178,10 +181,10 @@ Result<JobPlan> PrintEngine::plan_job(const store::PrintJobRow& job,
   return plan;
 }
 
-void PrintEngine::run_job(Worker& w, const store::PrintJobRow& job) {
+bool PrintEngine::run_job(Worker& w, const store::PrintJobRow& job) {
   auto tasks = store_.page_tasks(job.id);
-  if (!tasks) return;  // retried on the next wake-up
-  if (auto s = store_.set_print_job_state(job.id, PrintJobState::running, ""); !s) return;
+  if (!tasks) return false;  // retried on the next wake-up
+  if (auto s = store_.set_print_job_state(job.id, PrintJobState::running, ""); !s) return false;
   auto planned = plan_job(job, *tasks);
   if (!planned) return finish_job(job, PrintJobState::failed, planned.error().message);
   JobPlan& plan = *planned;
@@ -194,7 +197,7 @@ void PrintEngine::run_job(Worker& w, const store::PrintJobRow& job) {
   if (!port) {
     // Pages already at CUPS must not be forgotten: try again later. A job
     // that sent nothing fails now, and its booklets stay ready.
-    if (!plan.reached_printer.empty()) return;
+    if (!plan.reached_printer.empty()) return false;
     result.failed_at = 0;
     result.reason = port.error().message;
     listener.on_page({printing::PageEvent::Type::failed, 0, plan.steps.size(), &plan.steps[0], 0,
@@ -206,14 +209,16 @@ void PrintEngine::run_job(Worker& w, const store::PrintJobRow& job) {
   }
   // The store refused a write: stop here; the next start continues from
   // what was stored.
-  if (!listener.status().ok())
-    return keep(listener.status(), "print job " + std::to_string(job.id) + " stopped");
+  if (!listener.status().ok()) {
+    keep(listener.status(), "print job " + std::to_string(job.id) + " stopped");
+    return false;
+  }
   if (result.ok()) return finish_job(job, PrintJobState::done, "");
   for (std::size_t i = *result.failed_at + 1; i < plan.open_tasks.size(); ++i)
     keep(store_.update_page_task(plan.open_tasks[i].id, PageTaskState::skipped, 0,
                                  "an earlier page failed", std::nullopt),
          "page task " + std::to_string(plan.open_tasks[i].id) + " cannot be marked skipped");
-  finish_job(job, PrintJobState::failed, result.reason);
+  return finish_job(job, PrintJobState::failed, result.reason);
 }
 
 }  // namespace certprint::engine

@@ -96,10 +96,12 @@ class PrintEngine {
  private:
   struct Worker;
   void run(Worker& w);
-  void run_job(Worker& w, const store::PrintJobRow& job);
+  // Runs one job; false when it is put off for later (the job is still
+  // unfinished in the store).
+  bool run_job(Worker& w, const store::PrintJobRow& job);
   Result<JobPlan> plan_job(const store::PrintJobRow& job,
                            const std::vector<store::PageTaskRow>& tasks);
-  void finish_job(const store::PrintJobRow& job, store::PrintJobState state,
+  bool finish_job(const store::PrintJobRow& job, store::PrintJobState state,
                   const std::string& reason);
   void keep(const Status& s, const std::string& what);
 

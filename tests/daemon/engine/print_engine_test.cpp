@@ -148,3 +148,58 @@ TEST_CASE("print engine: a write refused at any point, a restart, and no booklet
     for (const auto& p : rig.tray.pages) CHECK(++sent[p.job_name] == 1);
   }
 }
+
+TEST_CASE("print engine: a job put off for later holds back the printer's later jobs",
+          "[daemon][engine]") {
+  Rig rig;
+  const std::string first = rig.submit("marriage.json");
+  const std::string second = rig.submit("divorce.json");
+  auto a = rig.office->queue_print({"clerk-1", "clerk"}, "desk", {{first, std::nullopt}});
+  auto b = rig.office->queue_print({"clerk-1", "clerk"}, "desk", {{second, std::nullopt}});
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  // The first job's first page was handed to the printer before a restart,
+  // as printer job 1.
+  auto tasks = rig.real->page_tasks(a->print_job_id);
+  REQUIRE(tasks.ok());
+  REQUIRE(rig.real->set_print_job_state(a->print_job_id, store::PrintJobState::running, "").ok());
+  REQUIRE(rig.real->record_page({(*tasks)[0].id, store::PageTaskState::submitted, 1, "",
+                                 store::BookletState::printing, {}})
+              .ok());
+  printing::PageJob sent;
+  sent.job_name = (*tasks)[0].job_name;
+  rig.tray.pages.push_back(sent);
+
+  // The printer cannot be reached the first time the engine asks.
+  rig.engine->stop();
+  rig.office.reset();
+  engine::PrinterConfig desk;
+  desk.name = "desk";
+  desk.res = {180, 180};
+  int opened = 0;
+  rig.engine = std::make_unique<engine::PrintEngine>(
+      *rig.store, *rig.events,
+      engine::PrintEngineConfig{{desk},
+                                source_dir() / "templates",
+                                {std::chrono::milliseconds(2), std::chrono::seconds(2),
+                                 std::chrono::seconds(5)}},
+      [&](const engine::PrinterConfig&) -> Result<std::unique_ptr<printing::PrinterPort>> {
+        if (++opened == 1) return unavailable("cupsd does not answer");
+        return std::unique_ptr<printing::PrinterPort>(new InstantPort(rig.tray));
+      },
+      system_clock(), null_log());
+  rig.engine->start();
+  REQUIRE(rig.settle(std::chrono::seconds(10)));
+  CHECK(rig.real->print_job(a->print_job_id)->value().state == store::PrintJobState::done);
+  CHECK(rig.real->print_job(b->print_job_id)->value().state == store::PrintJobState::done);
+
+  // What the printer received: the first job's pages, then the second's.
+  auto first_tasks = rig.real->page_tasks(a->print_job_id);
+  auto second_tasks = rig.real->page_tasks(b->print_job_id);
+  std::vector<std::string> expected;
+  for (const auto& t : *first_tasks) expected.push_back(t.job_name);
+  for (const auto& t : *second_tasks) expected.push_back(t.job_name);
+  std::vector<std::string> got;
+  for (const auto& p : rig.tray.pages) got.push_back(p.job_name);
+  CHECK(got == expected);
+}
