@@ -1,5 +1,6 @@
 #include <cassert>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "issuance/record.hpp"
 
@@ -31,7 +32,65 @@ nlohmann::json party_json(const Party& p) {
   };
 }
 
+template <class E>
+E enum_from(const nlohmann::json& j, std::initializer_list<E> values, const char* what) {
+  const std::string text = j.get<std::string>();
+  for (E v : values)
+    if (to_string(v) == text) return v;
+  throw std::invalid_argument(std::string(what) + " \"" + text + "\" is not known");
+}
+
+Date date_from(const nlohmann::json& j) {
+  auto d = parse_iso_date(j.get<std::string>());
+  if (!d) throw std::invalid_argument("date \"" + j.get<std::string>() + "\" is not a date");
+  return *d;
+}
+
+Party party_from(const nlohmann::json& j) {
+  Party p;
+  p.name = j.at("name").get<std::string>();
+  p.sex = enum_from(j.at("sex"), {Holder::male, Holder::female}, "sex");
+  p.nationality = j.at("nationality").get<std::string>();
+  p.birth_date = date_from(j.at("birth_date"));
+  p.id_type = enum_from(j.at("id_type"),
+                        {IdType::resident_id, IdType::passport, IdType::hk_macao_permit,
+                         IdType::taiwan_permit, IdType::foreign_permanent_resident},
+                        "id_type");
+  p.id_number = j.at("id_number").get<std::string>();
+  return p;
+}
+
+Issuance issuance_from(const nlohmann::json& doc) {
+  Issuance r;
+  r.issuance_id = doc.at("issuance_id").get<std::string>();
+  r.kind = enum_from(doc.at("kind"), {Kind::marriage, Kind::divorce}, "kind");
+  r.replacement = doc.at("replacement").get<bool>();
+  r.certificate_no = doc.at("certificate_no").get<std::string>();
+  r.registered_on = date_from(doc.at("registered_on"));
+  r.office_code = doc.at("office").at("code").get<std::string>();
+  r.office_name = doc.at("office").at("name").get<std::string>();
+  r.remarks = doc.at("remarks").get<std::string>();
+  if (doc.contains("supersedes")) r.supersedes = doc.at("supersedes").get<std::string>();
+  r.male = party_from(doc.at("parties").at("male"));
+  r.female = party_from(doc.at("parties").at("female"));
+  const auto& booklets = doc.at("booklets");
+  if (booklets.contains("male"))
+    r.male_booklet = Booklet{booklets.at("male").at("stock_serial").get<std::string>()};
+  if (booklets.contains("female"))
+    r.female_booklet = Booklet{booklets.at("female").at("stock_serial").get<std::string>()};
+  return r;
+}
+
 }  // namespace
+
+Result<Issuance> from_canonical_json(std::string_view document) {
+  // nlohmann reports a missing or mistyped field by throwing; it stops here.
+  try {
+    return issuance_from(nlohmann::json::parse(document));
+  } catch (const std::exception& e) {
+    return Error{std::string("stored issuance document: ") + e.what()};
+  }
+}
 
 std::string to_canonical_json(const Issuance& issuance) {
   // nlohmann::json keeps object keys in a std::map, so the key order is sorted

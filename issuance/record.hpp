@@ -109,12 +109,9 @@ struct FieldError {
 
 struct ValidationOptions {
   // Dates after this are refused (a seam for tests). Empty: no rule that
-  // depends on the day is applied, for a record accepted on its own day and
-  // read back from the store (see stored()).
+  // depends on the day is applied.
   std::optional<Date> today;
   std::size_t max_document_bytes = 64 * 1024;
-  // The options for reading back a document this program stored itself.
-  static ValidationOptions stored() { return {std::nullopt, 1024 * 1024}; }
 };
 // Today's date in the local time zone.
 Date today_local();
@@ -137,6 +134,12 @@ Result<Issuance> load_issuance_file(const std::filesystem::path& path,
 // The canonical JSON form of a valid issuance (stable key order, no
 // insignificant whitespace); equal records give equal bytes.
 std::string to_canonical_json(const Issuance& issuance);
+
+// Reads back a canonical form this program wrote: the fields as they were
+// stored, without judging them again by today's rules (the record was valid
+// when it was accepted, and its tokens cover it as it was). Fails only on a
+// document that is not such a form.
+Result<Issuance> from_canonical_json(std::string_view document);
 
 // The canonical byte string of one booklet's record that the QR token's MAC
 // covers: certificate number, kind, holder, stock serial, registration date,

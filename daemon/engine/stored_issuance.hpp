@@ -1,6 +1,7 @@
 // Reading back an issuance the daemon accepted: its stored canonical
-// document, parsed without the rules that depend on the day (it was valid
-// on the day it was accepted). The one loader every part of the engine uses.
+// document as it was stored, not judged again by today's rules (it was valid
+// when accepted, and its tokens cover it as it was). The one loader every
+// part of the engine uses.
 #pragma once
 
 #include <string>

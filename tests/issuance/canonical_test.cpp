@@ -105,6 +105,28 @@ TEST_CASE("to_canonical_json is sorted, compact and stable", "[issuance]") {
     test::require_ok(again);
     CHECK(to_canonical_json(again.issuance) == expected);
   }
+  SECTION("read back without judging it again") {
+    auto back = from_canonical_json(expected);
+    REQUIRE(back.ok());
+    CHECK(to_canonical_json(*back) == expected);
+    Issuance odd = i;
+    odd.remarks = std::string(500, 'r');  // over today's limit
+    odd.supersedes = "X-1";
+    auto kept = from_canonical_json(to_canonical_json(odd));
+    REQUIRE(kept.ok());
+    CHECK(kept->remarks == odd.remarks);
+    CHECK(kept->supersedes == "X-1");
+    CHECK(to_canonical_json(*kept) == to_canonical_json(odd));
+    for (const char* bad : {"", "{}", "[1]", R"({"issuance_id":5})"}) {
+      INFO(bad);
+      auto r = from_canonical_json(bad);
+      REQUIRE_FALSE(r.ok());
+      CHECK_THAT(r.error().message, Catch::StartsWith("stored issuance document"));
+    }
+    test::Json wrong_kind = test::Json::parse(expected);
+    wrong_kind["kind"] = "adoption";
+    CHECK_THAT(from_canonical_json(wrong_kind.dump()).error().message, Catch::Contains("adoption"));
+  }
   SECTION("a replacement lists only its booklet") {
     Issuance r = i;
     r.replacement = true;

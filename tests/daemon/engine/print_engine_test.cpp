@@ -6,6 +6,7 @@
 #include <map>
 #include <thread>
 
+#include "daemon/booklet/tokens.hpp"
 #include "support/api_world.hpp"
 #include "support/faulty_store.hpp"
 
@@ -163,8 +164,13 @@ TEST_CASE("print engine: a job put off for later holds back the printer's later 
   auto tasks = rig.real->page_tasks(a->print_job_id);
   REQUIRE(tasks.ok());
   REQUIRE(rig.real->set_print_job_state(a->print_job_id, store::PrintJobState::running, "").ok());
-  REQUIRE(rig.real->record_page({(*tasks)[0].id, store::PageTaskState::submitted, 1, "",
-                                 store::BookletState::printing, {}})
+  REQUIRE(rig.real
+              ->record_page({(*tasks)[0].id,
+                             store::PageTaskState::submitted,
+                             1,
+                             "",
+                             store::BookletState::printing,
+                             {}})
               .ok());
   printing::PageJob sent;
   sent.job_name = (*tasks)[0].job_name;
@@ -179,10 +185,10 @@ TEST_CASE("print engine: a job put off for later holds back the printer's later 
   int opened = 0;
   rig.engine = std::make_unique<engine::PrintEngine>(
       *rig.store, *rig.events,
-      engine::PrintEngineConfig{{desk},
-                                source_dir() / "templates",
-                                {std::chrono::milliseconds(2), std::chrono::seconds(2),
-                                 std::chrono::seconds(5)}},
+      engine::PrintEngineConfig{
+          {desk},
+          source_dir() / "templates",
+          {std::chrono::milliseconds(2), std::chrono::seconds(2), std::chrono::seconds(5)}},
       [&](const engine::PrinterConfig&) -> Result<std::unique_ptr<printing::PrinterPort>> {
         if (++opened == 1) return unavailable("cupsd does not answer");
         return std::unique_ptr<printing::PrinterPort>(new InstantPort(rig.tray));
@@ -202,4 +208,34 @@ TEST_CASE("print engine: a job put off for later holds back the printer's later 
   std::vector<std::string> got;
   for (const auto& p : rig.tray.pages) got.push_back(p.job_name);
   CHECK(got == expected);
+}
+
+TEST_CASE("a stored issuance is read as it was stored, not judged by today's rules",
+          "[daemon][engine]") {
+  // A record accepted under earlier rules that today's validator refuses: a
+  // remark longer than today's limit and a name of 61 characters.
+  auto rec = issuance::load_issuance_file(source_dir() / "samples" / "marriage.json", kValidation);
+  REQUIRE(rec.ok());
+  rec->remarks = std::string(900, 'r');
+  rec->male.name = std::string(61, 'M');
+  const std::string canonical = issuance::to_canonical_json(*rec);
+  REQUIRE_FALSE(issuance::parse_issuance(canonical, kValidation).ok());
+
+  Rig rig;
+  std::vector<store::Store::NewBooklet> booklets;
+  for (auto h : rec->holders())
+    booklets.push_back({h, rec->booklet(h)->stock_serial,
+                        *booklet::issue_booklet_token(rig.keys, *rec, h, system_random())});
+  REQUIRE(rig.real
+              ->add_issuance(
+                  {rec->issuance_id, canonical, 1000}, booklets,
+                  {"ev-1", rec->issuance_id, 1, "accepted", "{}", 1000, 0, 1000, std::nullopt, ""})
+              .ok());
+  auto v = rig.office->verify({"verifier-1", "verifier"}, booklets[0].token);
+  REQUIRE(v.ok());
+  CHECK(v->result == engine::VerifyResult::match);
+  CHECK(v->masked_name == "M*");
+  auto status = rig.office->status(rec->issuance_id);
+  REQUIRE(status.ok());
+  CHECK(status->booklets.size() == 2);
 }
