@@ -6,10 +6,12 @@
 
 #include <malloc.h>
 
+#include <condition_variable>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -157,6 +159,33 @@ Result<service::DaemonConfig> make_config(const Options& o) {
   return cfg;
 }
 
+// Tells systemd the daemon is alive while its store answers, every half
+// watchdog period, until stopped.
+class Watchdog {
+ public:
+  Watchdog(service::Daemon& d, std::uint64_t period_usec) {
+    thread_ = std::thread([this, &d, period_usec] {
+      std::unique_lock lock(m_);
+      while (!cv_.wait_for(lock, std::chrono::microseconds(period_usec / 2), [&] { return done_; }))
+        if (d.healthy()) sd_notify(0, "WATCHDOG=1");
+    });
+  }
+  ~Watchdog() {
+    {
+      std::lock_guard g(m_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex m_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
 int run(const service::DaemonConfig& cfg) {
   // Signals are taken by one thread with sigwait, so no handler runs inside
   // library code.
@@ -178,19 +207,16 @@ int run(const service::DaemonConfig& cfg) {
     sd_notify(0, "STOPPING=1");
     (*d)->stop();
   });
-  signal_thread.detach();
-  uint64_t watchdog_usec = 0;
-  if (sd_watchdog_enabled(0, &watchdog_usec) > 0) {
-    std::thread([&d, watchdog_usec] {
-      for (;;) {
-        std::this_thread::sleep_for(std::chrono::microseconds(watchdog_usec / 2));
-        if ((*d)->healthy()) sd_notify(0, "WATCHDOG=1");
-      }
-    }).detach();
-  }
+  std::optional<Watchdog> watchdog;
+  if (uint64_t usec = 0; sd_watchdog_enabled(0, &usec) > 0) watchdog.emplace(**d, usec);
   sd_notifyf(0, "READY=1\nSTATUS=listening on port %d", *port);
   std::cout << "certprintd: listening on " << cfg.http.host << ":" << *port << std::endl;
   (*d)->serve();
+  // serve() ends when the signal thread stopped the daemon, or on its own:
+  // then wake that thread, so both threads are done before the daemon goes.
+  pthread_kill(signal_thread.native_handle(), SIGTERM);
+  signal_thread.join();
+  watchdog.reset();
   (*d)->stop();
   return 0;
 }

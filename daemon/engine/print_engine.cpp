@@ -53,6 +53,7 @@ void PrintEngine::start() {
   if (auto repaired = repair_booklets(store_, events_, log_); !repaired)
     log_(Priority::error, "print engine: booklets left printing cannot be repaired now: " +
                               repaired.error().message);
+  std::lock_guard lock(workers_mutex_);
   for (const auto& p : config_.printers) {
     auto w = std::make_unique<Worker>();
     w->printer = p;
@@ -63,7 +64,9 @@ void PrintEngine::start() {
 }
 
 void PrintEngine::stop() {
-  std::lock_guard lock(stop_mutex_);
+  // The signal thread and main may both get here; API threads may still be
+  // calling notify().
+  std::lock_guard lock(workers_mutex_);
   stopping_ = true;
   for (auto& w : workers_) {
     {
@@ -78,6 +81,7 @@ void PrintEngine::stop() {
 }
 
 void PrintEngine::notify(const std::string& printer) {
+  std::lock_guard lock(workers_mutex_);
   for (auto& w : workers_)
     if (w->printer.name == printer) {
       {
@@ -204,8 +208,8 @@ bool PrintEngine::run_job(Worker& w, const store::PrintJobRow& job) {
                       port.error().message, false});
   } else {
     StoredPageSource source(store_, w.printer, *w.renderers, plan.booklets);
-    result =
-        printing::run_sequence(**port, source, plan.steps, listener, config_.sequencer, clock_);
+    result = printing::run_sequence(**port, source, plan.steps, listener, config_.sequencer, clock_,
+                                    &stopping_);
   }
   // The store refused a write: stop here; the next start continues from
   // what was stored.
@@ -213,6 +217,8 @@ bool PrintEngine::run_job(Worker& w, const store::PrintJobRow& job) {
     keep(listener.status(), "print job " + std::to_string(job.id) + " stopped");
     return false;
   }
+  // Shutting down: the job stays unfinished and the next start goes on.
+  if (result.stopped) return false;
   if (result.ok()) return finish_job(job, PrintJobState::done, "");
   for (std::size_t i = *result.failed_at + 1; i < plan.open_tasks.size(); ++i)
     keep(store_.update_page_task(plan.open_tasks[i].id, PageTaskState::skipped, 0,

@@ -77,8 +77,10 @@ class PrintEngine {
 
   // Starts the workers; each first continues its printer's unfinished jobs.
   void start();
-  // Lets running pages finish being followed no further; returns when every
-  // worker has stopped. Unfinished jobs stay in the store for the next start.
+  // Sends nothing more and follows the page under way no further; returns
+  // when every worker has stopped: within the poll interval plus one printer
+  // call in progress (its timeout, 10 s by default). Unfinished jobs stay in
+  // the store for the next start. Safe from any thread, more than once.
   void stop();
   // A job was queued for `printer`.
   void notify(const std::string& printer);
@@ -111,9 +113,9 @@ class PrintEngine {
   PortFactory ports_;
   Clock& clock_;
   LogSink log_;
+  std::mutex workers_mutex_;  // guards workers_ (start, stop, notify)
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<bool> stopping_{false};
-  std::mutex stop_mutex_;
   PrintCounters counters_;
 };
 

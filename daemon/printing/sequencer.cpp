@@ -53,6 +53,7 @@ std::string stall_reason(const JobStatus& job, const Result<PrinterStatus>& prin
 struct Followed {
   std::string failed;
   bool job_ended = true;
+  bool stopped = false;  // the caller asked to stop; the job was left as it is
 };
 
 // The reason a job ended without completing.
@@ -65,13 +66,15 @@ std::string ended_badly(const JobStatus& job) {
 
 // Follows one job to its end.
 Followed follow_job(PrinterPort& port, int job_id, const PageEvent& base,
-                    SequenceListener& listener, const SequencerConfig& config, Clock& clock) {
+                    SequenceListener& listener, const SequencerConfig& config, Clock& clock,
+                    const std::atomic<bool>* stop) {
   const auto start = clock.now();
   // Zero means "not stalled" / "reachable".
   std::chrono::steady_clock::time_point stalled_since{}, unreachable_since{};
   const std::chrono::steady_clock::time_point never{};
   std::string last_reported;
   for (;;) {
+    if (stop && *stop) return {"", false, true};
     auto job = port.job_status(job_id);
     if (!job) {
       // A printer or cupsd that stops answering is a stall like any other.
@@ -183,7 +186,8 @@ SequenceResult stopped_unrecorded(SequenceResult result, std::size_t index, cons
 
 SequenceResult run_sequence(PrinterPort& port, PageSource& source,
                             const std::vector<PageStep>& steps, SequenceListener& listener,
-                            const SequencerConfig& config, Clock& clock) {
+                            const SequencerConfig& config, Clock& clock,
+                            const std::atomic<bool>* stop) {
   SequenceResult result;
   for (std::size_t i = 0; i < steps.size(); ++i) {
     PageEvent e{PageEvent::Type::submitted, i, steps.size(), &steps[i], 0, {}, false};
@@ -196,6 +200,10 @@ SequenceResult run_sequence(PrinterPort& port, PageSource& source,
       result.reason = steps[i].describe() + ": " + why;
       return result;
     };
+    if (stop && *stop) {
+      result.stopped = true;
+      return result;
+    }
     auto sent = job_already_sent(port, steps[i]);
     if (!sent) return fail(sent.error().message, sent.error().keyword == kMaybeSent);
     e.job_id = *sent;
@@ -208,7 +216,12 @@ SequenceResult run_sequence(PrinterPort& port, PageSource& source,
     }
     e.type = PageEvent::Type::submitted;
     listener.on_page(e);
-    if (Followed f = follow_job(port, e.job_id, e, listener, config, clock); !f.failed.empty()) {
+    Followed f = follow_job(port, e.job_id, e, listener, config, clock, stop);
+    if (f.stopped) {
+      result.stopped = true;
+      return result;
+    }
+    if (!f.failed.empty()) {
       // Whatever state it is in, it must not print later on its own.
       if (!f.job_ended)
         if (auto c = port.cancel(e.job_id); !c)

@@ -3,6 +3,7 @@
 // sequence and nothing after it is sent.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -67,7 +68,11 @@ struct SequenceResult {
   std::optional<std::size_t> failed_at;  // index of the page that failed
   std::string reason;                    // why, when failed_at is set
   bool stopped_unrecorded = false;       // stopped because the listener could not record
-  bool ok() const { return !failed_at; }
+  // Stopped because the caller asked (the daemon is shutting down): the page
+  // under way is left as it stands (submitted pages are followed again after
+  // a restart) and nothing after it was sent. Not a failure.
+  bool stopped = false;
+  bool ok() const { return !failed_at && !stopped; }
 };
 
 // Runs the pages in order. A page that fails (refused, aborted, canceled,
@@ -75,9 +80,13 @@ struct SequenceResult {
 // at the printer if still there, so it cannot print later behind the
 // clerk's back, and the sequence stops.
 // The caller holds the printer's lock (PrinterLocks) for the whole run.
+// `stop`, when given, is watched between pages and at every poll of the page
+// under way: once set, the sequence returns `stopped` within one poll
+// interval plus the printer call in progress.
 SequenceResult run_sequence(PrinterPort& port, PageSource& source,
                             const std::vector<PageStep>& steps, SequenceListener& listener,
-                            const SequencerConfig& config, Clock& clock);
+                            const SequencerConfig& config, Clock& clock,
+                            const std::atomic<bool>* stop = nullptr);
 
 // One mutex per printer name, so two sequences never interleave pages.
 class PrinterLocks {

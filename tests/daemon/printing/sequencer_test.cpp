@@ -376,3 +376,40 @@ TEST_CASE("a listener that cannot record stops the sequence before the next subm
   CHECK(*result.failed_at == 1);
   CHECK(port.submitted.size() == 1);  // page 2 was never handed to the printer
 }
+
+TEST_CASE("asked to stop: nothing more is sent, the page under way is left as it is", "[daemon]") {
+  // Stops while following page 2 (its job is processing for a long while).
+  ScriptedPort port;
+  port.script[1] = {JobPhase::processing};
+  NullSource source;
+  std::atomic<bool> stop{false};
+  class Stopper final : public SequenceListener {
+   public:
+    explicit Stopper(std::atomic<bool>& s) : stop_(s) {}
+    std::vector<std::string> seen;
+    void on_page(const PageEvent& e) override {
+      seen.push_back(std::to_string(e.index) + " " + std::string(to_string(e.type)));
+      if (e.type == PageEvent::Type::submitted && e.index == 1) stop_ = true;
+    }
+
+   private:
+    std::atomic<bool>& stop_;
+  } listener(stop);
+  FakeClock clock;
+  const auto steps = one_click();
+  auto result = run_sequence(port, source, steps, listener, {}, clock, &stop);
+  CHECK(result.stopped);
+  CHECK_FALSE(result.ok());
+  CHECK_FALSE(result.failed_at);
+  CHECK(result.completed == 1);
+  CHECK(port.submitted.size() == 2);
+  CHECK(port.cancelled.empty());  // the page under way may yet print: a restart follows it
+  CHECK(listener.seen.back() == "1 submitted");
+
+  // Asked before it starts: nothing at all is sent.
+  ScriptedPort idle;
+  stop = true;
+  auto none = run_sequence(idle, source, steps, listener, {}, clock, &stop);
+  CHECK(none.stopped);
+  CHECK(idle.submitted.empty());
+}

@@ -49,6 +49,7 @@ struct Daemon {
   fs::path dir;
   int port = free_port();
   std::unique_ptr<Process> process;
+  std::string queue = "capture";  // the private cupsd's queue the printer "desk" uses
 
   Daemon(const CupsHarness& c, fs::path d) : cups(c), dir(std::move(d)) {
     std::ofstream(dir / "tokens") << "registry registry-1 " << kRegistrySecret << "\nclerk clerk-1 "
@@ -62,8 +63,8 @@ struct Daemon {
                                  "--database", (dir / "certprint.db").string(), "--keys",
                                  (dir / "keys").string(), "--tokens", (dir / "tokens").string(),
                                  "--templates", (source_dir() / "templates").string(), "--printer",
-                                 "desk=capture,server=" + cups.server(), "--stall-timeout", "5",
-                                 "--job-timeout", "20"},
+                                 "desk=" + queue + ",server=" + cups.server(), "--stall-timeout",
+                                 "5", "--job-timeout", "20"},
         (dir / "certprintd.log").string());
     httplib::Client c("127.0.0.1", port);
     for (int i = 0; i < 200; ++i) {
@@ -150,5 +151,67 @@ TEST_CASE("kill -9 at many moments of a batch: every page printed exactly once, 
       json::parse(d.call("GET", "/v1/issuances/" + records[0].issuance_id, kClerkSecret)->body);
   CHECK(status["booklets"][0]["state"] == "printed");
   CHECK(status["booklets"][1]["state"] == "printed");
+  d.process->signal(SIGTERM);
+}
+
+TEST_CASE("SIGTERM during a batch: nothing new is sent, the daemon exits soon, a restart finishes",
+          "[integration]") {
+  CupsHarness cups;
+  Daemon d(cups, cups.temp().path());
+  d.queue = "raw";  // through cupsd to the virtual printer: about a second a page
+  d.start();
+  std::vector<issuance::Issuance> records;
+  std::vector<std::string> ids;
+  for (const char* name : {"marriage.json", "divorce.json", "replacement.json"}) {
+    auto r =
+        d.call("POST", "/v1/issuances", kRegistrySecret, slurp(source_dir() / "samples" / name));
+    REQUIRE(r);
+    REQUIRE(r->status == 201);
+    records.push_back(*issuance::load_issuance_file(source_dir() / "samples" / name, kValidation));
+    ids.push_back(records.back().issuance_id);
+  }
+  auto queued = d.call("POST", "/v1/print-batches", kClerkSecret,
+                       json{{"printer", "desk"}, {"issuances", ids}}.dump());
+  REQUIRE(queued);
+  REQUIRE(queued->status == 202);
+  const std::string job = "/v1/print-jobs/" + json::parse(queued->body)["print_job_id"].dump();
+  for (int i = 0; i < 600; ++i) {
+    if (json::parse(d.call("GET", job, kClerkSecret)->body)["pages_done"] >= 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const std::size_t done_before = received(cups.spool(), ".pdf").size();
+  REQUIRE(done_before >= 2);
+  REQUIRE(done_before < 10);
+
+  const auto asked = std::chrono::steady_clock::now();
+  const int status = d.process->signal(SIGTERM);
+  const double took_s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - asked).count();
+  INFO(slurp(d.dir / "certprintd.log"));
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(took_s < 12.0);  // the documented bound: poll interval + one CUPS call (10 s)
+  // Nothing new after the signal: at most the page under way finishes.
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  CHECK(received(cups.spool(), ".pdf").size() <= done_before + 1);
+
+  d.start();
+  json state;
+  for (int i = 0; i < 1200; ++i) {
+    state = json::parse(d.call("GET", job, kClerkSecret)->body);
+    if (state["state"] == "done" || state["state"] == "failed") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE(state["state"] == "done");
+  auto keys = token::KeyRing::load_dir(d.dir / "keys");
+  REQUIRE(keys.ok());
+  std::vector<std::string> got, want;
+  for (const auto& doc : received(cups.spool(), ".pdf"))
+    got.push_back(identify(doc, records, *keys));
+  for (const auto& r : records)
+    for (auto h : r.holders())
+      for (const char* page : {" info", " page5"})
+        want.push_back(r.issuance_id + " " + std::string(issuance::to_string(h)) + page);
+  CHECK(got == want);
   d.process->signal(SIGTERM);
 }
