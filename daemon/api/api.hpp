@@ -58,6 +58,8 @@ class Api {
   Reply void_booklet(const Caller& who, const std::string& issuance_id, const std::string& holder,
                      std::string_view body);
   Reply printers(const Caller& who);
+  // clerk, technician: gives up the cancels a held printer waits for.
+  Reply release_printer(const Caller& who, const std::string& printer);
   Reply preview(const Caller& who, const std::string& issuance_id, const std::string& holder,
                 const std::string& page);
   // technician

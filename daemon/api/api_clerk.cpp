@@ -132,13 +132,23 @@ Reply Api::printers(const Caller& who) {
               {"x_dpi", p.res.x_dpi},
               {"y_dpi", p.res.y_dpi},
               {"band_rows", p.band_rows}};
+    auto held = office_.held_jobs(p.name);
+    if (!held) return error_reply(held.error());
+    j["held"] = !held->empty();
+    if (!held->empty()) {
+      json jobs = json::array();
+      for (const auto& c : *held)
+        jobs.push_back(
+            {{"cups_job_id", c.cups_job_id}, {"reason", c.reason}, {"since_ms", c.since}});
+      j["held_jobs"] = jobs;
+    }
     auto s = printing_.printer_status(p.name);
     if (s) {
       j["state"] = s->state;
       j["reasons"] = s->reasons;
       j["message"] = s->message;
       j["accepting_jobs"] = s->accepting_jobs;
-      j["needs_attention"] = s->needs_attention();
+      j["needs_attention"] = s->needs_attention() || !held->empty();
     } else {
       j["state"] = "unreachable";
       j["message"] = s.error().message;
@@ -147,6 +157,13 @@ Reply Api::printers(const Caller& who) {
     list.push_back(j);
   }
   return {200, {{"printers", list}}, "application/json", {}};
+}
+
+Reply Api::release_printer(const Caller& who, const std::string& printer) {
+  if (!allowed(who, {Role::clerk, Role::technician})) return forbidden(who, "release printers");
+  auto released = office_.release_printer(actor(who), printer);
+  if (!released) return error_reply(released.error());
+  return {200, {{"printer", printer}, {"released_jobs", *released}}, "application/json", {}};
 }
 
 Reply Api::preview(const Caller& who, const std::string& issuance_id,

@@ -90,6 +90,9 @@ void add_routes(httplib::Server& s, HttpServer::Impl* self) {
           return a.preview(c, q.matches[1], q.matches[2], q.matches[3]);
         }));
   s.Get("/v1/printers", route(self, [](Api& a, const Caller& c, Req) { return a.printers(c); }));
+  s.Post(R"(/v1/printers/([^/]+)/release)", route(self, [](Api& a, const Caller& c, Req q) {
+           return a.release_printer(c, q.matches[1]);
+         }));
   s.Get(R"(/v1/printers/([^/]+)/calibration)",
         route(self, [](Api& a, const Caller& c, Req q) { return a.calibration(c, q.matches[1]); }));
   s.Put(R"(/v1/printers/([^/]+)/calibration)", route(self, [](Api& a, const Caller& c, Req q) {

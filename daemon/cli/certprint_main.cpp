@@ -37,6 +37,7 @@ constexpr const char* kUsage =
     "  confirm  confirm that a printed booklet came out right\n"
     "  void     void a spoiled booklet and give the new blank's stock serial\n"
     "  printers the configured printers and their state\n"
+    "  release  free a printer held by a cancel that did not get through\n"
     "  verify   (without --issuance) check a scanned token with the daemon\n"
     "  preview  download an issuance's page previews (PNG)\n"
     "\n"
@@ -173,6 +174,21 @@ int daemon_command(const std::string& command, const std::vector<std::string>& a
   auto c = client.config();
   if (!c) return 2;
   return run_daemon_command(command, *c, a);
+}
+
+int release_command(const std::vector<std::string>& args) {
+  ClientOptions client;
+  po::options_description opts("release options");
+  client.add(opts);
+  std::string printer;
+  opts.add_options()("printer", po::value(&printer)->required(),
+                     "the held printer, once its paper is seen to");
+  po::positional_options_description pos;
+  po::variables_map vm;
+  if (!parse("release", opts, pos, args, vm, "--printer NAME")) return 0;
+  auto c = client.config();
+  if (!c) return 2;
+  return client::client_release(*c, printer, std::cout, std::cerr);
 }
 
 int printers_command(const std::vector<std::string>& args) {
@@ -372,6 +388,7 @@ int main(int argc, char** argv) {
     for (const char* c : {"submit", "batch", "status", "confirm", "void", "preview"})
       if (command == c) return daemon_command(command, args);
     if (command == "printers") return printers_command(args);
+    if (command == "release") return release_command(args);
     if (command == "--help" || command == "-h" || command == "help") {
       std::cout << kUsage;
       return 0;

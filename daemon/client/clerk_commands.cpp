@@ -184,9 +184,23 @@ int client_printers(const ClientConfig& c, std::ostream& out, std::ostream& err)
     for (const auto& r : p.value("reasons", json::array()))
       reasons += (reasons.empty() ? "" : ", ") + r.get<std::string>();
     if (reasons.empty()) reasons = p.value("message", "");
+    if (p.value("held", false))
+      reasons = "held: a cancelled page may still print (certprint release --printer " +
+                p.value("name", "") + " once the paper is seen to)";
     out << std::setw(14) << p.value("name", "") << std::setw(12) << p.value("state", "") << reasons
         << (p.value("needs_attention", false) ? "  <- needs attention" : "") << "\n";
   }
+  return 0;
+}
+
+int client_release(const ClientConfig& c, const std::string& printer, std::ostream& out,
+                   std::ostream& err) {
+  const Answer a = ApiClient(c).post("/v1/printers/" + printer + "/release");
+  if (a.status != 200) return report_failure(a, err);
+  out << (c.json ? a.body.dump()
+                 : printer + " released: " + a.body["released_jobs"].dump() +
+                       " uncancelled job(s) given up")
+      << "\n";
   return 0;
 }
 

@@ -28,6 +28,9 @@ int client_void(const ClientConfig& c, const std::string& issuance_id, const std
                 const std::string& reason, const std::string& new_stock_serial, std::ostream& out,
                 std::ostream& err);
 int client_printers(const ClientConfig& c, std::ostream& out, std::ostream& err);
+// Frees a held printer (see docs/api.md, "held").
+int client_release(const ClientConfig& c, const std::string& printer, std::ostream& out,
+                   std::ostream& err);
 int client_verify(const ClientConfig& c, const std::string& token, std::ostream& out,
                   std::ostream& err);
 int client_preview(const ClientConfig& c, const std::string& issuance_id, const std::string& holder,

@@ -118,6 +118,12 @@ class Office {
   Result<std::string> preview_png(const std::string& issuance_id, issuance::Holder holder,
                                   issuance::PageKind page);
 
+  // clerk, technician: a printer held because a cancelled page may still
+  // print (its cancel did not get through). Releasing it says the clerk has
+  // seen to the paper; returns how many cancels were given up.
+  Result<std::vector<store::PendingCancelRow>> held_jobs(const std::string& printer);
+  Result<int> release_printer(const Actor& who, const std::string& printer);
+
   // technician
   Result<std::vector<store::CalibrationRow>> calibrations(const std::string& printer);
   // Refused when it would move page 5's QR out of its zone (any template).

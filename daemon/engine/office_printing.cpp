@@ -100,4 +100,19 @@ Result<PrintJobView> Office::print_job(std::int64_t id) {
   return view;
 }
 
+Result<std::vector<store::PendingCancelRow>> Office::held_jobs(const std::string& printer) {
+  if (!engine_.printer(printer)) return not_found("printer \"" + printer + "\" is not configured");
+  return store_.pending_cancels(printer);
+}
+
+Result<int> Office::release_printer(const Actor& who, const std::string& printer) {
+  auto held = held_jobs(printer);
+  if (!held) return held.error();
+  for (const auto& c : *held)
+    if (auto s = store_.remove_pending_cancel(printer, c.cups_job_id); !s) return s.error();
+  audit(who, "release", printer, std::to_string(held->size()) + " uncancelled job(s) given up");
+  engine_.notify(printer);
+  return static_cast<int>(held->size());
+}
+
 }  // namespace certprint::engine

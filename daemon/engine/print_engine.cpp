@@ -129,6 +129,32 @@ bool PrintEngine::finish_job(const store::PrintJobRow& job, PrintJobState state,
   return s.ok();
 }
 
+bool PrintEngine::settle_cancels(Worker& w) {
+  auto pending = store_.pending_cancels(w.printer.name);
+  if (!pending) return false;
+  if (pending->empty()) return true;
+  auto port = ports_(w.printer);
+  if (!port) return false;
+  std::size_t left = pending->size();
+  for (const auto& c : *pending) {
+    // A job that ended, or that the printer no longer knows, prints no more.
+    auto st = (*port)->job_status(c.cups_job_id);
+    const bool over = st && (st->terminal() || st->phase == printing::JobPhase::unknown);
+    if (!over && !(*port)->cancel(c.cups_job_id)) continue;
+    if (auto s = store_.remove_pending_cancel(c.printer, c.cups_job_id); !s)
+      return keep(s, "a settled cancel of job " + std::to_string(c.cups_job_id) +
+                         " cannot be recorded"),
+             false;
+    log_(Priority::notice, "printer " + c.printer + ": job " + std::to_string(c.cups_job_id) +
+                               (over ? " has ended" : " is cancelled") + "; the printer is free");
+    --left;
+  }
+  if (left > 0)
+    log_(Priority::warning, "printer " + w.printer.name + " is held: " + std::to_string(left) +
+                                " cancelled page(s) may still print; a clerk can release it");
+  return left == 0;
+}
+
 void PrintEngine::run(Worker& w) {
   while (!stopping_) {
     {
@@ -137,6 +163,7 @@ void PrintEngine::run(Worker& w) {
       w.pending = false;
     }
     if (stopping_) break;
+    if (!settle_cancels(w)) continue;  // held: a cancelled page may still print
     auto jobs = store_.unfinished_print_jobs();
     if (!jobs) continue;  // the store will answer next time; nothing is lost
     // A job put off for later (the printer or the store did not answer)
@@ -194,8 +221,8 @@ bool PrintEngine::run_job(Worker& w, const store::PrintJobRow& job) {
   JobPlan& plan = *planned;
   if (plan.steps.empty()) return finish_job(job, PrintJobState::done, "");
 
-  StoringListener listener(store_, events_, clock_, plan.open_tasks, plan.booklets, counters_,
-                           plan.reached_printer);
+  StoringListener listener(store_, events_, clock_, w.printer.name, plan.open_tasks, plan.booklets,
+                           counters_, plan.reached_printer);
   printing::SequenceResult result;
   auto port = ports_(w.printer);
   if (!port) {
@@ -205,7 +232,7 @@ bool PrintEngine::run_job(Worker& w, const store::PrintJobRow& job) {
     result.failed_at = 0;
     result.reason = port.error().message;
     listener.on_page({printing::PageEvent::Type::failed, 0, plan.steps.size(), &plan.steps[0], 0,
-                      port.error().message, false});
+                      port.error().message, false, 0});
   } else {
     StoredPageSource source(store_, w.printer, *w.renderers, plan.booklets);
     result = printing::run_sequence(**port, source, plan.steps, listener, config_.sequencer, clock_,

@@ -98,6 +98,9 @@ class PrintEngine {
  private:
   struct Worker;
   void run(Worker& w);
+  // Retries the printer's cancels that did not get through; true when none
+  // is left (the printer may take jobs).
+  bool settle_cancels(Worker& w);
   // Runs one job; false when it is put off for later (the job is still
   // unfinished in the store).
   bool run_job(Worker& w, const store::PrintJobRow& job);

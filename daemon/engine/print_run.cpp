@@ -78,8 +78,8 @@ void StoringListener::on_submitting(store::PageTaskRow& t, store::BookletRow& b,
   submit_started_ = clock_.now();
   // One booklet has two page tasks: announce it once per job.
   if (b.state == BookletState::printing)
-    return progress(t, b, {0, PageTaskState::submitting, 0, "", std::nullopt, {}}, {});
-  progress(t, b, {0, PageTaskState::submitting, 0, "", BookletState::printing, {}},
+    return progress(t, b, {0, PageTaskState::submitting, 0, "", std::nullopt, {}, {}}, {});
+  progress(t, b, {0, PageTaskState::submitting, 0, "", BookletState::printing, {}, {}},
            {{"booklet_printing", page}});
 }
 
@@ -87,9 +87,9 @@ void StoringListener::on_completed(store::PageTaskRow& t, store::BookletRow& b,
                                    const nlohmann::json& page, int job_id) {
   counters_.pages_printed++;
   if (t.page != issuance::PageKind::page5)
-    return progress(t, b, {0, PageTaskState::completed, job_id, "", std::nullopt, {}},
+    return progress(t, b, {0, PageTaskState::completed, job_id, "", std::nullopt, {}, {}},
                     {{"page_printed", page}});
-  progress(t, b, {0, PageTaskState::completed, job_id, "", BookletState::printed, {}},
+  progress(t, b, {0, PageTaskState::completed, job_id, "", BookletState::printed, {}, {}},
            {{"page_printed", page}, {"booklet_printed", page}});
 }
 
@@ -101,8 +101,12 @@ void StoringListener::on_failed(store::PageTaskRow& t, store::BookletRow& b, nlo
       after_failed_page(reached_printer_.contains(b.id) || e.maybe_reached_printer);
   nlohmann::json booklet = d;
   booklet["booklet_state"] = store::to_string(state);
-  progress(t, b, {0, PageTaskState::failed, e.job_id, e.detail, state, {}},
-           {{"page_failed", d}, {"booklet_failed", booklet}});
+  store::PageProgress p{0, PageTaskState::failed, e.job_id, e.detail, state, {}, std::nullopt};
+  // Its printer takes nothing new until this cancel is sure.
+  if (e.uncancelled_job_id != 0)
+    p.pending_cancel = store::PendingCancelRow{printer_, e.uncancelled_job_id, t.job_name, e.detail,
+                                               clock_.wall_ms()};
+  progress(t, b, std::move(p), {{"page_failed", d}, {"booklet_failed", booklet}});
 }
 
 void StoringListener::on_page(const PageEvent& e) {

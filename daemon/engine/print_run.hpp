@@ -47,12 +47,13 @@ class StoringListener final : public printing::SequenceListener {
  public:
   // `reached_printer`: booklets with a page already handed to CUPS by an
   // earlier run of this job (their paper may carry ink).
-  StoringListener(store::Store& store, EventLog& events, Clock& clock,
+  StoringListener(store::Store& store, EventLog& events, Clock& clock, std::string printer,
                   std::vector<store::PageTaskRow>& tasks, BookletsByJobName& booklets,
                   PrintCounters& counters, std::set<std::int64_t> reached_printer)
       : store_(store),
         events_(events),
         clock_(clock),
+        printer_(std::move(printer)),
         tasks_(tasks),
         booklets_(booklets),
         counters_(counters),
@@ -78,6 +79,7 @@ class StoringListener final : public printing::SequenceListener {
   store::Store& store_;
   EventLog& events_;
   Clock& clock_;
+  std::string printer_;
   std::vector<store::PageTaskRow>& tasks_;
   BookletsByJobName& booklets_;
   PrintCounters& counters_;

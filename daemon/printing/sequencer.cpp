@@ -124,7 +124,8 @@ constexpr std::string_view kMaybeSent = "maybe_sent";
 
 // The job of a page that may already be at the printer (a restart), or 0
 // when the page must be sent.
-Result<int> job_already_sent(PrinterPort& port, const PageStep& step) {
+// `uncancelled` is set to a cut-off job whose cancel did not get through.
+Result<int> job_already_sent(PrinterPort& port, const PageStep& step, int& uncancelled) {
   if (step.existing_job_id != 0) return step.existing_job_id;
   if (!step.maybe_submitted) return 0;
   // A printer that forgets its jobs cannot say whether the page arrived:
@@ -147,9 +148,12 @@ Result<int> job_already_sent(PrinterPort& port, const PageStep& step) {
       st && !st->terminal() &&
       std::find(st->reasons.begin(), st->reasons.end(), "job-incoming") != st->reasons.end();
   if (!cut_off) return job_id;
-  if (auto c = port.cancel(job_id); !c)
+  if (auto c = port.cancel(job_id); !c) {
+    uncancelled = job_id;
     return Error{"job " + std::to_string(job_id) +
-                 " was cut off while being sent and cannot be cancelled: " + c.message()};
+                     " was cut off while being sent and cannot be cancelled: " + c.message(),
+                 ErrorCode::failed, std::string(kMaybeSent)};
+  }
   return 0;
 }
 
@@ -190,7 +194,7 @@ SequenceResult run_sequence(PrinterPort& port, PageSource& source,
                             const std::atomic<bool>* stop) {
   SequenceResult result;
   for (std::size_t i = 0; i < steps.size(); ++i) {
-    PageEvent e{PageEvent::Type::submitted, i, steps.size(), &steps[i], 0, {}, false};
+    PageEvent e{PageEvent::Type::submitted, i, steps.size(), &steps[i], 0, {}, false, 0};
     auto fail = [&](std::string why, bool maybe_reached = false) {
       e.type = PageEvent::Type::failed;
       e.detail = why;
@@ -204,7 +208,7 @@ SequenceResult run_sequence(PrinterPort& port, PageSource& source,
       result.stopped = true;
       return result;
     }
-    auto sent = job_already_sent(port, steps[i]);
+    auto sent = job_already_sent(port, steps[i], e.uncancelled_job_id);
     if (!sent) return fail(sent.error().message, sent.error().keyword == kMaybeSent);
     e.job_id = *sent;
     if (e.job_id == 0) {
@@ -224,8 +228,10 @@ SequenceResult run_sequence(PrinterPort& port, PageSource& source,
     if (!f.failed.empty()) {
       // Whatever state it is in, it must not print later on its own.
       if (!f.job_ended)
-        if (auto c = port.cancel(e.job_id); !c)
+        if (auto c = port.cancel(e.job_id); !c) {
           f.failed += "; cancelling it failed too: " + c.message();
+          e.uncancelled_job_id = e.job_id;
+        }
       return fail(f.failed);
     }
     e.type = PageEvent::Type::completed;

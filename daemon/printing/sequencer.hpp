@@ -40,6 +40,9 @@ struct PageEvent {
   // is known (a submission cut off after its document went out, a printer
   // that forgets its jobs): its paper may carry ink.
   bool maybe_reached_printer = false;
+  // On failed: a job the printer was asked to cancel without an answer (it
+  // may still print); 0 when there is none.
+  int uncancelled_job_id = 0;
 };
 std::string_view to_string(PageEvent::Type t);
 

@@ -93,8 +93,41 @@ Status SqliteStore::record_page(const PageProgress& p) {
     }
     for (const auto& e : p.events)
       if (auto s = insert_event(op, e); !s) return s;
+    if (p.pending_cancel) return insert_pending_cancel(op, *p.pending_cancel);
     return Status::success();
   });
+}
+
+Status SqliteStore::insert_pending_cancel(std::string_view op, const PendingCancelRow& r) {
+  // The same job again keeps its first record.
+  return db_.exec(op,
+                  "INSERT OR IGNORE INTO pending_cancels (printer, cups_job_id, job_name, reason, "
+                  "since) VALUES (?1, ?2, ?3, ?4, ?5)",
+                  r.printer, r.cups_job_id, r.job_name, r.reason, r.since);
+}
+
+Status SqliteStore::add_pending_cancel(const PendingCancelRow& row) {
+  std::lock_guard lock(mu_);
+  return insert_pending_cancel("add_pending_cancel", row);
+}
+
+Result<std::vector<PendingCancelRow>> SqliteStore::pending_cancels(const std::string& printer) {
+  std::lock_guard lock(mu_);
+  return db_.rows(
+      "pending_cancels",
+      +[](const Stmt& s) -> Result<PendingCancelRow> {
+        return PendingCancelRow{s.text(0), s.i32(1), s.text(2), s.text(3), s.i64(4)};
+      },
+      "SELECT printer, cups_job_id, job_name, reason, since FROM pending_cancels "
+      "WHERE printer = ?1 ORDER BY since, cups_job_id",
+      printer);
+}
+
+Status SqliteStore::remove_pending_cancel(const std::string& printer, int cups_job_id) {
+  std::lock_guard lock(mu_);
+  return db_.exec("remove_pending_cancel",
+                  "DELETE FROM pending_cancels WHERE printer = ?1 AND cups_job_id = ?2", printer,
+                  cups_job_id);
 }
 
 Status SqliteStore::update_page_task(std::int64_t task_id, PageTaskState state, int cups_job_id,

@@ -15,7 +15,7 @@ namespace {
 
 // Step i takes PRAGMA user_version from i to i+1. Append new steps; never
 // edit one that has shipped.
-constexpr std::array<const char*, 1> kMigrations = {
+constexpr std::array<const char*, 2> kMigrations = {
     // 1: the initial schema.
     R"sql(
 CREATE TABLE issuances (
@@ -101,6 +101,18 @@ CREATE TABLE calibrations (
   set_by TEXT NOT NULL,
   set_at INTEGER NOT NULL,
   PRIMARY KEY (printer, version)
+) STRICT;
+)sql",
+    // 2: cancels that did not get through: a page that may still print holds
+    // its printer until its cancel is sure or a clerk releases the printer.
+    R"sql(
+CREATE TABLE pending_cancels (
+  printer TEXT NOT NULL,
+  cups_job_id INTEGER NOT NULL,
+  job_name TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  since INTEGER NOT NULL,
+  PRIMARY KEY (printer, cups_job_id)
 ) STRICT;
 )sql",
 };

@@ -43,6 +43,9 @@ class SqliteStore final : public Store {
                              const std::string& reason) override;
   Status record_page(const PageProgress& progress) override;
   Result<std::vector<PageTaskRow>> booklet_page_tasks(std::int64_t booklet_id) override;
+  Status add_pending_cancel(const PendingCancelRow& row) override;
+  Result<std::vector<PendingCancelRow>> pending_cancels(const std::string& printer) override;
+  Status remove_pending_cancel(const std::string& printer, int cups_job_id) override;
   Status update_page_task(std::int64_t task_id, PageTaskState state, int cups_job_id,
                           const std::string& reason, const std::optional<EventRow>& event) override;
 
@@ -63,6 +66,7 @@ class SqliteStore final : public Store {
  private:
   // All REQUIRE mu_ held (or the store not yet shared).
   Status insert_event(std::string_view op, const EventRow& e);
+  Status insert_pending_cancel(std::string_view op, const PendingCancelRow& row);
   Result<std::int64_t> insert_booklet(std::string_view op, const std::string& issuance_id,
                                       const NewBooklet& booklet,
                                       std::optional<std::int64_t> replaces, Millis now);

@@ -105,6 +105,17 @@ struct CalibrationRow {
   Millis set_at = 0;
 };
 
+// A print job the daemon asked the printer to cancel, without an answer: the
+// page may still print, so its printer takes nothing new until the cancel
+// is sure or a clerk releases the printer.
+struct PendingCancelRow {
+  std::string printer;
+  int cups_job_id = 0;
+  std::string job_name;  // opaque
+  std::string reason;    // why the page was failed
+  Millis since = 0;
+};
+
 // A page's progress as one change: the page task's new state, the state its
 // booklet takes with it (if any), and the events that tell of both.
 struct PageProgress {
@@ -114,6 +125,7 @@ struct PageProgress {
   std::string reason;
   std::optional<BookletState> booklet_state;  // of the task's booklet
   std::vector<EventRow> events;
+  std::optional<PendingCancelRow> pending_cancel;  // a cancel that did not get through
 };
 
 // ---- the store -----------------------------------------------------------
@@ -168,6 +180,10 @@ class Store {
   // booklet's state never disagrees with its pages'. Refused (conflict) when
   // the booklet is voided or superseded.
   virtual Status record_page(const PageProgress& progress) = 0;
+  // Cancels not yet sure, per printer; removing one that is gone is no error.
+  virtual Status add_pending_cancel(const PendingCancelRow& row) = 0;
+  virtual Result<std::vector<PendingCancelRow>> pending_cancels(const std::string& printer) = 0;
+  virtual Status remove_pending_cancel(const std::string& printer, int cups_job_id) = 0;
   // Every page task of one booklet, across print jobs, oldest first.
   virtual Result<std::vector<PageTaskRow>> booklet_page_tasks(std::int64_t booklet_id) = 0;
   // Page task state change with optional event, in one transaction.

@@ -68,6 +68,17 @@ class FaultyStore final : public store::Store {
   Result<std::vector<store::PageTaskRow>> page_tasks(std::int64_t id) override {
     return real_.page_tasks(id);
   }
+  Status add_pending_cancel(const store::PendingCancelRow& r) override {
+    if (refuse("add_pending_cancel")) return fault();
+    return real_.add_pending_cancel(r);
+  }
+  Result<std::vector<store::PendingCancelRow>> pending_cancels(const std::string& p) override {
+    return real_.pending_cancels(p);
+  }
+  Status remove_pending_cancel(const std::string& p, int id) override {
+    if (refuse("remove_pending_cancel")) return fault();
+    return real_.remove_pending_cancel(p, id);
+  }
   Result<std::vector<store::PageTaskRow>> booklet_page_tasks(std::int64_t id) override {
     return real_.booklet_page_tasks(id);
   }

@@ -149,3 +149,68 @@ TEST_CASE("certcal against the daemon: target, fit with noisy marks, save, show,
   CHECK_FALSE(calibration::parse_mark("A=1.5").ok());
   CHECK_FALSE(calibration::parse_mark("=1,2").ok());
 }
+
+TEST_CASE("certcal fit refuses a correction that draws off the page, or a turned page",
+          "[daemon][client]") {
+  World w;
+  auto tokens = api::TokenTable::parse(kTokenFile, "tokens");
+  REQUIRE(tokens.ok());
+  Served served(*w.api, *tokens);
+  ClientConfig tech;
+  tech.url = served.url();
+  tech.token = std::string(36, 't');
+  auto tmpl = layout::load_template(source_dir() / "templates" / "marriage.json");
+  REQUIRE(tmpl.ok());
+  auto landed = [](const layout::PageTemplate& page, const layout::Affine& printer) {
+    std::vector<calibration::Measurement> out;
+    for (const auto& m : calibration::target_marks(page))
+      out.push_back({m.label, printer.apply(m.nominal)});
+    return out;
+  };
+  std::ostringstream out, err;
+
+  // A printer that prints 7 mm high: the correction moves the last field
+  // 7 mm down, past the page's bottom edge. Refused before anything is saved.
+  CHECK(fit_and_save(tech, source_dir() / "templates", "desk", "info",
+                     landed(tmpl->info, layout::Affine::translation(0, -7)), false, false, {}, out,
+                     err) == 1);
+  CHECK_THAT(err.str(), Catch::Contains("refused") &&
+                            Catch::Contains("info field \"female.id_number\": would end"));
+
+  // Page 5 printed 19 mm high: the QR would be drawn past the bottom edge.
+  err.str("");
+  CHECK(fit_and_save(tech, source_dir() / "templates", "desk", "page5",
+                     landed(tmpl->page5, layout::Affine::translation(0, -19)), false, false, {},
+                     out, err) == 1);
+  CHECK_THAT(err.str(), Catch::Contains("page5 QR: would end"));
+
+  // The target measured a quarter turn round: no feed error does that.
+  err.str("");
+  CHECK(fit_and_save(tech, source_dir() / "templates", "desk", "info",
+                     landed(tmpl->info, layout::Affine{0, 1, -1, 0, 128, 0}), false, true, {}, out,
+                     err) == 1);
+  CHECK_THAT(err.str(), Catch::Contains("rotated by 90.0°"));
+  CHECK(w.api->calibration(kTech, "desk").body["versions"].empty());
+}
+
+TEST_CASE("the certprint client shows a held printer and releases it", "[daemon][client]") {
+  World w(false);
+  auto tokens = api::TokenTable::parse(kTokenFile, "tokens");
+  REQUIRE(tokens.ok());
+  Served served(*w.api, *tokens);
+  ClientConfig clerk;
+  clerk.url = served.url();
+  clerk.token = std::string(36, 'c');
+  REQUIRE(w.store->add_pending_cancel({"desk", 9, "cp-z", "lost contact", 1}).ok());
+  std::ostringstream out, err;
+  REQUIRE(client_printers(clerk, out, err) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("held: a cancelled page may still print") &&
+                            Catch::Contains("needs attention"));
+  out.str("");
+  REQUIRE(client_release(clerk, "desk", out, err) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("desk released: 1"));
+  out.str("");
+  REQUIRE(client_printers(clerk, out, err) == 0);
+  CHECK(out.str().find("held") == std::string::npos);
+  CHECK(client_release(clerk, "nowhere", out, err) == 1);
+}

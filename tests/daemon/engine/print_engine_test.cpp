@@ -170,7 +170,8 @@ TEST_CASE("print engine: a job put off for later holds back the printer's later 
                              1,
                              "",
                              store::BookletState::printing,
-                             {}})
+                             {},
+                             std::nullopt})
               .ok());
   printing::PageJob sent;
   sent.job_name = (*tasks)[0].job_name;
@@ -238,4 +239,136 @@ TEST_CASE("a stored issuance is read as it was stored, not judged by today's rul
   auto status = rig.office->status(rec->issuance_id);
   REQUIRE(status.ok());
   CHECK(status->booklets.size() == 2);
+}
+
+namespace {
+
+// A printer that takes jobs and then waits for paper forever, and whose
+// cancel fails until told otherwise (a cupsd that went away).
+class StuckPort final : public printing::PrinterPort {
+ public:
+  struct State {
+    std::mutex m;
+    std::vector<std::string> submitted;
+    bool cancel_works = false;
+    std::vector<int> cancelled;
+  };
+  explicit StuckPort(State& s) : s_(s) {}
+  const std::string& name() const override { return name_; }
+  Result<int> submit(const printing::PageJob& job) override {
+    std::lock_guard g(s_.m);
+    s_.submitted.push_back(job.job_name);
+    return static_cast<int>(s_.submitted.size());
+  }
+  Result<printing::JobStatus> job_status(int id) override {
+    std::lock_guard g(s_.m);
+    for (int c : s_.cancelled)
+      if (c == id) return printing::JobStatus{id, printing::JobPhase::canceled, {}, ""};
+    return printing::JobStatus{id, printing::JobPhase::processing, {}, ""};
+  }
+  Result<printing::PrinterStatus> printer_status() override {
+    return printing::PrinterStatus{"processing", {"media-empty-error"}, "", true};
+  }
+  Status cancel(int id) override {
+    std::lock_guard g(s_.m);
+    if (!s_.cancel_works) return unavailable("cupsd does not answer");
+    s_.cancelled.push_back(id);
+    return {};
+  }
+  Result<std::optional<int>> find_job(const std::string&) override { return std::optional<int>{}; }
+
+ private:
+  State& s_;
+  std::string name_ = "desk";
+};
+
+}  // namespace
+
+TEST_CASE("print engine: a page whose cancel failed holds the printer until the cancel is sure",
+          "[daemon][engine]") {
+  Rig rig;
+  StuckPort::State printer;
+  rig.engine->stop();
+  rig.office.reset();
+  engine::PrinterConfig desk;
+  desk.name = "desk";
+  desk.res = {180, 180};
+  rig.engine = std::make_unique<engine::PrintEngine>(
+      *rig.store, *rig.events,
+      engine::PrintEngineConfig{
+          {desk},
+          source_dir() / "templates",
+          {std::chrono::milliseconds(2), std::chrono::milliseconds(50), std::chrono::seconds(5)}},
+      [&](const engine::PrinterConfig&) -> Result<std::unique_ptr<printing::PrinterPort>> {
+        return std::unique_ptr<printing::PrinterPort>(new StuckPort(printer));
+      },
+      system_clock(), null_log());
+  rig.office =
+      std::make_unique<engine::Office>(*rig.store, rig.keys, *rig.events, *rig.engine,
+                                       source_dir() / "templates", system_random(), null_log());
+  const std::string first = rig.submit("marriage.json");
+  const std::string second = rig.submit("divorce.json");
+  auto a = rig.office->queue_print({"clerk-1", "clerk"}, "desk", {{first, std::nullopt}});
+  REQUIRE(a.ok());
+  rig.engine->start();
+  // The first page stalls, fails, and its cancel does not get through.
+  for (int i = 0; i < 500; ++i) {
+    if (rig.real->print_job(a->print_job_id)->value().state == store::PrintJobState::failed) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  REQUIRE(rig.real->print_job(a->print_job_id)->value().state == store::PrintJobState::failed);
+  {
+    std::lock_guard g(printer.m);
+    REQUIRE(printer.submitted.size() == 1);
+    REQUIRE(printer.cancelled.empty());
+  }
+  // The next job waits: the stuck page could still print on its blank.
+  auto b = rig.office->queue_print({"clerk-1", "clerk"}, "desk", {{second, std::nullopt}});
+  REQUIRE(b.ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  {
+    std::lock_guard g(printer.m);
+    CHECK(printer.submitted.size() == 1);
+  }
+  CHECK(rig.real->print_job(b->print_job_id)->value().state != store::PrintJobState::done);
+
+  // Once the cancel goes through, the printer is free again.
+  {
+    std::lock_guard g(printer.m);
+    printer.cancel_works = true;
+  }
+  for (int i = 0; i < 500; ++i) {
+    std::lock_guard g(printer.m);
+    if (printer.submitted.size() > 1) break;
+  }
+  rig.settle(std::chrono::seconds(6));
+  std::lock_guard g(printer.m);
+  REQUIRE_FALSE(printer.cancelled.empty());
+  CHECK(printer.cancelled.front() == 1);  // the stuck page's cancel, retried until it went through
+  CHECK(printer.submitted.size() >= 2);   // then the next job's first page
+}
+
+TEST_CASE("print engine: a clerk releases a held printer", "[daemon][engine]") {
+  Rig rig;
+  REQUIRE(rig.real->add_pending_cancel({"desk", 41, "cp-x", "lost contact", 1000}).ok());
+  const std::string id = rig.submit("marriage.json");
+  rig.engine->start();
+  auto a = rig.office->queue_print({"clerk-1", "clerk"}, "desk", {{id, std::nullopt}});
+  REQUIRE(a.ok());
+  // The instant printer knows no job 41 and cancels it at once: free again.
+  REQUIRE(rig.settle(std::chrono::seconds(6)));
+  CHECK(rig.real->pending_cancels("desk")->empty());
+
+  REQUIRE(rig.real->add_pending_cancel({"desk", 42, "cp-y", "lost contact", 2000}).ok());
+  auto held = rig.office->held_jobs("desk");
+  REQUIRE(held.ok());
+  CHECK(held->size() == 1);
+  auto released = rig.office->release_printer({"clerk-1", "clerk"}, "desk");
+  REQUIRE(released.ok());
+  CHECK(*released == 1);
+  CHECK(rig.office->held_jobs("desk")->empty());
+  CHECK_FALSE(rig.office->release_printer({"clerk-1", "clerk"}, "nowhere").ok());
+  auto audit = rig.real->audit_log(5);
+  REQUIRE(audit.ok());
+  CHECK(audit->front().action == "release");
 }
