@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
-#include <numbers>
 #include <optional>
 
 namespace certprint::calibration {
@@ -114,19 +113,34 @@ Result<layout::Affine> fit_distortion(const DrawnLanded& pairs) {
   return fit_affine(pairs);
 }
 
-// A wrong page size or CUPS scaling still fits well; only scale and skew
-// give it away.
+std::string degrees(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.1f", v);
+  return b;
+}
+
+// A wrong page size or CUPS scaling, a page fed the wrong way round or
+// marks measured from the wrong edge still fit well; only the map's linear
+// part gives them away. It is decomposed (layout::linear_parts) because a
+// rotation keeps both scales and the right angle between the axes.
 Status check_plausible(const layout::Affine& d, const FitLimits& limits) {
-  const double sx = std::hypot(d.xx, d.yx), sy = std::hypot(d.xy, d.yy);
-  if (sx < limits.min_scale || sx > limits.max_scale || sy < limits.min_scale ||
-      sy > limits.max_scale)
-    return Error{"fitted scale " + mm(sx) + " x " + mm(sy) + " is implausible (expected " +
-                 mm(limits.min_scale) + ".." + mm(limits.max_scale) +
-                 "): is the page size right, or is CUPS scaling the page?"};
-  const double skew = (std::atan2(d.xy, d.yy) + std::atan2(d.yx, d.xx)) * 180 / std::numbers::pi;
-  if (std::fabs(skew) > limits.max_skew_deg)
-    return Error{"fitted skew " + mm(skew) + " degrees is implausible (expected within " +
-                 mm(limits.max_skew_deg) + "): is the booklet fed straight?"};
+  const layout::LinearParts p = layout::linear_parts(d);
+  if (p.mirrored())
+    return invalid("the fitted map mirrors the page (determinant " + mm(p.determinant) +
+                   "): measure every mark from the left and top paper edges");
+  if (p.scale_x < limits.min_scale || p.scale_x > limits.max_scale ||
+      p.scale_y < limits.min_scale || p.scale_y > limits.max_scale)
+    return invalid("fitted scale " + mm(p.scale_x) + " x " + mm(p.scale_y) +
+                   " is implausible (expected " + mm(limits.min_scale) + ".." +
+                   mm(limits.max_scale) +
+                   "): is the page size right, or is CUPS scaling the page?");
+  if (std::fabs(p.skew_deg) > limits.max_skew_deg)
+    return invalid("the fitted map is skewed by " + degrees(p.skew_deg) + "°; at most " +
+                   degrees(limits.max_skew_deg) + "° is plausible: is the booklet fed straight?");
+  if (std::fabs(p.rotation_deg) > limits.max_skew_deg)
+    return invalid("the fitted map is rotated by " + degrees(p.rotation_deg) + "°; at most " +
+                   degrees(limits.max_skew_deg) +
+                   "° is plausible: is the booklet fed straight and the right way round?");
   return {};
 }
 

@@ -34,7 +34,7 @@ struct FitLimits {
   double max_residual_mm = 0.5;  // a mark the fit misses by more is refused
   double min_scale = 0.95;       // outside these, the page size or CUPS scaling is wrong
   double max_scale = 1.05;
-  double max_skew_deg = 2.0;
+  double max_skew_deg = 2.0;  // and rotation: a sheet turned further is not fed straight
 };
 
 struct FitResult {
@@ -49,8 +49,9 @@ struct FitResult {
 // `drawn_with` is the correction in force when the target was printed
 // (identity for a first calibration): the new correction composes with it,
 // so a technician can refine an existing profile. Refuses unknown labels,
-// duplicate labels, no marks, large residuals, implausible scale or skew,
-// naming the mark or the value.
+// duplicate labels, no marks, large residuals, and a printer map that
+// mirrors the page or whose scale, skew or rotation (layout::linear_parts)
+// is implausible, naming the mark or the value.
 Result<FitResult> fit(const std::vector<Mark>& marks, const std::vector<Measurement>& measured,
                       const layout::Affine& drawn_with, const FitLimits& limits);
 

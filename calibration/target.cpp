@@ -7,6 +7,7 @@
 #include <numbers>
 
 #include "layout/qr.hpp"
+#include "layout/render.hpp"
 
 namespace certprint::calibration {
 
@@ -77,12 +78,19 @@ Result<std::string> render_target_pdf(layout::TextEngine& text, const layout::Pa
   return out;
 }
 
+Status check_correction(const layout::PageTemplate& page, const layout::Affine& correction,
+                        layout::Resolution res, int band_rows) {
+  if (!page.qr) return layout::check_device_page(page, correction, nullptr, res);
+  // 29 modules: version 3, the size every token's symbol has.
+  auto placed = layout::place_qr(*page.qr, 29, correction, res, band_rows);
+  if (!placed) return placed.error();
+  return layout::check_device_page(page, correction, &*placed, res);
+}
+
 Status check_qr_zone(const layout::PageTemplate& page5, const layout::Affine& correction,
                      layout::Resolution res, int band_rows) {
   if (!page5.qr) return Error{"the page has no QR zone"};
-  auto placed = layout::place_qr(*page5.qr, 29, correction, res, band_rows);
-  if (!placed) return placed.error();
-  return {};
+  return check_correction(page5, correction, res, band_rows);
 }
 
 Result<layout::Raster> render_target(layout::TextEngine& text, const layout::PageTemplate& page,

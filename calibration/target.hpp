@@ -32,8 +32,16 @@ Result<std::string> render_target_pdf(layout::TextEngine& text, const layout::Pa
                                       const std::vector<Mark>& marks,
                                       const layout::Affine& correction);
 
-// Refuses a page-5 correction under which a QR symbol (version 3, as the
-// tokens make) would land outside the zone, naming by how much.
+// Refuses a correction under which what the page draws would be clipped
+// or land off its place, as layout::plan_page would refuse every real page:
+// a field box or the QR's footprint leaving the device page
+// (layout::check_device_page), or on page 5 a QR symbol (version 3, as the
+// tokens make) landing outside its zone. The error names the page, the
+// field or QR, and by how much.
+Status check_correction(const layout::PageTemplate& page, const layout::Affine& correction,
+                        layout::Resolution res, int band_rows);
+
+// check_correction for page 5; fails on a page without a QR zone.
 Status check_qr_zone(const layout::PageTemplate& page5, const layout::Affine& correction,
                      layout::Resolution res, int band_rows);
 

@@ -25,8 +25,10 @@ struct Calibration {
   const Affine& for_page(std::string_view kind) const { return kind == "page5" ? page5 : info; }
 };
 
-// Refuses singular maps and corrections far beyond any real printer's
-// (|offset| > 20 mm, scale outside 0.8..1.25, |skew| > 5°), naming the value.
+// Refuses (ErrorCode::invalid) malformed files, singular maps, mirror images
+// and corrections far beyond any real printer's (|offset| > 20 mm, an
+// axis's scale outside 0.8..1.25, |skew| or |rotation| > 5°; see
+// linear_parts), naming the page and the value.
 Result<Calibration> load_calibration(const std::filesystem::path& path);
 Result<Calibration> parse_calibration(std::string_view json, std::string_view origin);
 std::string to_json(const Calibration& c);

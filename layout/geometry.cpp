@@ -50,6 +50,21 @@ bool Affine::is_identity(double eps) const {
          std::fabs(yx) < eps && std::fabs(x0) < eps && std::fabs(y0) < eps;
 }
 
+LinearParts linear_parts(const Affine& a) {
+  constexpr double kDegPerRad = 180.0 / std::numbers::pi;
+  LinearParts p;
+  p.scale_x = std::hypot(a.xx, a.yx);
+  p.scale_y = std::hypot(a.xy, a.yy);
+  p.determinant = a.determinant();
+  p.rotation_deg = std::atan2(a.yx, a.xx) * kDegPerRad;
+  // The y column in the frame the x column turned into: its component along
+  // the x column against its component along that column's perpendicular
+  // (both times the x column's length, which the angle does not need).
+  const double along = a.xy * a.xx + a.yy * a.yx;
+  p.skew_deg = std::atan2(along, p.determinant) * kDegPerRad;
+  return p;
+}
+
 std::string Resolution::describe() const {
   return std::to_string(x_dpi) + "x" + std::to_string(y_dpi) + " dpi";
 }

@@ -59,6 +59,24 @@ struct Affine {
   bool is_identity(double eps = 1e-12) const;
 };
 
+// The linear part of an affine map, read the way a printer distorts a page:
+// each axis's scale is the length of the image of that axis (a column of the
+// matrix), the rotation is the angle of the image of the x axis, and the
+// skew is how far the image of the y axis leans from perpendicular to it,
+// toward +x (Affine::from_params's skew_deg). Comparing the two columns'
+// angles, rather than each with its own axis, is what tells a rotation,
+// which turns both alike, from a skew, which opens the angle between them.
+struct LinearParts {
+  double scale_x = 1;
+  double scale_y = 1;
+  double rotation_deg = 0;  // -180..180; positive turns +x toward +y (clockwise on paper)
+  double skew_deg = 0;      // -180..180; a mirror reads as about ±180
+  double determinant = 1;   // negative: the map mirrors the page
+  bool mirrored() const { return determinant < 0; }
+};
+
+LinearParts linear_parts(const Affine& a);
+
 // A device resolution in dots per inch, per axis.
 struct Resolution {
   int x_dpi = 180;

@@ -4,7 +4,9 @@
 #include <cairo.h>
 #include <poppler.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <memory>
 
 namespace certprint::layout {
@@ -103,7 +105,65 @@ int dots(double mm, double dots_per_mm) {
   return static_cast<int>(std::ceil(mm * dots_per_mm - 1e-9));
 }
 
+// A rectangle on the device page, device mm.
+struct Extent {
+  double x0_mm, y0_mm, x1_mm, y1_mm;
+};
+
+// Where a paper-space box lands on the device: the bounding box of its
+// corners, as a skewed correction turns it into a parallelogram.
+Extent device_extent(const Rect& box, const Affine& correction) {
+  Extent e{1e300, 1e300, -1e300, -1e300};
+  for (Point c : {Point{box.x_mm, box.y_mm}, Point{box.right_mm(), box.y_mm},
+                  Point{box.x_mm, box.bottom_mm()}, Point{box.right_mm(), box.bottom_mm()}}) {
+    const Point d = correction.apply(c);
+    e = {std::min(e.x0_mm, d.x_mm), std::min(e.y0_mm, d.y_mm), std::max(e.x1_mm, d.x_mm),
+         std::max(e.y1_mm, d.y_mm)};
+  }
+  return e;
+}
+
+// Names the edge `e` crosses furthest, if any; `what` is "page5 QR" or
+// "info field \"holder\"".
+Status on_page(const Extent& e, const PageTemplate& page, const std::string& what) {
+  struct Edge {
+    double over_mm;
+    const char* verb;
+    const char* where;
+    double edge_mm;
+  };
+  const Edge edges[] = {
+      {-e.y0_mm, "start", "above the page's top edge", 0},
+      {e.y1_mm - page.height_mm, "end", "below the page's bottom edge", page.height_mm},
+      {-e.x0_mm, "start", "left of the page's left edge", 0},
+      {e.x1_mm - page.width_mm, "end", "right of the page's right edge", page.width_mm}};
+  const Edge* worst = &edges[0];
+  for (const Edge& edge : edges)
+    if (edge.over_mm > worst->over_mm) worst = &edge;
+  // The same 1 µm allowance for rounding as Rect::contains.
+  if (!(worst->over_mm > 1e-3)) return {};
+  char buf[160];
+  std::snprintf(buf, sizeof buf, ": would %s %.2f mm %s (%.1f mm) after calibration", worst->verb,
+                worst->over_mm, worst->where, worst->edge_mm);
+  return refused(what + buf);
+}
+
 }  // namespace
+
+Status check_device_page(const PageTemplate& page, const Affine& correction, const QrPlacement* qr,
+                         Resolution res) {
+  for (const FieldBox& f : page.fields)
+    if (auto s = on_page(device_extent(f.box, correction), page,
+                         page.kind + " field \"" + f.name + "\"");
+        !s)
+      return s;
+  if (!qr) return {};
+  const Extent footprint{qr->origin_x_dots / res.dots_per_mm_x(),
+                         qr->origin_y_dots / res.dots_per_mm_y(),
+                         (qr->origin_x_dots + qr->width_dots()) / res.dots_per_mm_x(),
+                         (qr->origin_y_dots + qr->height_dots()) / res.dots_per_mm_y()};
+  return on_page(footprint, page, page.kind + " QR");
+}
 
 Result<PagePlan> plan_page(TextEngine& text, const PageTemplate& page, const PageContent& content,
                            const Affine& correction, const DeviceProfile& device) {
@@ -134,6 +194,9 @@ Result<PagePlan> plan_page(TextEngine& text, const PageTemplate& page, const Pag
   } else if (!content.qr_payload.empty()) {
     return Error{"a QR may be printed on page 5 only, not on the " + page.kind + " page"};
   }
+  if (auto s = check_device_page(page, correction, plan.qr_at ? &*plan.qr_at : nullptr, device.res);
+      !s)
+    return s.error();
   return plan;
 }
 

@@ -40,9 +40,20 @@ struct PagePlan {
 };
 
 // Checks and resolves a page. Every template field needs a value (it may be
-// empty); page 5 needs a QR payload and the QR must land inside its zone.
+// empty); page 5 needs a QR payload and the QR must land inside its zone;
+// everything drawn must stay on the device page (check_device_page).
 Result<PagePlan> plan_page(TextEngine& text, const PageTemplate& page, const PageContent& content,
                            const Affine& correction, const DeviceProfile& device);
+
+// The printer draws nothing outside its page, so content the correction
+// moves past an edge is clipped even when it would land in place on paper.
+// Refuses (ErrorCode::refused) when a field box, mapped through
+// `correction`, or the QR's footprint on the device grid (quiet zone
+// included; `qr` may be null) is not within 0..width_mm x 0..height_mm of
+// the page, naming the page, the field or "QR", the edge and by how much:
+// `page5 QR: would end 5.49 mm below the page's bottom edge (128.0 mm)`.
+Status check_device_page(const PageTemplate& page, const Affine& correction, const QrPlacement* qr,
+                         Resolution res);
 
 // One-page PDF, page size from the template, QR modules on the device grid.
 Result<std::string> render_pdf(TextEngine& text, const PagePlan& plan);

@@ -51,7 +51,7 @@ Reply Api::print_target(const Caller& who, const std::string& printer, std::stri
   json list = json::array();
   for (const auto& m : printed->marks)
     list.push_back({{"label", m.label}, {"x_mm", m.nominal.x_mm}, {"y_mm", m.nominal.y_mm}});
-  return {202,
+  return {200,
           {{"printer", printer},
            {"page", *page_text},
            {"corrected", corrected},

@@ -79,8 +79,8 @@ int target(const ClientConfig& d, const std::string& printer, const std::string&
            bool corrected, std::ostream& out, std::ostream& err) {
   const Answer a = ApiClient(d).post("/v1/printers/" + printer + "/calibration/target",
                                      json{{"page", page}, {"corrected", corrected}}.dump());
-  if (a.status != 202) return failed(a, err);
-  out << (corrected ? "verification" : "calibration") << " target for " << page << " sent to "
+  if (a.status != 200) return failed(a, err);
+  out << (corrected ? "verification" : "calibration") << " target for " << page << " printed on "
       << printer << " (CUPS job " << a.body["cups_job_id"]
       << "). Measure each mark from the left and top paper edges:\n";
   for (const auto& m : a.body["marks"])
@@ -115,15 +115,15 @@ int fit_and_save(const ClientConfig& d, const std::filesystem::path& templates_d
   for (const auto& [label, e] : f->residuals_mm)
     out << "  mark " << label << " residual " << fixed(e) << " mm\n";
 
-  if (page == "page5") {
-    const Answer printers = ApiClient(d).get("/v1/printers");
-    if (printers.status != 200) return failed(printers, err);
-    for (const auto& p : printers.body["printers"]) {
-      if (p.value("name", "") != printer) continue;
-      const layout::Resolution res{p.value("x_dpi", 180), p.value("y_dpi", 180)};
-      if (auto s = check_qr_zone(pt, c, res, p.value("band_rows", 0)); !s)
-        return err << "certcal: refused: " << s.message() << "\n", 1;
-    }
+  // Both pages: a field or the QR drawn off the page is clipped, and page
+  // 5's QR must stay in its zone at the printer's own resolution.
+  const Answer printers = ApiClient(d).get("/v1/printers");
+  if (printers.status != 200) return failed(printers, err);
+  for (const auto& p : printers.body["printers"]) {
+    if (p.value("name", "") != printer) continue;
+    const layout::Resolution res{p.value("x_dpi", 180), p.value("y_dpi", 180)};
+    if (auto s = check_correction(pt, c, res, p.value("band_rows", 0)); !s)
+      return err << "certcal: refused: " << s.message() << "\n", 1;
   }
   if (!save) {
     out << "not saved (add --save to store it as the printer's next profile version)\n";

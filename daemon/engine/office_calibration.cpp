@@ -6,6 +6,33 @@
 #include "layout/render.hpp"
 
 namespace certprint::engine {
+namespace {
+
+// The device-page rule checks the info page's field boxes, not the text in
+// them, so one short stand-in per field stands for every record.
+layout::PageContent representative_info(const layout::PageTemplate& info) {
+  layout::PageContent content;
+  for (const auto& f : info.fields) content.fields[f.name] = "0";
+  return content;
+}
+
+// Plans both pages of template `t` (for `kind` booklets) under `cal` as
+// any real booklet would be planned: a refusal here is a page the printer
+// would refuse or clip.
+Status check_template(issuance::Kind kind, const layout::Template& t,
+                      const layout::Calibration& cal, const layout::DeviceProfile& device) {
+  const std::string name(issuance::to_string(kind));
+  auto text = layout::TextEngine::create(t.font_family);
+  if (!text) return text.error();
+  auto info = layout::plan_page(**text, t.info, representative_info(t.info), cal.info, device);
+  if (!info) return refused(name + " info page: " + info.error().message);
+  const std::string payload = "CP:" + std::string(42, 'A');  // a token's length
+  auto page5 = layout::plan_page(**text, t.page5, {{}, payload}, cal.page5, device);
+  if (!page5) return refused(name + " page 5: " + page5.error().message);
+  return {};
+}
+
+}  // namespace
 
 Result<std::vector<store::CalibrationRow>> Office::calibrations(const std::string& printer) {
   if (!engine_.printer(printer)) return not_found("printer \"" + printer + "\" is not configured");
@@ -18,19 +45,15 @@ Result<int> Office::set_calibration(const Actor& who, const std::string& printer
   if (!p) return not_found("printer \"" + printer + "\" is not configured");
   cal.printer = printer;
   {
-    // A correction that would push page 5's QR out of its zone is refused
-    // for every template it could be used with.
+    // A correction that would push page 5's QR out of its zone, or any
+    // drawn content off either page, is refused for every template it
+    // could be used with.
     std::lock_guard lock(render_mutex_);
     for (auto kind : {issuance::Kind::marriage, issuance::Kind::divorce}) {
       auto r = renderers_.get(kind);
       if (!r) return r.error();
-      auto text = layout::TextEngine::create((*r)->page_template().font_family);
-      if (!text) return text.error();
-      const std::string payload = "CP:" + std::string(42, 'A');
-      auto plan = layout::plan_page(**text, (*r)->page_template().page5, {{}, payload}, cal.page5,
-                                    {p->res, p->band_rows});
-      if (!plan)
-        return refused(std::string(issuance::to_string(kind)) + " page 5: " + plan.error().message);
+      if (auto s = check_template(kind, (*r)->page_template(), cal, {p->res, p->band_rows}); !s)
+        return s.error();
     }
   }
   auto version =
@@ -71,13 +94,6 @@ Result<TargetPrinted> Office::print_target(const Actor& who, const std::string& 
                                            issuance::PageKind page, bool corrected) {
   const PrinterConfig* p = engine_.printer(printer);
   if (!p) return not_found("printer \"" + printer + "\" is not configured");
-  auto jobs = store_.unfinished_print_jobs();
-  if (!jobs) return jobs.error();
-  for (const auto& job : *jobs)
-    if (job.printer == printer)
-      return conflict(
-          "printer \"" + printer + "\" has print jobs under way; print targets when it is idle",
-          "printer_busy");
   layout::Affine correction;
   if (corrected) {
     auto rows = store_.calibrations(printer);
@@ -100,8 +116,11 @@ Result<TargetPrinted> Office::print_target(const Actor& who, const std::string& 
     job = target_job(*p, page, correction, printed.marks);
   }
   if (!job) return job.error();
-  auto id = engine_.submit_one(printer, *job);
-  if (!id) return unavailable(id.error().message, "printer");
+  // Printed like a booklet's page: under the printer's lock (refused while
+  // print jobs are under way) and followed until it has come out.
+  auto id = engine_.print_alone(printer, *job, "calibration target (" +
+                                                   std::string(issuance::to_string(page)) + ")");
+  if (!id) return id.error();
   printed.cups_job_id = *id;
   audit(who, "target", printer,
         std::string(issuance::to_string(page)) + (corrected ? " corrected" : ""));

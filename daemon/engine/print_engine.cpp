@@ -19,6 +19,7 @@ struct PrintEngine::Worker {
   std::mutex mutex;
   std::condition_variable wake;
   bool pending = true;  // look at the store on start
+  std::mutex busy;      // held while the printer prints: a pass over jobs, or a lone page
   std::unique_ptr<booklet::RendererCache> renderers;
 };
 
@@ -30,7 +31,8 @@ printing::PageStep step_for(const store::PageTaskRow& t, const store::BookletRow
           t.page,
           t.job_name,
           t.state == PageTaskState::submitted ? t.cups_job_id : 0,
-          t.state == PageTaskState::submitting};
+          t.state == PageTaskState::submitting,
+          {}};
 }
 
 }  // namespace
@@ -98,12 +100,33 @@ const PrinterConfig* PrintEngine::printer(const std::string& name) const {
   return nullptr;
 }
 
-Result<int> PrintEngine::submit_one(const std::string& name, const printing::PageJob& job) {
-  const PrinterConfig* p = printer(name);
-  if (!p) return not_found("printer \"" + name + "\" is not configured");
-  auto port = ports_(*p);
-  if (!port) return port.error();
-  return (*port)->submit(job);
+Result<int> PrintEngine::print_alone(const std::string& name, const printing::PageJob& job,
+                                     const std::string& label) {
+  std::unique_lock workers(workers_mutex_);
+  Worker* w = nullptr;
+  for (auto& each : workers_)
+    if (each->printer.name == name) w = each.get();
+  if (!w) return not_found("printer \"" + name + "\" is not configured or not running");
+  std::lock_guard busy(w->busy);
+  workers.unlock();
+  auto jobs = store_.unfinished_print_jobs();
+  if (!jobs) return jobs.error();
+  for (const auto& j : *jobs)
+    if (j.printer == name)
+      return conflict("printer \"" + name + "\" has print jobs under way; print when it is idle",
+                      "printer_busy");
+  auto held = store_.pending_cancels(name);
+  if (!held) return held.error();
+  if (!held->empty())
+    return conflict("printer \"" + name + "\" is held: a cancelled page may still print",
+                    "printer_busy");
+  auto port = ports_(w->printer);
+  if (!port) return unavailable(port.error().message, "printer");
+  const auto result =
+      printing::print_page(**port, job, label, config_.sequencer, clock_, &stopping_);
+  if (result.stopped) return unavailable("the daemon is stopping", "printer");
+  if (!result.ok()) return unavailable(result.reason, "printer");
+  return result.last_job_id;
 }
 
 Result<printing::PrinterStatus> PrintEngine::printer_status(const std::string& name) {
@@ -163,6 +186,7 @@ void PrintEngine::run(Worker& w) {
       w.pending = false;
     }
     if (stopping_) break;
+    std::lock_guard busy(w.busy);
     if (!settle_cancels(w)) continue;  // held: a cancelled page may still print
     auto jobs = store_.unfinished_print_jobs();
     if (!jobs) continue;  // the store will answer next time; nothing is lost

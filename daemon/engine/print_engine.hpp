@@ -87,9 +87,13 @@ class PrintEngine {
 
   const PrinterConfig* printer(const std::string& name) const;
   const std::vector<PrinterConfig>& printers() const { return config_.printers; }
-  // Sends one page outside any sequence (calibration targets) through a
-  // connection of its own; returns the CUPS job id.
-  Result<int> submit_one(const std::string& name, const printing::PageJob& job);
+  // Prints one page outside any booklet (a calibration target) on an idle
+  // printer: under the printer's lock, so no booklet page goes out while it
+  // prints, and followed to its end. Returns the CUPS job id once the page
+  // completed; conflict "printer_busy" when print jobs are under way or the
+  // printer is held; the page's failure otherwise.
+  Result<int> print_alone(const std::string& name, const printing::PageJob& job,
+                          const std::string& label);
   // Reads the printer's state through a connection of its own.
   Result<printing::PrinterStatus> printer_status(const std::string& name);
 

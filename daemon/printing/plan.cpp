@@ -5,6 +5,7 @@
 namespace certprint::printing {
 
 std::string PageStep::describe() const {
+  if (!label.empty()) return label;
   return "issuance " + issuance_id + " " + std::string(issuance::to_string(holder)) +
          (kind == issuance::PageKind::info ? " info page" : " page 5");
 }
@@ -34,7 +35,7 @@ Result<std::vector<PageStep>> plan_pages(const std::vector<issuance::Issuance>& 
       for (auto kind : {issuance::PageKind::info, issuance::PageKind::page5}) {
         auto name = opaque_job_name(random);
         if (!name) return name.error();
-        steps.push_back({rec.issuance_id, h, kind, std::move(*name)});
+        steps.push_back({rec.issuance_id, h, kind, std::move(*name), 0, false, {}});
       }
   }
   return steps;

@@ -23,6 +23,9 @@ struct PageStep {
   // The page was being submitted when the daemon stopped and its job id was
   // not recorded: look the job up by name first, submit only if absent.
   bool maybe_submitted = false;
+  // Names a page outside any booklet ("calibration target"); empty for a
+  // booklet's page.
+  std::string label;
   std::string describe() const;  // "issuance X male page 5": no personal data
 };
 

@@ -219,6 +219,7 @@ SequenceResult run_sequence(PrinterPort& port, PageSource& source,
       e.job_id = sub.job_id;
     }
     e.type = PageEvent::Type::submitted;
+    result.last_job_id = e.job_id;
     listener.on_page(e);
     Followed f = follow_job(port, e.job_id, e, listener, config, clock, stop);
     if (f.stopped) {
@@ -244,6 +245,34 @@ SequenceResult run_sequence(PrinterPort& port, PageSource& source,
     }
   }
   return result;
+}
+
+namespace {
+
+class OnePage final : public PageSource {
+ public:
+  explicit OnePage(const PageJob& job) : job_(job) {}
+  Result<PageJob> page(const PageStep&) override { return job_; }
+
+ private:
+  const PageJob& job_;
+};
+
+class Quiet final : public SequenceListener {
+ public:
+  void on_page(const PageEvent&) override {}
+};
+
+}  // namespace
+
+SequenceResult print_page(PrinterPort& port, const PageJob& job, const std::string& label,
+                          const SequencerConfig& config, Clock& clock,
+                          const std::atomic<bool>* stop) {
+  OnePage source(job);
+  Quiet quiet;
+  const std::vector<PageStep> steps = {
+      {"", issuance::Holder::male, issuance::PageKind::info, job.job_name, 0, false, label}};
+  return run_sequence(port, source, steps, quiet, config, clock, stop);
 }
 
 std::unique_lock<std::mutex> PrinterLocks::acquire(const std::string& printer) {

@@ -68,6 +68,7 @@ struct SequencerConfig {
 
 struct SequenceResult {
   std::size_t completed = 0;             // pages printed, from the start
+  int last_job_id = 0;                   // the printer's id of the last page's job
   std::optional<std::size_t> failed_at;  // index of the page that failed
   std::string reason;                    // why, when failed_at is set
   bool stopped_unrecorded = false;       // stopped because the listener could not record
@@ -90,6 +91,13 @@ SequenceResult run_sequence(PrinterPort& port, PageSource& source,
                             const std::vector<PageStep>& steps, SequenceListener& listener,
                             const SequencerConfig& config, Clock& clock,
                             const std::atomic<bool>* stop = nullptr);
+
+// One page outside any booklet (a calibration target, named by `label`):
+// submitted, followed to its end like a booklet's page, and cancelled when
+// it fails. The caller holds the printer for the whole run.
+SequenceResult print_page(PrinterPort& port, const PageJob& job, const std::string& label,
+                          const SequencerConfig& config, Clock& clock,
+                          const std::atomic<bool>* stop = nullptr);
 
 // One mutex per printer name, so two sequences never interleave pages.
 class PrinterLocks {

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <numbers>
 #include <random>
 
 #include "calibration/fit.hpp"
@@ -159,4 +160,57 @@ TEST_CASE("charts render as PDF and PNG", "[calibration]") {
   CHECK(png->substr(1, 3) == "PNG");
   // Page 5's marks stand around the QR zone.
   for (const auto& m : target_marks(tmpl.page5)) CHECK(tmpl.page5.qr->box.contains(m.nominal));
+}
+
+TEST_CASE("fit refuses a rotated or mirrored printer, saying which", "[calibration]") {
+  // Marks measured as if the page had turned by a quarter about its centre:
+  // every length and right angle is kept, so only the axes' angle shows it.
+  const std::vector<Mark> marks = {
+      {"A", {10, 10}}, {"B", {80, 10}}, {"C", {10, 110}}, {"D", {80, 110}}};
+  auto measured = [&](const Affine& d) {
+    std::vector<Measurement> out;
+    for (const auto& m : marks) out.push_back({m.label, d.apply(m.nominal)});
+    return out;
+  };
+  auto about_centre = [](double deg) {
+    const double r = deg * std::numbers::pi / 180, c = std::cos(r), s = std::sin(r);
+    // Rotate about (45, 60): p' = R(p - c) + c.
+    return Affine{c, s, -s, c, 45 - c * 45 + s * 60, 60 - s * 45 - c * 60};
+  };
+  auto quarter = fit(marks, measured(about_centre(90)), Affine::identity(), {});
+  REQUIRE_FALSE(quarter.ok());
+  CHECK_THAT(quarter.error().message,
+             Catch::Contains("rotated by 90.0°; at most 2.0° is plausible"));
+  auto three = fit(marks, measured(about_centre(-3)), Affine::identity(), {});
+  REQUIRE_FALSE(three.ok());
+  CHECK_THAT(three.error().message, Catch::Contains("rotated by -3.0°"));
+  // Within the limit, a rotation is a feed error the correction undoes.
+  CHECK(fit(marks, measured(about_centre(0.5)), Affine::identity(), {}).ok());
+
+  // Marks measured from the right edge instead of the left: a mirror image.
+  auto mirrored = fit(marks, measured(Affine{-1, 0, 0, 1, 90, 0}), Affine::identity(), {});
+  REQUIRE_FALSE(mirrored.ok());
+  CHECK_THAT(mirrored.error().message, Catch::Contains("mirror"));
+  // Two marks, swapped along x, mirror the offset+scale model too.
+  auto swapped = fit(marks, {{"A", {80, 10}}, {"D", {10, 110}}}, Affine::identity(), {});
+  REQUIRE_FALSE(swapped.ok());
+  CHECK_THAT(swapped.error().message, Catch::Contains("mirror"));
+}
+
+TEST_CASE("a correction that would move the QR or a field off the device page is refused",
+          "[calibration]") {
+  auto tmpl = marriage();
+  // The QR still lands in its zone on paper, but the printer is told to
+  // draw it past the page's bottom edge, where nothing is drawn.
+  auto down = check_qr_zone(tmpl.page5, Affine::translation(0, 19), {180, 180}, 0);
+  REQUIRE_FALSE(down.ok());
+  CHECK(down.code() == ErrorCode::refused);
+  CHECK_THAT(down.message(),
+             Catch::Contains("page5 QR: would end") && Catch::Contains("bottom edge (128.0 mm)"));
+  CHECK(check_correction(tmpl.page5, Affine::translation(0, 13), {180, 180}, 0).ok());
+
+  auto info = check_correction(tmpl.info, Affine::translation(0, 7), {180, 180}, 0);
+  REQUIRE_FALSE(info.ok());
+  CHECK_THAT(info.message(), Catch::Contains("info field \"female.id_number\": would end 0.50 mm"));
+  CHECK(check_correction(tmpl.info, Affine::translation(0, 6), {180, 180}, 0).ok());
 }

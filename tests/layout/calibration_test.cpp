@@ -1,5 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <numbers>
+#include <string>
+
 #include "layout/calibration.hpp"
 
 using namespace certprint::layout;
@@ -46,4 +50,50 @@ TEST_CASE("implausible or malformed calibrations are refused with the value", "[
   auto field = parse_calibration(R"({"pages":{"info":{"offset":[1,1]}}})", "c");
   REQUIRE_FALSE(field.ok());
   CHECK_THAT(field.error().message, Catch::Contains("offset"));
+}
+
+TEST_CASE("a rotated or mirrored calibration is refused, saying which", "[layout]") {
+  // A pure rotation keeps both axes' lengths and the angle between them, so
+  // only the angle of the axes themselves gives it away.
+  auto quarter = parse_calibration(R"({"pages":{"page5":{"matrix":[0,1,-1,0,0,0]}}})", "c");
+  REQUIRE_FALSE(quarter.ok());
+  CHECK(quarter.error().code == certprint::ErrorCode::invalid);
+  CHECK_THAT(quarter.error().message,
+             Catch::Contains("pages.page5") &&
+                 Catch::Contains("rotated by 90.0°; at most 5.0° is plausible"));
+
+  const double c6 = std::cos(6 * std::numbers::pi / 180), s6 = std::sin(6 * std::numbers::pi / 180);
+  auto six = parse_calibration(R"({"pages":{"info":{"matrix":[)" + std::to_string(c6) + "," +
+                                   std::to_string(s6) + "," + std::to_string(-s6) + "," +
+                                   std::to_string(c6) + ",0,0]}}}",
+                               "c");
+  REQUIRE_FALSE(six.ok());
+  CHECK_THAT(six.error().message, Catch::Contains("rotated by 6.0°"));
+
+  // A mirror image is no feed error at all, whichever axis it flips.
+  for (const char* mirror : {R"({"pages":{"info":{"matrix":[1,0,0,-1,0,0]}}})",
+                             R"({"pages":{"info":{"matrix":[-1,0,0,1,0,0]}}})",
+                             R"({"pages":{"info":{"matrix":[0,1,1,0,0,0]}}})"}) {
+    INFO(mirror);
+    auto m = parse_calibration(mirror, "c");
+    REQUIRE_FALSE(m.ok());
+    CHECK(m.error().code == certprint::ErrorCode::invalid);
+    CHECK_THAT(m.error().message, Catch::Contains("mirror"));
+  }
+
+  // A vertical shear leans the x axis; its skew is as implausible as a
+  // horizontal one's.
+  auto sheared = parse_calibration(R"({"pages":{"info":{"matrix":[1,0.2,0,1,0,0]}}})", "c");
+  REQUIRE_FALSE(sheared.ok());
+  CHECK_THAT(sheared.error().message, Catch::Contains("skew"));
+
+  // What a real, slightly askew feed does is still accepted.
+  const double c1 = std::cos(1 * std::numbers::pi / 180), s1 = std::sin(1 * std::numbers::pi / 180);
+  auto one = parse_calibration(R"({"pages":{"info":{"matrix":[)" + std::to_string(c1) + "," +
+                                   std::to_string(s1) + "," + std::to_string(-s1) + "," +
+                                   std::to_string(c1) + ",0.5,-0.3]}}}",
+                               "c");
+  CHECK(one.ok());
+  CHECK(
+      parse_calibration(R"({"pages":{"page5":{"skew_deg":-4.5,"scale":[1.02,0.98]}}})", "c").ok());
 }

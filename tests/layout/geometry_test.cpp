@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <numbers>
+
 #include "layout/geometry.hpp"
 
 using namespace certprint::layout;
@@ -47,4 +50,36 @@ TEST_CASE("resolution option parsing", "[layout]") {
     REQUIRE_FALSE(r.ok());
     CHECK_THAT(r.error().message, Catch::Contains("dpi"));
   }
+}
+
+TEST_CASE("linear parts: each axis's scale, the rotation, the skew, a mirror", "[layout]") {
+  const double deg = std::numbers::pi / 180;
+  const auto fed = linear_parts(Affine::from_params(3, 4, 1.02, 0.98, 1.5));
+  CHECK(fed.scale_x == Approx(1.02));
+  CHECK(fed.scale_y == Approx(0.98 / std::cos(1.5 * deg)));
+  CHECK(fed.rotation_deg == Approx(0).margin(1e-9));
+  CHECK(fed.skew_deg == Approx(1.5));
+  CHECK_FALSE(fed.mirrored());
+
+  // A rotation turns both axes alike: no skew, whatever the angle.
+  for (double a : {90.0, -90.0, 3.0, 179.0, -179.0}) {
+    INFO(a << "°");
+    const auto turned = linear_parts(
+        Affine{std::cos(a * deg), std::sin(a * deg), -std::sin(a * deg), std::cos(a * deg), 0, 0});
+    CHECK(turned.rotation_deg == Approx(a));
+    CHECK(turned.skew_deg == Approx(0).margin(1e-9));
+    CHECK(turned.scale_x == Approx(1));
+    CHECK(turned.scale_y == Approx(1));
+    CHECK_FALSE(turned.mirrored());
+  }
+  // A skewed sheet turned 2°: the skew is measured from the turned x axis.
+  const auto both = linear_parts(
+      Affine{std::cos(2 * deg), std::sin(2 * deg), -std::sin(2 * deg), std::cos(2 * deg), 0, 0}
+          .compose(Affine::from_params(0, 0, 1, 1, 0.7)));
+  CHECK(both.rotation_deg == Approx(2));
+  CHECK(both.skew_deg == Approx(0.7));
+
+  CHECK(linear_parts(Affine{1, 0, 0, -1, 0, 0}).mirrored());
+  CHECK(linear_parts(Affine{0, 1, 1, 0, 0, 0}).mirrored());
+  CHECK(linear_parts(Affine{1, 0, 0, -1, 0, 0}).skew_deg == Approx(180));
 }

@@ -236,3 +236,58 @@ TEST_CASE("hairline strokes survive the 1-bit raster", "[layout]") {
     CHECK(runs == 3);
   }
 }
+
+TEST_CASE("a correction that would move drawn content off the device page is refused", "[layout]") {
+  // The correction moves what the printer is told to draw; the printer draws
+  // nothing outside its page (0..width_mm x 0..height_mm), so content
+  // pushed past an edge is clipped even when it would land in its zone.
+  auto tmpl = marriage_template();
+  auto text = text_engine(tmpl.font_family);
+  const DeviceProfile device{{180, 180}, 0};
+  auto qr_down =
+      plan_page(*text, tmpl.page5, {{}, sample_payload()}, Affine::translation(0, 19), device);
+  REQUIRE_FALSE(qr_down.ok());
+  CHECK(qr_down.error().code == certprint::ErrorCode::refused);
+  CHECK_THAT(
+      qr_down.error().message,
+      Catch::Contains("page5 QR: would end 5.49 mm below the page's bottom edge (128.0 mm)"));
+  // The same with a 24-pin head's band snapping, and just inside the edge.
+  CHECK_FALSE(plan_page(*text, tmpl.page5, {{}, sample_payload()}, Affine::translation(0, 19),
+                        {{360, 180}, 24})
+                  .ok());
+  CHECK(plan_page(*text, tmpl.page5, {{}, sample_payload()}, Affine::translation(0, 13), device)
+            .ok());
+
+  struct Case {
+    Affine correction;
+    const char* expected;
+  };
+  for (const Case& c :
+       {Case{Affine::translation(0, 7),
+             "info field \"female.id_number\": would end 0.50 mm below the page's bottom edge "
+             "(128.0 mm)"},
+        Case{Affine::translation(7, 0),
+             "info field \"male.birth_date\": would end 1.00 mm right of the page's right edge "
+             "(94.0 mm)"},
+        Case{Affine::translation(0, -10),
+             "info field \"holder\": would start 1.00 mm above the page's top edge (0.0 mm)"}}) {
+    INFO(c.expected);
+    auto plan = plan_page(*text, tmpl.info, {sample_info_fields(), ""}, c.correction, device);
+    REQUIRE_FALSE(plan.ok());
+    CHECK(plan.error().code == certprint::ErrorCode::refused);
+    CHECK_THAT(plan.error().message, Catch::Contains(c.expected));
+  }
+  CHECK(plan_page(*text, tmpl.info, {sample_info_fields(), ""}, Affine::translation(0, 6), device)
+            .ok());
+
+  PageTemplate page;
+  page.kind = "info";
+  page.width_mm = 40;
+  page.height_mm = 20;
+  page.fields.push_back({"f", {2, 5, 30, 8}, 10.5, 6, Align::left, 1});
+  auto left = plan_page(*text, page, {{{"f", ""}}, ""}, Affine::translation(-3, 0), device);
+  REQUIRE_FALSE(left.ok());
+  CHECK_THAT(left.error().message,
+             Catch::Contains("info field \"f\": would start 1.00 mm left of the page's left edge "
+                             "(0.0 mm)"));
+}

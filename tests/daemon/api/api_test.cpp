@@ -101,6 +101,9 @@ TEST_CASE("every role is refused outside its own calls", "[daemon][api]") {
       {"printers",
        {Role::clerk, Role::technician},
        [&](const Caller& c) { return w.api->printers(c); }},
+      {"release printer",
+       {Role::clerk, Role::technician},
+       [&](const Caller& c) { return w.api->release_printer(c, "desk"); }},
       {"preview",
        {Role::clerk},
        [&](const Caller& c) { return w.api->preview(c, id, "male", "info"); }},
@@ -248,6 +251,30 @@ TEST_CASE("calibration: versioned, validated, refused when the QR would leave it
   CHECK(got.body["current"]["version"] == 2);
   CHECK(got.body["versions"].size() == 2);
   CHECK(got.body["versions"][1]["set_by"] == "tech-1");
+}
+
+TEST_CASE("calibration: refused when it would draw off the page, invalid when turned",
+          "[daemon][api]") {
+  World w;
+  // 19 mm down keeps page 5's QR in its zone on paper, but the printer would
+  // be told to draw it past the page's bottom edge.
+  auto down = w.api->set_calibration(kTech, "desk", R"({"pages":{"page5":{"offset_mm":[0,19]}}})");
+  CHECK(down.status == 422);
+  CHECK(down.body["error"]["code"] == "refused");
+  CHECK_THAT(down.body["error"]["message"].get<std::string>(),
+             Catch::Contains("page5 QR: would end") && Catch::Contains("bottom edge"));
+  // The info page's field boxes are checked too.
+  auto info = w.api->set_calibration(kTech, "desk", R"({"pages":{"info":{"offset_mm":[0,7]}}})");
+  CHECK(info.status == 422);
+  CHECK_THAT(info.body["error"]["message"].get<std::string>(),
+             Catch::Contains("info field \"female.id_number\""));
+  // A quarter turn is no printer's feed error.
+  auto turned =
+      w.api->set_calibration(kTech, "desk", R"({"pages":{"page5":{"matrix":[0,1,-1,0,0,0]}}})");
+  CHECK(turned.status == 400);
+  CHECK_THAT(turned.body["error"]["message"].get<std::string>(),
+             Catch::Contains("rotated by 90.0°"));
+  CHECK(w.api->calibration(kTech, "desk").body["versions"].empty());
 }
 
 TEST_CASE("HTTP: bearer tokens, JSON errors, metrics", "[daemon][api]") {
@@ -502,4 +529,20 @@ TEST_CASE("paths that are not text: no forged log lines, 400 for bytes that are 
     CHECK(l.find('\r') == std::string::npos);
   }
   CHECK_THAT(lines[0], Catch::Contains("x\\x0A"));
+}
+
+TEST_CASE("a held printer shows why, and a clerk's release frees it", "[daemon][api]") {
+  World w(false);
+  REQUIRE(w.store->add_pending_cancel({"desk", 17, "cp-a", "lost contact with cupsd", 5}).ok());
+  auto listed = w.api->printers(kClerk);
+  REQUIRE(listed.status == 200);
+  const json& desk = listed.body["printers"][0];
+  CHECK(desk["held"] == true);
+  CHECK(desk["needs_attention"] == true);
+  CHECK(desk["held_jobs"][0]["cups_job_id"] == 17);
+  CHECK(w.api->release_printer(kClerk, "nowhere").status == 404);
+  auto released = w.api->release_printer(kClerk, "desk");
+  REQUIRE(released.status == 200);
+  CHECK(released.body["released_jobs"] == 1);
+  CHECK(w.api->printers(kClerk).body["printers"][0]["held"] == false);
 }

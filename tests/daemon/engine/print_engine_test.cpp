@@ -372,3 +372,96 @@ TEST_CASE("print engine: a clerk releases a held printer", "[daemon][engine]") {
   REQUIRE(audit.ok());
   CHECK(audit->front().action == "release");
 }
+
+namespace {
+
+// Each job takes a while: processing for `polls` reads of its state, then
+// completed. Keeps the order of what happened.
+class SlowPort final : public printing::PrinterPort {
+ public:
+  struct State {
+    std::mutex m;
+    std::vector<std::string> log;  // "submit NAME", "done NAME"
+    std::map<int, int> polls;
+    std::vector<std::string> names;
+  };
+  SlowPort(State& s, int polls) : s_(s), polls_(polls) {}
+  const std::string& name() const override { return name_; }
+  Result<int> submit(const printing::PageJob& job) override {
+    std::lock_guard g(s_.m);
+    s_.names.push_back(job.job_name);
+    s_.log.push_back("submit " + job.job_name);
+    return static_cast<int>(s_.names.size());
+  }
+  Result<printing::JobStatus> job_status(int id) override {
+    std::lock_guard g(s_.m);
+    if (++s_.polls[id] < polls_)
+      return printing::JobStatus{id, printing::JobPhase::processing, {}, ""};
+    if (s_.polls[id] == polls_) s_.log.push_back("done " + s_.names[id - 1]);
+    return printing::JobStatus{id, printing::JobPhase::completed, {}, ""};
+  }
+  Result<printing::PrinterStatus> printer_status() override {
+    return printing::PrinterStatus{"idle", {}, "", true};
+  }
+  Status cancel(int) override { return {}; }
+  Result<std::optional<int>> find_job(const std::string&) override {
+    return std::optional<int>{};
+  }
+
+ private:
+  State& s_;
+  int polls_;
+  std::string name_ = "desk";
+};
+
+}  // namespace
+
+TEST_CASE("print engine: a calibration target goes through the printer's lock and is followed",
+          "[daemon][engine]") {
+  Rig rig;
+  SlowPort::State printer;
+  rig.engine->stop();
+  rig.office.reset();
+  engine::PrinterConfig desk;
+  desk.name = "desk";
+  desk.res = {180, 180};
+  rig.engine = std::make_unique<engine::PrintEngine>(
+      *rig.store, *rig.events,
+      engine::PrintEngineConfig{{desk},
+                                source_dir() / "templates",
+                                {std::chrono::milliseconds(5), std::chrono::seconds(2),
+                                 std::chrono::seconds(5)}},
+      [&](const engine::PrinterConfig&) -> Result<std::unique_ptr<printing::PrinterPort>> {
+        return std::unique_ptr<printing::PrinterPort>(new SlowPort(printer, 40));
+      },
+      system_clock(), null_log());
+  rig.office = std::make_unique<engine::Office>(*rig.store, rig.keys, *rig.events, *rig.engine,
+                                                source_dir() / "templates", system_random(),
+                                                null_log());
+  rig.engine->start();
+  const std::string id = rig.submit("marriage.json");
+
+  // The target is printing (about 200 ms) when a clerk's job is queued.
+  Result<engine::TargetPrinted> target = Error{"not printed"};
+  std::thread technician([&] {
+    target = rig.office->print_target({"tech-1", "technician"}, "desk",
+                                      issuance::PageKind::info, false);
+  });
+  for (int i = 0; i < 200; ++i) {
+    std::lock_guard g(printer.m);
+    if (!printer.log.empty()) break;
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto job = rig.office->queue_print({"clerk-1", "clerk"}, "desk", {{id, std::nullopt}});
+  technician.join();
+  REQUIRE(target.ok());
+  REQUIRE(job.ok());
+  REQUIRE(rig.settle(std::chrono::seconds(10)));
+
+  std::lock_guard g(printer.m);
+  REQUIRE(printer.log.size() == 10);  // the target and four pages, each sent and done
+  // The target was followed to its end before any booklet page went out.
+  CHECK(printer.log[0].rfind("submit ", 0) == 0);
+  CHECK(printer.log[1] == "done " + printer.log[0].substr(7));
+  CHECK(printer.log[2].rfind("submit ", 0) == 0);
+}

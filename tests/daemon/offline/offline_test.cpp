@@ -91,6 +91,40 @@ TEST_CASE("a refused render leaves the output directory untouched", "[daemon][of
   CHECK_FALSE(std::filesystem::exists(dir / "out"));
 }
 
+TEST_CASE("render refuses a calibration that would draw the QR off the page", "[daemon][offline]") {
+  // 19 mm down keeps the QR in its zone on paper, but the printer would be
+  // told to draw it past the page's bottom edge and clip it.
+  TempDir dir;
+  std::ostringstream log;
+  REQUIRE(offline::run_keygen({dir / "keys"}, system_random(), log).ok());
+  std::ofstream(dir / "cal.json") << R"({"pages":{"page5":{"offset_mm":[0,19]}}})";
+  offline::RenderCommand cmd;
+  cmd.issuance_file = source_dir() / "samples" / "marriage.json";
+  cmd.out_dir = dir / "out";
+  cmd.keys_dir = dir / "keys";
+  cmd.templates_dir = source_dir() / "templates";
+  cmd.calibration_file = dir / "cal.json";
+  cmd.write_raster = true;
+  auto tokens = offline::run_render(cmd, kValidation, system_random(), log);
+  REQUIRE_FALSE(tokens.ok());
+  CHECK(tokens.error().code == ErrorCode::refused);
+  CHECK_THAT(tokens.error().message,
+             Catch::Contains("page 5") && Catch::Contains("page5 QR: would end") &&
+                 Catch::Contains("below the page's bottom edge (128.0 mm)"));
+  CHECK_FALSE(std::filesystem::exists(dir / "out"));
+
+  // The info page's fields too, and a rotated calibration file.
+  std::ofstream(dir / "cal.json") << R"({"pages":{"info":{"offset_mm":[0,7]}}})";
+  auto info = offline::run_render(cmd, kValidation, system_random(), log);
+  REQUIRE_FALSE(info.ok());
+  CHECK_THAT(info.error().message, Catch::Contains("info field \"female.id_number\""));
+  std::ofstream(dir / "cal.json") << R"({"pages":{"info":{"matrix":[0,1,-1,0,0,0]}}})";
+  auto turned = offline::run_render(cmd, kValidation, system_random(), log);
+  REQUIRE_FALSE(turned.ok());
+  CHECK_THAT(turned.error().message, Catch::Contains("rotated by 90.0°"));
+  CHECK_FALSE(std::filesystem::exists(dir / "out"));
+}
+
 TEST_CASE("previews can be drawn over an office's scan of a blank", "[daemon][offline]") {
   TempDir dir;
   std::ostringstream log;
