@@ -33,12 +33,15 @@ struct Error {
   // A finer keyword for the API's error body ("stock_serial",
   // "booklet_state"); empty: the code's own name.
   std::string keyword = {};
+  // The input field at fault, when one is ("parties.male.name"; a layout
+  // error names its template field, "male.name").
+  std::string field = {};
 };
 
 // Prefixes an error with context ("template marriage.json: ..."), keeping
 // its code.
 inline Error wrap(std::string_view context, const Error& e) {
-  return Error{std::string(context) + ": " + e.message, e.code, e.keyword};
+  return Error{std::string(context) + ": " + e.message, e.code, e.keyword, e.field};
 }
 
 inline Error invalid(std::string message, std::string keyword = {}) {

@@ -119,4 +119,13 @@ std::map<std::string, std::string> info_page_fields(const Issuance& issuance, Ho
   return fields;
 }
 
+std::string info_field_source(std::string_view template_field, Holder holder) {
+  if (template_field == "holder") return "parties." + std::string(to_string(holder)) + ".name";
+  for (Holder h : {Holder::male, Holder::female}) {
+    const std::string prefix = std::string(to_string(h)) + ".";
+    if (template_field.starts_with(prefix)) return "parties." + std::string(template_field);
+  }
+  return std::string(template_field);
+}
+
 }  // namespace certprint::issuance

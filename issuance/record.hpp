@@ -154,6 +154,11 @@ std::string canonical_booklet_record(const Issuance& issuance, Holder holder);
 // and the same for female.
 std::map<std::string, std::string> info_page_fields(const Issuance& issuance, Holder holder);
 
+// Where an info-page field's text comes from in the issuance document, for
+// errors: "holder" on the male booklet -> "parties.male.name";
+// "female.birth_date" -> "parties.female.birth_date"; "remarks" -> "remarks".
+std::string info_field_source(std::string_view template_field, Holder holder);
+
 // GB 11643 / ISO 7064 MOD 11-2 check character for the first 17 digits of a
 // resident ID number ('0'..'9' or 'X'). REQUIRES: 17 ASCII digits.
 char resident_id_check_char(std::string_view first17);

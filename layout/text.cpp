@@ -98,7 +98,8 @@ Result<FittedText> TextEngine::fit(const FieldBox& box, std::string_view text) {
   FittedText f{box.name, std::string(text), box.box, box.align, box.max_lines, box.size_pt, 0, 0};
   if (text.empty()) return f;
   if (!g_utf8_validate(text.data(), static_cast<gssize>(text.size()), nullptr))
-    return Error{"field \"" + box.name + "\": text is not valid UTF-8"};
+    return Error{
+        "field \"" + box.name + "\": text is not valid UTF-8", ErrorCode::invalid, {}, box.name};
   const int wrap_mm = box.max_lines > 1 ? static_cast<int>(box.box.w_mm) : 0;
 
   auto nominal = impl_->layout(text, box.size_pt, false, wrap_mm);
@@ -113,9 +114,15 @@ Result<FittedText> TextEngine::fit(const FieldBox& box, std::string_view text) {
       auto l = impl_->layout(std::string_view(one, n), box.size_pt, false, 0);
       if (pango_layout_get_unknown_glyphs_count(l.get()) > 0)
         return Error{"field \"" + box.name + "\": the font \"" + family_ + "\" has no glyph for " +
-                     codepoint_label(c)};
+                         codepoint_label(c),
+                     ErrorCode::refused,
+                     {},
+                     box.name};
     }
-    return Error{"field \"" + box.name + "\": the font \"" + family_ + "\" cannot draw this text"};
+    return Error{"field \"" + box.name + "\": the font \"" + family_ + "\" cannot draw this text",
+                 ErrorCode::refused,
+                 {},
+                 box.name};
   }
 
   for (double size = box.size_pt; size >= box.min_size_pt - 1e-9; size -= 0.25) {
@@ -135,7 +142,8 @@ Result<FittedText> TextEngine::fit(const FieldBox& box, std::string_view text) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.1f × %.1f mm box even at %.2g pt", box.box.w_mm, box.box.h_mm,
                 box.min_size_pt);
-  return Error{"field \"" + box.name + "\": text does not fit its " + buf};
+  return Error{
+      "field \"" + box.name + "\": text does not fit its " + buf, ErrorCode::refused, {}, box.name};
 }
 
 Status TextEngine::draw(cairo_t* cr, const FittedText& f, GlyphPath path) {

@@ -38,6 +38,9 @@ Reply error_reply(const Error& e) {
       break;
   }
   if (!e.keyword.empty()) code = e.keyword;
+  if (!e.field.empty())
+    return error(status, code, e.message,
+                 json::array({{{"field", e.field}, {"problem", e.message}}}));
   return error(status, code, e.message);
 }
 

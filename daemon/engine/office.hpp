@@ -97,7 +97,9 @@ class Office {
   Office(store::Store& store, const token::KeyRing& keys, EventLog& events, PrintEngine& engine,
          std::filesystem::path templates_dir, RandomSource random, LogSink log);
 
-  // registry: intake of a validated record. The same record again is
+  // registry: intake of a validated record, refused (invalid, naming the
+  // field) unless both pages of every booklet can be laid out. The same
+  // record again is
   // `unchanged`; another record under the same id is a conflict. A
   // replacement marks the booklets it supersedes (again on a retry, so a
   // crash in between is mended by the registry's retry).
@@ -151,6 +153,8 @@ class Office {
   Result<std::vector<store::BookletRow>> live_booklets(const std::string& issuance_id);
   Result<store::BookletRow> live_booklet(const std::string& issuance_id, issuance::Holder holder);
   Status supersede(const issuance::Issuance& record);
+  Status check_printable(const issuance::Issuance& record,
+                         const std::vector<store::Store::NewBooklet>& booklets);
   Result<std::map<std::int64_t, std::int64_t>> held_booklets();
   Status add_pages(const PrintRequest& request, const std::map<std::int64_t, std::int64_t>& held,
                    std::vector<store::PageTaskRow>& tasks);

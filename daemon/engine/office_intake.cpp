@@ -1,4 +1,5 @@
 // Intake: a validated record becomes an issuance with its booklets' tokens.
+#include "daemon/booklet/renderer.hpp"
 #include "daemon/booklet/tokens.hpp"
 #include "daemon/engine/office.hpp"
 
@@ -19,6 +20,33 @@ Result<std::optional<Submitted>> compare_stored(store::Store& store,
 }
 
 }  // namespace
+
+// What intake accepts must print: both pages of every booklet are laid out
+// (text fitted, QR placed) before anything is stored. A field that does not
+// fit is the registry's to fix, named as in its document.
+Status Office::check_printable(const issuance::Issuance& record,
+                               const std::vector<store::Store::NewBooklet>& booklets) {
+  std::lock_guard lock(render_mutex_);
+  auto renderer = renderers_.get(record.kind);
+  if (!renderer) return renderer.error();
+  booklet::RenderOptions layout_only;
+  layout_only.device = {{180, 180}, 0};
+  layout_only.pdf = false;
+  layout_only.raster = false;
+  for (const auto& b : booklets) {
+    auto pages = (*renderer)->render_booklet(record, b.holder, b.token, layout_only);
+    if (pages) continue;
+    Error e = pages.error();
+    if (e.field.empty()) return e;
+    const std::string source = issuance::info_field_source(e.field, b.holder);
+    const auto fields = issuance::info_page_fields(record, b.holder);
+    const auto value = fields.find(e.field);
+    return Error{source + " \"" + (value == fields.end() ? "" : value->second) +
+                     "\" cannot be printed: " + e.message,
+                 ErrorCode::invalid, "", source};
+  }
+  return Status::success();
+}
 
 Status Office::supersede(const issuance::Issuance& record) {
   if (!record.supersedes) return Status::success();
@@ -65,6 +93,7 @@ Result<Submitted> Office::submit(const Actor& who, const issuance::Issuance& rec
     if (!tok) return tok.error();
     booklets.push_back({h, record.booklet(h)->stock_serial, *tok});
   }
+  if (auto s = check_printable(record, booklets); !s) return s.error();
   store::IssuanceRow row{record.issuance_id, canonical, events_.now()};
   auto stored = events_.record(
       record.issuance_id, "accepted", {{"booklets", booklets.size()}},

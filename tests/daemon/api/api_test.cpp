@@ -546,3 +546,22 @@ TEST_CASE("a held printer shows why, and a clerk's release frees it", "[daemon][
   CHECK(released.body["released_jobs"] == 1);
   CHECK(w.api->printers(kClerk).body["printers"][0]["held"] == false);
 }
+
+TEST_CASE("intake refuses a record whose pages cannot be laid out, naming the field",
+          "[daemon][api]") {
+  World w;
+  // Sixty characters: the validator takes them, no box holds them.
+  json doc = json::parse(w.sample("divorce.json"));
+  std::string name;
+  for (int i = 0; i < 60; ++i) name += "王";
+  doc["parties"]["male"]["name"] = name;
+  auto r = w.api->submit_issuance(kRegistry, doc.dump());
+  REQUIRE(r.status == 400);
+  CHECK(r.body["error"]["code"] == "invalid");
+  CHECK(r.body["error"]["fields"][0]["field"] == "parties.male.name");
+  CHECK_THAT(r.body["error"]["message"].get<std::string>(),
+             Catch::StartsWith("parties.male.name") && Catch::Contains("does not fit"));
+  // Nothing of it is stored.
+  CHECK(w.api->issuance_status(kRegistry, doc["issuance_id"]).status == 404);
+  CHECK(w.store->booklets(doc["issuance_id"])->empty());
+}
