@@ -403,6 +403,13 @@ void sort_in_document_order(const Json& root, std::vector<FieldError>& errors) {
   for (auto& [key, e] : keyed) errors.push_back(std::move(e));
 }
 
+// The library's message without its "[json.exception.parse_error.101] " tag.
+std::string untagged(const std::exception& e) {
+  std::string message = e.what();
+  if (auto end = message.find("] "); end != std::string::npos) message.erase(0, end + 2);
+  return message;
+}
+
 void parse_into(std::string_view document, const ValidationOptions& opts, Parsed& out) {
   ErrorSink sink(out.errors);
   if (document.size() > opts.max_document_bytes) {
@@ -425,10 +432,13 @@ void parse_into(std::string_view document, const ValidationOptions& opts, Parsed
                          return watch.on_event(depth, event, parsed);
                        });
   } catch (const Json::parse_error& e) {
-    std::string message = e.what();
-    // Drop the library's "[json.exception.parse_error.101] " tag.
-    if (auto end = message.find("] "); end != std::string::npos) message.erase(0, end + 2);
-    sink.fail_without_value(std::string(kDocument), "is not valid JSON: " + message);
+    sink.fail_without_value(std::string(kDocument), "is not valid JSON: " + untagged(e));
+    return;
+  } catch (const Json::out_of_range& e) {
+    // Well-formed JSON the parser cannot hold: a number beyond a double (1e999).
+    sink.fail_without_value(std::string(kDocument), "has a number out of range (" + untagged(e) +
+                                                        "); expected an issuance, which has "
+                                                        "no numbers");
     return;
   }
   if (watch.too_deep) {

@@ -34,6 +34,7 @@ internal=(
   "daemon/store/sqlite_|daemon/store"
   "daemon/engine/print_run\.hpp|daemon/engine"
   "daemon/api/request\.hpp|daemon/api"
+  "daemon/printing/cups/cups_ipp\.hpp|daemon/printing/cups"
 )
 
 failed=0

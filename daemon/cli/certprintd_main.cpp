@@ -1,11 +1,14 @@
 // certprintd: the print server. Reads options (built-in default < config
-// file < CERTPRINTD_* environment < command line) into DaemonConfig and runs
-// the service library until SIGTERM or SIGINT.
+// file < CERTPRINTD_* environment < command line) into DaemonConfig, checks
+// every setting (exit 2 naming the option), and runs the service library
+// until SIGTERM or SIGINT; or, with --check, probes the printers and prints
+// a table (exit 0 all ready, 1 a printer has a problem, 2 bad settings).
 #include <systemd/sd-daemon.h>
 #include <boost/program_options.hpp>
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <csignal>
 #include <cstdlib>
@@ -15,10 +18,13 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "common/file.hpp"
+#include "daemon/service/config_check.hpp"
 #include "daemon/service/daemon.hpp"
+#include "daemon/service/printer_check.hpp"
 #include "daemon/service/printer_spec.hpp"
 
 namespace po = boost::program_options;
@@ -46,6 +52,7 @@ struct Options {
   double stall_s = 60, job_s = 180;
   int poll_ms = 100;
   std::size_t max_body = 64 * 1024;
+  bool check = false;
 };
 
 po::options_description describe(Options& o) {
@@ -54,6 +61,10 @@ po::options_description describe(Options& o) {
   const fs::path cred_dir = creds ? fs::path(creds) : fs::path("/etc/certprint");
   po::options_description opts("certprintd options");
   opts.add_options()("help,h", "show this help")(
+      "check", po::bool_switch(&o.check),
+      "check the settings and probe every printer (queue, filter, format, dpi), print a "
+      "table and exit: 0 all ready, 1 a printer has a problem, 2 a setting is wrong; binds "
+      "nothing, prints nothing, leaves the store alone")(
       "config", po::value<std::string>(),
       "configuration file (INI: option = value); command line wins")(
       "listen", po::value(&o.listen)->default_value(o.listen),
@@ -124,14 +135,14 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
   return std::nullopt;
 }
 
-// The checked configuration, or a message naming the option at fault.
+// The configuration, or a message naming the option at fault; check_config
+// then checks it as a whole.
 Result<service::DaemonConfig> make_config(const Options& o) {
   service::DaemonConfig cfg;
-  const auto colon = o.listen.rfind(':');
-  if (colon == std::string::npos)
-    return invalid("--listen \"" + o.listen + "\": expected HOST:PORT");
-  cfg.http.host = o.listen.substr(0, colon);
-  cfg.http.port = std::atoi(o.listen.c_str() + colon + 1);
+  auto listen = service::parse_host_port("--listen", o.listen, service::PortRule::required);
+  if (!listen) return listen.error();
+  cfg.http.host = listen->host;
+  cfg.http.port = listen->port;
   if (!o.tls_cert.empty()) cfg.http.tls_cert = o.tls_cert;
   if (!o.tls_key.empty()) cfg.http.tls_key = o.tls_key;
   cfg.http.max_body_bytes = o.max_body;
@@ -139,6 +150,12 @@ Result<service::DaemonConfig> make_config(const Options& o) {
   cfg.keys_dir = o.keys;
   cfg.tokens_file = o.tokens;
   cfg.templates_dir = o.templates.empty() ? default_templates_dir() : fs::path(o.templates);
+  cfg.cups_server = o.cups_server;
+  if (!o.cups_server.empty()) {
+    auto server = service::parse_host_port("--cups-server", o.cups_server,
+                                           service::PortRule::optional_or_socket);
+    if (!server) return server.error();
+  }
   for (const auto& spec : o.printers) {
     auto p = service::parse_printer_spec(spec, o.cups_server);
     if (!p) return p.error();
@@ -146,17 +163,30 @@ Result<service::DaemonConfig> make_config(const Options& o) {
   }
   cfg.outbox.callback_url = o.callback_url;
   if (!o.callback_secret_file.empty()) {
-    auto secret = read_file(o.callback_secret_file, "callback secret file");
+    auto secret = read_file(o.callback_secret_file, "--callback-secret-file");
     if (!secret) return secret.error();
     cfg.outbox.secret = secret->substr(0, secret->find('\n'));
   }
-  if (!cfg.outbox.callback_url.empty() && cfg.outbox.secret.size() < 16)
-    return invalid("--callback-url needs --callback-secret-file with a secret of 16+ characters");
-  cfg.sequencer.stall_timeout = std::chrono::milliseconds(static_cast<long>(o.stall_s * 1000));
-  cfg.sequencer.job_timeout = std::chrono::milliseconds(static_cast<long>(o.job_s * 1000));
-  if (o.poll_ms < 1 || o.poll_ms > 10000) return invalid("--poll-interval-ms must be 1..10000");
+  for (auto [option, seconds, field] :
+       {std::tuple{"--stall-timeout", o.stall_s, &cfg.sequencer.stall_timeout},
+        std::tuple{"--job-timeout", o.job_s, &cfg.sequencer.job_timeout}}) {
+    auto ms = service::parse_seconds(option, seconds);
+    if (!ms) return ms.error();
+    *field = *ms;
+  }
   cfg.sequencer.poll_interval = std::chrono::milliseconds(o.poll_ms);
   return cfg;
+}
+
+// certprintd --check: the printers' table; the settings were checked.
+int check_printers(const service::DaemonConfig& cfg) {
+  std::cout << "certprintd --check: settings ok; probing " << cfg.printers.size()
+            << " printer(s)\n";
+  const auto rows = service::probe_printers(cfg);
+  std::cout << service::format_check_table(rows) << std::flush;
+  const bool all_ok =
+      !rows.empty() && std::all_of(rows.begin(), rows.end(), [](const auto& r) { return r.ok; });
+  return all_ok ? 0 : 1;
 }
 
 // Tells systemd the daemon is alive while its store answers, every half
@@ -197,7 +227,10 @@ int run(const service::DaemonConfig& cfg) {
   std::signal(SIGPIPE, SIG_IGN);
 
   auto d = service::Daemon::create(cfg, log_line);
-  if (!d) return log_line(Priority::error, "certprintd: " + d.error().message), 1;
+  if (!d) {
+    log_line(Priority::error, "certprintd: " + d.error().message);
+    return d.error().code == ErrorCode::invalid ? 2 : 1;  // a setting, or the store is held
+  }
   auto port = (*d)->start();
   if (!port) return log_line(Priority::error, "certprintd: " + port.error().message), 1;
   std::thread signal_thread([&] {
@@ -230,9 +263,10 @@ int main(int argc, char** argv) {
   Options options;
   if (auto exit_status = parse_options(argc, argv, options)) return *exit_status;
   auto cfg = make_config(options);
-  if (!cfg) {
-    std::cerr << "certprintd: " << cfg.error().message << "\n";
+  Status checked = cfg ? service::check_config(*cfg) : Status(cfg.error());
+  if (!checked) {
+    std::cerr << "certprintd: " << checked.message() << "\n";
     return 2;
   }
-  return run(*cfg);
+  return options.check ? check_printers(*cfg) : run(*cfg);
 }

@@ -1,7 +1,6 @@
 #include "daemon/service/daemon.hpp"
 
 #include <mutex>
-#include <set>
 
 #include "daemon/api/api.hpp"
 #include "daemon/api/callback_http.hpp"
@@ -9,6 +8,7 @@
 #include "daemon/engine/event_log.hpp"
 #include "daemon/engine/office.hpp"
 #include "daemon/printing/cups/cups_port.hpp"
+#include "daemon/service/config_check.hpp"
 #include "daemon/store/store.hpp"
 
 namespace certprint::service {
@@ -35,19 +35,6 @@ engine::PortFactory cups_port_factory() {
   return [](const engine::PrinterConfig& p) { return printing::cups::open_cups_port(p.cups); };
 }
 
-// What must hold before anything is opened for writing.
-Status check_config(const DaemonConfig& config) {
-  for (auto kind : {issuance::Kind::marriage, issuance::Kind::divorce}) {
-    auto t = booklet::load_template_for(config.templates_dir, kind);
-    if (!t) return t.error();
-  }
-  std::set<std::string> names;
-  for (const auto& p : config.printers)
-    if (!names.insert(p.name).second)
-      return invalid("printer \"" + p.name + "\" is configured twice");
-  return Status::success();
-}
-
 }  // namespace
 
 Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -55,6 +42,8 @@ Daemon::Daemon(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Daemon::~Daemon() { stop(); }
 
 Result<std::unique_ptr<Daemon>> Daemon::create(const DaemonConfig& config, LogSink log) {
+  // Everything that can be checked is, before anything is opened for writing.
+  if (auto s = check_config(config); !s) return s.error();
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   impl->log = log;
@@ -67,7 +56,6 @@ Result<std::unique_ptr<Daemon>> Daemon::create(const DaemonConfig& config, LogSi
   auto tokens = api::TokenTable::load(config.tokens_file);
   if (!tokens) return tokens.error();
   impl->tokens = std::move(*tokens);
-  if (auto s = check_config(config); !s) return s.error();
 
   Impl& d = *impl;
   d.events = std::make_unique<engine::EventLog>(*d.store, system_random(), system_clock());
@@ -89,7 +77,7 @@ Result<std::unique_ptr<Daemon>> Daemon::create(const DaemonConfig& config, LogSi
 
 Result<int> Daemon::start() {
   auto port = impl_->http->bind();
-  if (!port) return port.error();
+  if (!port) return wrap("--listen", port.error());
   impl_->engine->start();
   impl_->outbox->start();
   impl_->log(Priority::info, "listening on " + impl_->config.http.host + ":" +

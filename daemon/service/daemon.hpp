@@ -23,17 +23,21 @@ struct DaemonConfig {
   std::filesystem::path tokens_file;            // API bearer tokens ("ROLE NAME SECRET" lines)
   std::filesystem::path templates_dir;          // marriage.json, divorce.json
   std::vector<engine::PrinterConfig> printers;  // the printers clerks may use
+  std::string cups_server;                      // --cups-server as given (already in printers)
   engine::OutboxConfig outbox;                  // registry callbacks
   printing::SequencerConfig sequencer;          // page timeouts
 };
 
 class Daemon {
  public:
-  // Opens the store, loads keys and tokens, checks the templates; nothing
-  // listens or prints yet.
+  // Checks the configuration (check_config, config_check.hpp), then opens
+  // the store (exclusively: a second certprintd on the same database fails
+  // with code unavailable), loads keys and tokens; nothing listens or prints
+  // yet. A setting found wrong fails with code invalid.
   static Result<std::unique_ptr<Daemon>> create(const DaemonConfig& config, LogSink log);
   ~Daemon();
-  // Binds the API and starts printing and callbacks; returns the port.
+  // Binds the API and starts printing and callbacks; returns the port. A
+  // failure to bind names --listen.
   Result<int> start();
   // Serves until stop() (from any thread).
   void serve();

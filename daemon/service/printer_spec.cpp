@@ -3,11 +3,13 @@
 #include <cctype>
 #include <charconv>
 
+#include "daemon/service/config_check.hpp"
+
 namespace certprint::service {
 
 Result<engine::PrinterConfig> parse_printer_spec(std::string_view spec,
                                                  const std::string& default_cups_server) {
-  const std::string where = "printer \"" + std::string(spec) + "\"";
+  const std::string where = "--printer \"" + std::string(spec) + "\"";
   const auto eq = spec.find('=');
   if (eq == std::string_view::npos || eq == 0 || eq + 1 == spec.size())
     return invalid(
@@ -47,6 +49,8 @@ Result<engine::PrinterConfig> parse_printer_spec(std::string_view spec,
       if (n < 0 || n > 96) return invalid(where + ": band-rows \"" + value + "\" should be 0..96");
       p.band_rows = n;
     } else if (key == "server" && !value.empty()) {
+      auto server = parse_host_port("server", value, PortRule::optional_or_socket);
+      if (!server) return invalid(where + ": " + server.error().message);
       p.cups.server = value;
     } else {
       return invalid(where + ": \"" + std::string(item) +
@@ -54,6 +58,7 @@ Result<engine::PrinterConfig> parse_printer_spec(std::string_view spec,
     }
   }
   if (p.cups.printer.empty()) return invalid(where + ": the queue is missing");
+  if (auto s = check_printer_target(p.cups); !s) return invalid(where + ": " + s.message());
   return p;
 }
 

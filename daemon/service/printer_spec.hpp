@@ -10,8 +10,9 @@
 namespace certprint::service {
 
 // "NAME=QUEUE[,format=pdf|raster][,dpi=600|360x180][,band-rows=24][,server=HOST:PORT]";
-// QUEUE is a queue of the cupsd or an ipp:// printer URI. Errors (invalid)
-// quote the spec and say what is expected.
+// QUEUE is a queue of the cupsd or an ipp:// printer URI; the server is
+// HOST[:PORT] (port 1..65535) or a socket path. Errors (invalid) start
+// `--printer "SPEC": ` and say what is expected.
 Result<engine::PrinterConfig> parse_printer_spec(std::string_view spec,
                                                  const std::string& default_cups_server);
 

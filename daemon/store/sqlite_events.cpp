@@ -47,9 +47,10 @@ Result<std::vector<EventRow>> SqliteStore::due_events(Millis now, int limit) {
   // Only the head of each issuance's queue may go: later events wait for it.
   return db_.rows("due_events", &read_event,
                   cat(kEventSelect,
-                      "WHERE delivered_at IS NULL AND next_attempt_at <= ?1 "
+                      "WHERE delivered_at IS NULL AND dead_at IS NULL AND next_attempt_at <= ?1 "
                       "AND sequence = (SELECT min(h.sequence) FROM events h "
-                      "WHERE h.issuance_id = events.issuance_id AND h.delivered_at IS NULL) "
+                      "WHERE h.issuance_id = events.issuance_id AND h.delivered_at IS NULL "
+                      "AND h.dead_at IS NULL) "
                       "ORDER BY created_at, issuance_id, sequence LIMIT ?2"),
                   now, limit);
 }
@@ -82,6 +83,69 @@ Status SqliteStore::mark_attempt_failed(const std::string& event_id, const std::
   if (db_.changes() == 0)
     return store_error(ErrorCode::not_found, op, "event " + event_id + " does not exist");
   return Status::success();
+}
+
+Status SqliteStore::mark_dead(const std::string& event_id, const std::string& error, Millis at) {
+  constexpr std::string_view op = "mark_dead";
+  std::lock_guard lock(mu_);
+  if (auto s = db_.exec(op,
+                        "UPDATE events SET attempts = attempts + 1, last_error = ?2, dead_at = ?3 "
+                        "WHERE event_id = ?1 AND delivered_at IS NULL",
+                        event_id, error, at);
+      !s)
+    return s;
+  if (db_.changes() == 0)
+    return store_error(ErrorCode::not_found, op, "event " + event_id + " is not waiting");
+  return Status::success();
+}
+
+Status SqliteStore::retry_event(const std::string& event_id, Millis now) {
+  constexpr std::string_view op = "retry_event";
+  std::lock_guard lock(mu_);
+  return db_.transaction(op, [&]() -> Status {
+    auto dead = db_.maybe_scalar(op, "SELECT dead_at IS NOT NULL FROM events WHERE event_id = ?1",
+                                 event_id);
+    if (!dead) return dead.error();
+    if (!*dead) return store_error(ErrorCode::not_found, op, "event " + event_id + " is unknown");
+    if (**dead == 0)
+      return store_error(ErrorCode::conflict, op,
+                         "event " + event_id + " is not set aside; it is delivered or in line");
+    return db_.exec(op,
+                    "UPDATE events SET dead_at = NULL, attempts = 0, next_attempt_at = ?2 "
+                    "WHERE event_id = ?1",
+                    event_id, now);
+  });
+}
+
+Result<OutboxCounts> SqliteStore::outbox_counts() {
+  constexpr std::string_view op = "outbox_counts";
+  std::lock_guard lock(mu_);
+  auto undelivered = db_.scalar(
+      op, "SELECT count(*) FROM events WHERE delivered_at IS NULL AND dead_at IS NULL");
+  if (!undelivered) return undelivered.error();
+  auto dead = db_.scalar(op, "SELECT count(*) FROM events WHERE dead_at IS NOT NULL");
+  if (!dead) return dead.error();
+  return OutboxCounts{*undelivered, *dead};
+}
+
+Result<std::int64_t> SqliteStore::prune(Millis delivered_before, Millis verify_audit_before) {
+  constexpr std::string_view op = "prune";
+  std::lock_guard lock(mu_);
+  return db_.transaction(op, [&]() -> Result<std::int64_t> {
+    if (auto s = db_.exec(op,
+                          "DELETE FROM events WHERE delivered_at IS NOT NULL AND created_at < ?1 "
+                          "AND sequence < (SELECT max(n.sequence) FROM events n "
+                          "WHERE n.issuance_id = events.issuance_id)",
+                          delivered_before);
+        !s)
+      return s.error();
+    std::int64_t deleted = db_.changes();
+    if (auto s = db_.exec(op, "DELETE FROM audit WHERE action = 'verify' AND at < ?1",
+                          verify_audit_before);
+        !s)
+      return s.error();
+    return deleted + db_.changes();
+  });
 }
 
 Status SqliteStore::audit(const AuditRow& row) {

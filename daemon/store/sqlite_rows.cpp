@@ -72,6 +72,7 @@ Result<EventRow> read_event(const Stmt& s) {
   r.next_attempt_at = s.i64(7);
   r.delivered_at = s.opt_i64(8);
   r.last_error = s.text(9);
+  r.dead_at = s.opt_i64(10);
   return r;
 }
 

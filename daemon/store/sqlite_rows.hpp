@@ -23,7 +23,7 @@ inline constexpr std::string_view kPageTaskSelect =
     "updated_at FROM page_tasks ";
 inline constexpr std::string_view kEventSelect =
     "SELECT event_id, issuance_id, sequence, type, body, created_at, attempts, next_attempt_at, "
-    "delivered_at, last_error FROM events ";
+    "delivered_at, last_error, dead_at FROM events ";
 
 Result<IssuanceRow> read_issuance(const Stmt& s);
 Result<BookletRow> read_booklet(const Stmt& s);

@@ -1,5 +1,6 @@
 // Opening the store: the schema and its migrations, connection settings.
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <array>
@@ -15,7 +16,7 @@ namespace {
 
 // Step i takes PRAGMA user_version from i to i+1. Append new steps; never
 // edit one that has shipped.
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     // 1: the initial schema.
     R"sql(
 CREATE TABLE issuances (
@@ -115,6 +116,14 @@ CREATE TABLE pending_cancels (
   PRIMARY KEY (printer, cups_job_id)
 ) STRICT;
 )sql",
+    // 3: events the registry refused for good, or that failed every attempt,
+    // are set aside so the events after them go on.
+    R"sql(
+ALTER TABLE events ADD COLUMN dead_at INTEGER;
+DROP INDEX events_undelivered;
+CREATE INDEX events_undelivered ON events(issuance_id, sequence)
+  WHERE delivered_at IS NULL AND dead_at IS NULL;
+)sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(kMigrations.size());
 
@@ -185,7 +194,37 @@ Status SqliteStore::migrate() {
   });
 }
 
+namespace {
+
+// One certprintd per database: an exclusive flock on "<database>.lock",
+// held while the store lives. flock locks belong to an open file
+// description, so a second open in this process conflicts too. A file of
+// its own, because closing any descriptor of the database file itself
+// would drop the POSIX locks SQLite holds on it. The file stays; only the
+// lock matters.
+Result<FileLock> lock_database(const std::filesystem::path& file) {
+  std::error_code ec;
+  std::filesystem::path real = std::filesystem::weakly_canonical(file, ec);
+  if (ec) real = file;
+  const std::string lock_file = real.string() + ".lock";
+  FileLock lock(::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (lock.fd() < 0)
+    return Error{"store open " + file.string() + ": cannot create or open its lock file " +
+                 lock_file + ": " + std::strerror(errno)};
+  if (::flock(lock.fd(), LOCK_EX | LOCK_NB) == 0) return lock;
+  if (errno == EWOULDBLOCK)
+    return unavailable("store open " + file.string() +
+                       ": another certprintd holds this database (" + lock_file +
+                       " is locked); stop that one first, or give this one its own --database");
+  return Error{"store open " + file.string() + ": cannot lock " + lock_file + ": " +
+               std::strerror(errno)};
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& file, Clock& clock) {
+  auto lock = lock_database(file);
+  if (!lock) return lock.error();
   // Create the file ourselves so it is born 0600; SQLite gives its -wal and
   // -shm files the database file's mode.
   const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -202,7 +241,8 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& file, Cl
     sqlite3_close(db);
     return Error{"store open " + file.string() + ": " + text};
   }
-  auto store = std::make_unique<SqliteStore>(db, clock);  // owns db from here
+  // Owns db and the lock from here.
+  auto store = std::make_unique<SqliteStore>(db, clock, std::move(*lock));
   if (auto s = store->prepare_connection(); !s) return wrap(file.string(), s.error());
   return std::unique_ptr<Store>(std::move(store));
 }

@@ -5,17 +5,37 @@
 // sqlite_issuances.cpp, sqlite_print_jobs.cpp, sqlite_events.cpp.
 #pragma once
 
+#include <unistd.h>
+
 #include <mutex>
 #include <string_view>
+#include <utility>
 
 #include "daemon/store/sqlite_db.hpp"
 #include "daemon/store/store.hpp"
 
 namespace certprint::store {
 
+// An open descriptor of the database's lock file, holding its flock;
+// closed (releasing the lock) when it goes.
+class FileLock {
+ public:
+  explicit FileLock(int fd) : fd_(fd) {}
+  FileLock(FileLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  FileLock& operator=(FileLock&&) = delete;
+  ~FileLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
 class SqliteStore final : public Store {
  public:
-  SqliteStore(sqlite3* db, Clock& clock) : db_(db), clock_(clock) {}
+  SqliteStore(sqlite3* db, Clock& clock, FileLock lock)
+      : lock_(std::move(lock)), db_(db), clock_(clock) {}
 
   // Connection settings and schema migration; called once, before sharing.
   Status prepare_connection();
@@ -53,6 +73,10 @@ class SqliteStore final : public Store {
   Status add_event(const EventRow& event) override;
   Result<std::vector<EventRow>> events(const std::string& issuance_id) override;
   Result<std::vector<EventRow>> due_events(Millis now, int limit) override;
+  Status mark_dead(const std::string& event_id, const std::string& error, Millis at) override;
+  Status retry_event(const std::string& event_id, Millis now) override;
+  Result<OutboxCounts> outbox_counts() override;
+  Result<std::int64_t> prune(Millis delivered_before, Millis verify_audit_before) override;
   Status mark_delivered(const std::string& event_id, Millis at) override;
   Status mark_attempt_failed(const std::string& event_id, const std::string& error,
                              Millis next_attempt_at) override;
@@ -75,6 +99,8 @@ class SqliteStore final : public Store {
   Status migrate();
 
   std::mutex mu_;
+  // Declared before db_: the connection closes before the lock goes.
+  FileLock lock_;
   Db db_;
   Clock& clock_;
 };

@@ -86,6 +86,15 @@ struct EventRow {
   Millis next_attempt_at = 0;
   std::optional<Millis> delivered_at;
   std::string last_error;
+  // Set aside (dead-lettered): the registry refused it for good, or every
+  // attempt failed. Not retried until asked; later events do not wait for it.
+  std::optional<Millis> dead_at;
+};
+
+// What the outbox holds, for health and metrics.
+struct OutboxCounts {
+  std::int64_t undelivered = 0;  // waiting to be delivered, not set aside
+  std::int64_t dead = 0;         // set aside
 };
 
 struct AuditRow {
@@ -133,7 +142,10 @@ struct PageProgress {
 class Store {
  public:
   // Opens (creating with mode 0600 when absent) and migrates the schema.
-  // Rows' updated_at times come from `clock`'s wall time.
+  // Rows' updated_at times come from `clock`'s wall time. The store holds
+  // an exclusive lock (flock on "<file>.lock", created 0600 beside it) while
+  // it lives: opening a file another Store holds (another certprintd, or
+  // this process again) fails with code unavailable, naming the file.
   static Result<std::unique_ptr<Store>> open(const std::filesystem::path& file,
                                              Clock& clock = system_clock());
   virtual ~Store() = default;
@@ -198,6 +210,16 @@ class Store {
   // Per issuance, the oldest undelivered event if its next attempt is due;
   // later events of an issuance wait for earlier ones.
   virtual Result<std::vector<EventRow>> due_events(Millis now, int limit) = 0;
+  // Sets an event aside with the reason (see EventRow::dead_at).
+  virtual Status mark_dead(const std::string& event_id, const std::string& error, Millis at) = 0;
+  // Puts a set-aside event back in line, due at `now` with no attempts
+  // counted. not_found when no such event; conflict when it is not set aside.
+  virtual Status retry_event(const std::string& event_id, Millis now) = 0;
+  virtual Result<OutboxCounts> outbox_counts() = 0;
+  // Deletes delivered events created before `delivered_before` (keeping each
+  // issuance's newest, so its sequence goes on), and audit rows of the
+  // verify action before `verify_audit_before`. Returns the rows deleted.
+  virtual Result<std::int64_t> prune(Millis delivered_before, Millis verify_audit_before) = 0;
   virtual Status mark_delivered(const std::string& event_id, Millis at) = 0;
   virtual Status mark_attempt_failed(const std::string& event_id, const std::string& error,
                                      Millis next_attempt_at) = 0;

@@ -128,6 +128,15 @@ TEST_CASE("documents that are not an issuance object are refused", "[issuance]")
     only_error(parse_issuance("", opts), "(document)", "is not valid JSON");
     only_error(parse_issuance(valid_marriage().dump() + "x", opts), "(document)", "not valid JSON");
   }
+  SECTION("a number beyond a double") {
+    // Found by the intake fuzzer: 1e999 is well-formed JSON the parser cannot
+    // hold; it fell through to "could not be validated: [json.exception...".
+    std::string text = valid_marriage().dump();
+    text.replace(text.find("false"), 5, "-1e999");
+    auto e = only_error(parse_issuance(text, opts), "(document)",
+                        "has a number out of range (number overflow parsing '-1e999')");
+    CHECK_THAT(e.problem, !Catch::Contains("json.exception"));
+  }
   SECTION("lone surrogate escape") {
     only_error(parse_issuance(R"({"remarks": "\ud800"})", opts), "(document)", "not valid JSON");
   }

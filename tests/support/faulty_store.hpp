@@ -113,6 +113,19 @@ class FaultyStore final : public store::Store {
   Result<std::vector<store::EventRow>> due_events(Millis now, int limit) override {
     return real_.due_events(now, limit);
   }
+  Status mark_dead(const std::string& id, const std::string& error, Millis at) override {
+    if (refuse("mark_dead")) return fault();
+    return real_.mark_dead(id, error, at);
+  }
+  Status retry_event(const std::string& id, Millis now) override {
+    if (refuse("retry_event")) return fault();
+    return real_.retry_event(id, now);
+  }
+  Result<store::OutboxCounts> outbox_counts() override { return real_.outbox_counts(); }
+  Result<std::int64_t> prune(Millis a, Millis b) override {
+    if (refuse("prune")) return fault();
+    return real_.prune(a, b);
+  }
   Status mark_delivered(const std::string& id, Millis at) override {
     if (refuse("mark_delivered")) return fault();
     return real_.mark_delivered(id, at);

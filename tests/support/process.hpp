@@ -7,7 +7,10 @@
 
 #include <fcntl.h>
 
+#include <chrono>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace certprint::testing {
@@ -32,6 +35,21 @@ class Process {
   Process& operator=(const Process&) = delete;
 
   bool running() const { return pid_ > 0 && waitpid(pid_, nullptr, WNOHANG) == 0; }
+  // Waits up to `timeout` for the program to end by itself; returns its
+  // status as waitpid reports it, or nothing while it still runs.
+  std::optional<int> wait_for(std::chrono::milliseconds timeout) {
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    while (pid_ > 0) {
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return status;
+      }
+      if (std::chrono::steady_clock::now() >= until) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return std::nullopt;
+  }
   void kill_hard() { signal(SIGKILL); }
   // Sends `sig` and waits; returns the exit status as waitpid reports it.
   int signal(int sig) {

@@ -1,37 +1,12 @@
 #include "daemon/printing/cups/cups_port.hpp"
 
-#include <cups/cups.h>
-
-#include <cstdio>
 #include <cstring>
 
-#include "common/text.hpp"
+#include "daemon/printing/cups/cups_ipp.hpp"
 
 namespace certprint::printing::cups {
 
 namespace {
-
-std::string last_error() {
-  return cupsLastErrorString() ? valid_utf8(cupsLastErrorString()) : "unknown error";
-}
-
-std::vector<std::string> keywords(ipp_t* response, const char* name) {
-  std::vector<std::string> out;
-  ipp_attribute_t* a = ippFindAttribute(response, name, IPP_TAG_KEYWORD);
-  for (int i = 0; a && i < ippGetCount(a); ++i) {
-    std::string k = valid_utf8(ippGetString(a, i, nullptr));
-    if (k != "none") out.push_back(k);
-  }
-  return out;
-}
-
-// A text attribute, made valid UTF-8: CUPS passes on whatever a backend or
-// a printer says.
-std::string text_attr(ipp_t* response, const char* name) {
-  ipp_attribute_t* a = ippFindAttribute(response, name, IPP_TAG_TEXT);
-  const char* s = a ? ippGetString(a, 0, nullptr) : nullptr;
-  return s ? valid_utf8(s) : "";
-}
 
 class CupsPort final : public PrinterPort {
  public:
@@ -58,16 +33,10 @@ class CupsPort final : public PrinterPort {
       // libcups compares every connection with its own idea of the server
       // (a per-thread setting) and, on a mismatch, talks to the queue's
       // device instead of the queue: make the two agree.
-      if (!c.server.empty()) cupsSetServer(c.server.c_str());
-      std::string host = c.server.empty() ? cupsServer() : c.server;
-      int port = ippPort();
-      if (auto colon = host.rfind(':'); colon != std::string::npos && host[0] != '/') {
-        port = std::atoi(host.c_str() + colon + 1);
-        host.resize(colon);
-      }
-      p->server_ = host + ":" + std::to_string(port);
-      p->http_ = httpConnect2(host.c_str(), port, nullptr, AF_UNSPEC, HTTP_ENCRYPTION_IF_REQUESTED,
-                              1, c.timeout_ms, nullptr);
+      const CupsServer server = cups_server_for(c);
+      p->server_ = server.label();
+      p->http_ = httpConnect2(server.host.c_str(), server.port, nullptr, AF_UNSPEC,
+                              HTTP_ENCRYPTION_IF_REQUESTED, 1, c.timeout_ms, nullptr);
       if (!p->http_) return Error{"cannot connect to CUPS at " + p->server_ + ": " + last_error()};
       p->dest_ = cupsGetNamedDest(p->http_, c.printer.c_str(), nullptr);
       if (!p->dest_)
@@ -210,17 +179,7 @@ class CupsPort final : public PrinterPort {
       if (resp) ippDelete(resp);
       return Error{"cannot read the state of printer \"" + name_ + "\": " + last_error()};
     }
-    PrinterStatus s;
-    if (ipp_attribute_t* a = ippFindAttribute(resp, "printer-state", IPP_TAG_ENUM)) {
-      const int v = ippGetInteger(a, 0);
-      s.state = v == IPP_PSTATE_IDLE         ? "idle"
-                : v == IPP_PSTATE_PROCESSING ? "processing"
-                                             : "stopped";
-    }
-    s.reasons = keywords(resp, "printer-state-reasons");
-    s.message = text_attr(resp, "printer-state-message");
-    if (ipp_attribute_t* a = ippFindAttribute(resp, "printer-is-accepting-jobs", IPP_TAG_BOOLEAN))
-      s.accepting_jobs = ippGetBoolean(a, 0);
+    PrinterStatus s = printer_status_of(resp);
     ippDelete(resp);
     return s;
   }
@@ -228,12 +187,6 @@ class CupsPort final : public PrinterPort {
   bool supports_media(double width_mm, double height_mm) override {
     return cupsCheckDestSupported(http_, dest_, info_, "media",
                                   media_name(width_mm, height_mm).c_str());
-  }
-
-  static std::string media_name(double width_mm, double height_mm) {
-    char media[64];
-    std::snprintf(media, sizeof media, "custom_certprint_%gx%gmm", width_mm, height_mm);
-    return media;
   }
 
   Status cancel(int job_id) override {

@@ -138,3 +138,82 @@ TEST_CASE("callbacks: a registry that is down, then up, gets every event in orde
   }
   CHECK(attempts == 5);
 }
+
+namespace {
+
+// A registry whose answer the test scripts per event type; it keeps what it
+// accepted, in order.
+class ScriptedRegistry final : public CallbackTransport {
+ public:
+  std::map<std::string, int> status_for;  // by event type; default 204
+  bool down = false;
+  std::vector<std::string> delivered;  // event types accepted, in order
+  int posts = 0;
+  Result<int> post(const std::string&, const Headers&, const std::string& body,
+                   std::chrono::milliseconds) override {
+    ++posts;
+    if (down) return unavailable("connection refused");
+    const std::string type = json::parse(body)["type"];
+    const auto it = status_for.find(type);
+    const int status = it == status_for.end() ? 204 : it->second;
+    if (status < 300) delivered.push_back(type);
+    return status;
+  }
+};
+
+struct OutboxRig {
+  testing::TempDir dir;
+  testing::FakeClock clock;
+  std::unique_ptr<store::Store> db;
+  std::unique_ptr<EventLog> events;
+  ScriptedRegistry registry;
+  std::unique_ptr<Outbox> outbox;
+  explicit OutboxRig(OutboxConfig config = {}) {
+    auto opened = store::Store::open(dir / "db", clock);
+    REQUIRE(opened.ok());
+    db = std::move(*opened);
+    events = std::make_unique<EventLog>(*db, system_random(), clock);
+    REQUIRE(db->add_issuance({"A-1", "{}", 1}, {},
+                             {"ev-a", "A-1", 1, "accepted", R"({"type":"accepted"})", clock.wall_ms(),
+                              0, clock.wall_ms(), std::nullopt, "", std::nullopt})
+                .ok());
+    config.callback_url = "http://registry.invalid/hooks";
+    config.secret = "0123456789abcdef";
+    outbox = std::make_unique<Outbox>(*db, config, registry, null_log(), clock);
+  }
+  // Delivery passes, the fake clock moving on between them, until nothing
+  // is left or the passes run out.
+  void run(int passes, std::chrono::milliseconds step) {
+    for (int i = 0; i < passes; ++i) {
+      outbox->deliver_due();
+      clock.advance(step);
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("callbacks: a wall clock stepped back does not hold back the retries", "[daemon]") {
+  OutboxRig rig;
+  rig.registry.down = true;
+  rig.run(1, std::chrono::milliseconds(0));
+  REQUIRE(rig.registry.delivered.empty());
+  // An administrator (or NTP) sets the clock back an hour; the registry
+  // comes back a minute later.
+  rig.clock.step_wall(-std::chrono::hours(1));
+  rig.registry.down = false;
+  rig.run(60, std::chrono::seconds(1));
+  CHECK(rig.registry.delivered == std::vector<std::string>{"accepted"});
+}
+
+TEST_CASE("callbacks: an event the registry refuses does not block the ones after it",
+          "[daemon]") {
+  OutboxRig rig;
+  rig.registry.status_for["page_printed"] = 400;
+  REQUIRE(rig.events->record("A-1", "page_printed", json::object()).ok());
+  REQUIRE(rig.events->record("A-1", "booklet_printed", json::object()).ok());
+  rig.run(200, std::chrono::seconds(10));
+  // Every other event, in order; the refused one set aside, not retried for ever.
+  CHECK(rig.registry.delivered == std::vector<std::string>{"accepted", "booklet_printed"});
+  CHECK(rig.registry.posts < 10);
+}

@@ -230,7 +230,7 @@ TEST_CASE("a stored issuance is read as it was stored, not judged by today's rul
   REQUIRE(rig.real
               ->add_issuance(
                   {rec->issuance_id, canonical, 1000}, booklets,
-                  {"ev-1", rec->issuance_id, 1, "accepted", "{}", 1000, 0, 1000, std::nullopt, ""})
+                  {"ev-1", rec->issuance_id, 1, "accepted", "{}", 1000, 0, 1000, std::nullopt, "", std::nullopt})
               .ok());
   auto v = rig.office->verify({"verifier-1", "verifier"}, booklets[0].token);
   REQUIRE(v.ok());

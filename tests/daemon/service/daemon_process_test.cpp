@@ -1,6 +1,8 @@
 // certprintd as a process against real cupsd: submit, batch print, and
 // kill -9 at many moments of the batch; every page reaches the printer
-// exactly once, in order.
+// exactly once, in order. Settings it cannot honour stop it before it
+// listens; a second certprintd on the same store stops at start; and
+// `certprintd --check` probes every configured printer.
 #include <catch2/catch.hpp>
 
 #include <httplib.h>
@@ -10,6 +12,8 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -214,4 +218,233 @@ TEST_CASE("SIGTERM during a batch: nothing new is sent, the daemon exits soon, a
         want.push_back(r.issuance_id + " " + std::string(issuance::to_string(h)) + page);
   CHECK(got == want);
   d.process->signal(SIGTERM);
+}
+
+namespace {
+
+// A certprintd's files (keys, tokens, a callback secret) and options,
+// without a CUPS.
+struct Setup {
+  TempDir temp;
+  fs::path dir = temp.path();
+  int port = free_port();
+  std::map<std::string, std::string> options;
+
+  Setup() {
+    std::ofstream(dir / "tokens") << "registry registry-1 " << kRegistrySecret << "\nclerk clerk-1 "
+                                  << kClerkSecret << "\n";
+    auto k = token::generate_key(dir / "keys", system_random());
+    if (!k) FAIL(k.error().message);
+    std::ofstream(dir / "callback-secret") << "callback-secret-0123456789abcdef\n";
+    options = {{"listen", "127.0.0.1:" + std::to_string(port)},
+               {"database", (dir / "certprint.db").string()},
+               {"keys", (dir / "keys").string()},
+               {"tokens", (dir / "tokens").string()},
+               {"templates", (source_dir() / "templates").string()}};
+  }
+  // The command line: the options with `changes` applied, then `extra`.
+  std::vector<std::string> argv(const std::map<std::string, std::string>& changes,
+                                const std::vector<std::string>& extra = {}) const {
+    auto o = options;
+    for (const auto& [k, v] : changes) o[k] = v;
+    std::vector<std::string> a{CERTPRINTD_BINARY};
+    for (const auto& [k, v] : o) a.push_back("--" + k + "=" + v);
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+  }
+};
+
+struct Outcome {
+  std::optional<int> exit_code;  // nothing: it said "listening" (and was killed)
+  std::string output;            // stdout and stderr
+};
+
+// Runs certprintd until it exits or says it is listening (then kills it).
+Outcome run_to_end(const std::vector<std::string>& argv, const fs::path& log) {
+  fs::remove(log);
+  Process p(argv, log.string());
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < until) {
+    if (auto status = p.wait_for(std::chrono::milliseconds(50)))
+      return {WIFEXITED(*status) ? WEXITSTATUS(*status) : 128 + WTERMSIG(*status), slurp(log)};
+    if (slurp(log).find("listening") != std::string::npos) break;
+  }
+  p.kill_hard();
+  return {std::nullopt, slurp(log)};
+}
+
+void wait_until_listening(const fs::path& log) {
+  for (int i = 0; i < 500; ++i) {
+    if (slurp(log).find("listening") != std::string::npos) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  FAIL("certprintd did not come up:\n" << slurp(log));
+}
+
+// The output's line for printer `name` (the table's first column).
+std::string row(const std::string& output, const std::string& name) {
+  std::istringstream in(output);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(name + " ", 0) == 0) return line;
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("certprintd refuses a setting it cannot honour: exit 2 naming it, before listening",
+          "[integration]") {
+  Setup s;
+  const std::string secret = (s.dir / "callback-secret").string();
+  struct Case {
+    std::map<std::string, std::string> set;
+    std::vector<std::string> says;
+  };
+  const std::vector<Case> cases = {
+      {{{"listen", "127.0.0.1:99999"}}, {"--listen", "99999", "1..65535"}},
+      {{{"listen", "127.0.0.1:0"}}, {"--listen", "1..65535"}},
+      {{{"listen", "127.0.0.1:86x1"}}, {"--listen", "86x1"}},
+      {{{"listen", ":8631"}}, {"--listen", "host"}},
+      {{{"callback-url", "ftp://x"}, {"callback-secret-file", secret}},
+       {"--callback-url", "ftp://x", "http://"}},
+      {{{"callback-url", "http://registry:70000/hooks"}, {"callback-secret-file", secret}},
+       {"--callback-url", "70000"}},
+      {{{"callback-url", "https:///hooks"}, {"callback-secret-file", secret}},
+       {"--callback-url", "host"}},
+      {{{"printer", "desk=capture,server=localhost:99999"}}, {"--printer", "99999", "1..65535"}},
+      {{{"printer", "desk=ipp:///ipp/print"}}, {"--printer", "ipp:///ipp/print", "host"}},
+      {{{"printer", "desk=front desk"}}, {"--printer", "front desk"}},
+      {{{"cups-server", "localhost:0"}}, {"--cups-server", "localhost:0"}},
+      {{{"stall-timeout", "-5"}}, {"--stall-timeout", "-5"}},
+      {{{"job-timeout", "0"}}, {"--job-timeout", "0"}},
+      {{{"max-body-bytes", "0"}}, {"--max-body-bytes", "0"}},
+      {{{"tls-cert", (s.dir / "cert.pem").string()}}, {"--tls-cert", "--tls-key"}},
+      {{{"keys", (s.dir / "no-keys").string()}}, {"--keys", "no-keys"}},
+      {{{"tokens", (s.dir / "no-tokens").string()}}, {"--tokens", "no-tokens"}},
+      {{{"templates", (s.dir / "no-templates").string()}}, {"--templates", "no-templates"}},
+      {{{"database", (s.dir / "no-dir" / "certprint.db").string()}}, {"--database", "no-dir"}},
+  };
+  for (const auto& c : cases) {
+    for (const bool check : {false, true}) {
+      const auto argv =
+          s.argv(c.set, check ? std::vector<std::string>{"--check"} : std::vector<std::string>{});
+      const Outcome out = run_to_end(argv, s.dir / "certprintd.log");
+      INFO((check ? "with --check: " : "")
+           << c.set.begin()->first << " = " << c.set.begin()->second << "\n"
+           << out.output);
+      CHECK(out.exit_code == std::optional<int>(2));
+      for (const auto& word : c.says) CHECK_THAT(out.output, Catch::Contains(word));
+      CHECK_THAT(out.output, !Catch::Contains("listening"));
+    }
+  }
+  CHECK_FALSE(fs::exists(s.dir / "certprint.db"));  // nothing was opened for writing
+}
+
+TEST_CASE("a second certprintd on the same database stops at start, naming the database",
+          "[integration]") {
+  Setup s;
+  Process first(s.argv({}), (s.dir / "first.log").string());
+  wait_until_listening(s.dir / "first.log");
+
+  const Outcome second = run_to_end(
+      s.argv({{"listen", "127.0.0.1:" + std::to_string(free_port())}}), s.dir / "second.log");
+  INFO(second.output);
+  REQUIRE(second.exit_code.has_value());  // it did not get as far as listening
+  CHECK(*second.exit_code != 0);
+  CHECK_THAT(second.output, Catch::Contains((s.dir / "certprint.db").string()));
+  CHECK_THAT(second.output, Catch::Contains("another certprintd"));
+
+  // The first one is untouched and still answers.
+  httplib::Client c("127.0.0.1", s.port);
+  auto r = c.Get("/healthz", {{"Authorization", "Bearer " + kClerkSecret}});
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  const int status = first.signal(SIGTERM);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE(
+    "certprintd --check: a row per printer, exit 0 when all are well, beside a running daemon",
+    "[integration]") {
+  CupsHarness cups;
+  Setup s;
+  const std::string server = ",server=" + cups.server();
+  // A daemon holds the store and the port: --check needs neither.
+  Process daemon(s.argv({}, {"--printer=desk=capture" + server}), (s.dir / "daemon.log").string());
+  wait_until_listening(s.dir / "daemon.log");
+
+  const Outcome out =
+      run_to_end(s.argv({}, {"--check", "--printer=desk=capture" + server,
+                             "--printer=eve=everywhere" + server, "--printer=rawq=raw" + server,
+                             "--printer=direct=" + cups.printer_uri() + ",format=raster"}),
+                 s.dir / "check.log");
+  INFO(out.output);
+  CHECK(out.exit_code == std::optional<int>(0));
+  CHECK_THAT(out.output, Catch::Contains("PRINTER"));  // the table's head
+  for (const char* name : {"desk", "eve", "rawq", "direct"}) {
+    INFO(name);
+    const std::string line = row(out.output, name);
+    REQUIRE_FALSE(line.empty());
+    CHECK_THAT(line, Catch::Contains(" ok "));
+  }
+  CHECK_THAT(row(out.output, "desk"), Catch::Contains("capture"));
+  CHECK_THAT(row(out.output, "eve"), Catch::Contains("everywhere"));
+  CHECK_THAT(row(out.output, "direct"), Catch::Contains(cups.printer_uri()));
+  CHECK_THAT(out.output, !Catch::Contains("listening"));
+  CHECK(daemon.running());
+  daemon.signal(SIGTERM);
+}
+
+TEST_CASE("certprintd --check: exit 1 and what to do for each printer with a problem",
+          "[integration]") {
+  CupsHarness cups;
+  Setup s;
+  const std::string server = ",server=" + cups.server();
+  // A queue whose driver names a filter that is not installed.
+  std::string ppd = slurp(cups.dir() / "badfilter.ppd");
+  for (auto at = ppd.find("/filters/fail"); at != std::string::npos; at = ppd.find("/filters/fail"))
+    ppd.replace(at, 13, "/filters/not-installed");
+  std::ofstream(s.dir / "nofilter.ppd") << ppd;
+  REQUIRE(cups.run("lpadmin -p nofilter -E -v file:///dev/null -P '" +
+                   (s.dir / "nofilter.ppd").string() + "'") == 0);
+  struct Case {
+    std::string printer;
+    std::vector<std::string> says;
+  };
+  const std::vector<Case> cases = {
+      {"gone=no-such-queue" + server, {"no-such-queue", "lpadmin"}},
+      {"down=capture,server=localhost:" + std::to_string(free_port()), {"no", "cupsd"}},
+      {"nofilter=nofilter" + server, {"not-installed", "missing"}},
+      {"evefmt=everywhere,format=raster" + server, {"raster", "format=pdf"}},
+      {"evedpi=everywhere,dpi=360x180" + server, {"360x180", "600"}},
+  };
+  for (const auto& c : cases) {
+    const std::string name = c.printer.substr(0, c.printer.find('='));
+    const Outcome out = run_to_end(
+        s.argv({}, {"--check", "--printer=desk=capture" + server, "--printer=" + c.printer}),
+        s.dir / "check.log");
+    INFO(c.printer << "\n" << out.output);
+    CHECK(out.exit_code == std::optional<int>(1));
+    CHECK_THAT(row(out.output, "desk"), Catch::Contains(" ok "));
+    const std::string line = row(out.output, name);
+    CHECK_THAT(line, Catch::Contains("PROBLEM"));
+    for (const auto& word : c.says) CHECK_THAT(line, Catch::Contains(word));
+  }
+
+  // The badfilter queue's filter is installed and runs, and fails: a job it
+  // stopped is reported.
+  std::ofstream(s.dir / "page.txt") << "a page\n";
+  REQUIRE(cups.run("lp -d badfilter '" + (s.dir / "page.txt").string() + "'") == 0);
+  Outcome out;
+  for (int i = 0; i < 40; ++i) {
+    out = run_to_end(s.argv({}, {"--check", "--printer=bad=badfilter" + server}),
+                     s.dir / "check.log");
+    if (out.exit_code != std::optional<int>(0)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  INFO(out.output);
+  CHECK(out.exit_code == std::optional<int>(1));
+  CHECK_THAT(row(out.output, "bad"), Catch::Contains("PROBLEM"));
+  CHECK_THAT(row(out.output, "bad"), Catch::Contains("stopped"));
+  CHECK_THAT(row(out.output, "bad"), Catch::Contains("injected filter failure"));
 }

@@ -50,6 +50,6 @@ TEST_CASE("printer spec: a bad spec is refused, quoting it and saying what is ex
     REQUIRE_FALSE(p.ok());
     CHECK(p.error().code == ErrorCode::invalid);
     CHECK_THAT(p.error().message, Catch::Contains(c.says));
-    CHECK_THAT(p.error().message, Catch::StartsWith("printer \"" + std::string(c.spec) + "\""));
+    CHECK_THAT(p.error().message, Catch::StartsWith("--printer \"" + std::string(c.spec) + "\""));
   }
 }

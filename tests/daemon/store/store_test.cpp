@@ -191,6 +191,28 @@ TEST_CASE("store: open names the file when it cannot create it", "[daemon][store
   CHECK_THAT(r.error().message, Catch::Contains("missing-dir"));
 }
 
+TEST_CASE("store: a file another store holds open is refused, naming it; free again once closed",
+          "[daemon][store]") {
+  TempDir dir;
+  const auto file = dir / "certprint.db";
+  auto first = open_store(file);
+  ok(add_couple(*first, "I-1", "0000000001", "0000000002"));
+
+  // Another certprintd (or this one twice): the lock is per open file, so a
+  // second open in this process is refused as another process would be.
+  auto second = Store::open(file);
+  REQUIRE_FALSE(second);
+  CHECK(second.error().code == ErrorCode::unavailable);
+  CHECK_THAT(second.error().message, Catch::Contains(file.string()));
+  CHECK_THAT(second.error().message, Catch::Contains("another certprintd"));
+  // The refused open changed nothing: the first store works on.
+  ok(add_couple(*first, "I-2", "0000000003", "0000000004"));
+
+  first.reset();
+  auto again = open_store(file);
+  CHECK(ok(again->booklets("I-2")).size() == 2);
+}
+
 TEST_CASE("store: issuance round trip", "[daemon][store]") {
   TempDir dir;
   auto store = open_store(dir / "db");
