@@ -5,9 +5,12 @@
 
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <vector>
+
+#include "drivers/raster_guard.hpp"
 
 namespace certprint::escp {
 namespace {
@@ -64,31 +67,19 @@ FilterOptions filter_options(std::string_view job_options, const std::string& pp
 
 namespace {
 
-// Reads the stream for libcups and looks at the first page header on the
-// way: libcups sizes its line buffer from cupsBytesPerLine before anyone can
-// judge it, so a hostile header would make it allocate gigabytes.
+// Reads the stream for libcups through the guard, which judges every page
+// header before libcups has it (see raster_guard.hpp).
 struct GuardedInput {
   int fd;
-  std::size_t seen = 0;
-  unsigned char head[4 + 1796] = {};
-  bool checked = false;
+  RasterGuard guard;
 };
 
 ssize_t guarded_read(void* ctx, unsigned char* buf, size_t len) {
   auto* g = static_cast<GuardedInput*>(ctx);
+  if (g->guard.refused()) return 0;
   const ssize_t n = read(g->fd, buf, len);
-  if (n <= 0 || g->checked) return n;
-  for (ssize_t i = 0; i < n && g->seen < sizeof g->head; ++i) g->head[g->seen++] = buf[i];
-  if (g->seen < sizeof g->head) return n;
-  g->checked = true;
-  // The sync word is a 32-bit "RaS?" in the writer's byte order: bytes
-  // "?SaR" come from a little-endian writer, "RaS?" from a big-endian one.
-  const bool little_endian = g->head[3] == 'R';
-  const unsigned char* b = g->head + 4 + 392;  // cupsBytesPerLine
-  const std::uint32_t bpl = little_endian
-                                ? (std::uint32_t(b[3]) << 24 | b[2] << 16 | b[1] << 8 | b[0])
-                                : (std::uint32_t(b[0]) << 24 | b[1] << 16 | b[2] << 8 | b[3]);
-  return bpl > 64 * 1024 ? -1 : n;
+  if (n <= 0) return n;
+  return static_cast<ssize_t>(g->guard.pass(buf, static_cast<std::size_t>(n)));
 }
 
 // What one page header says, in the terms the checks and the encoder use.
@@ -118,22 +109,34 @@ PageFormat page_format(const cups_page_header2_t& h, const FilterOptions& option
   return f;
 }
 
-bool supported(const cups_page_header2_t& h, const PageFormat& f, int max_rows) {
-  const unsigned expected_bpl = f.one_bit ? (h.cupsWidth + 7) / 8 : h.cupsWidth;
-  return (f.one_bit || f.grey) && (f.k_space || f.w_space) && h.cupsBytesPerLine == expected_bpl &&
-         PageEncoder::valid(f.encoder, f.width) && f.height > 0 && f.height <= max_rows;
+// What is wrong with a page for this printer, or "" when it can be printed.
+// It refuses anything but 1 or 8 bits a pixel in chunked order, as the
+// guard needs.
+std::string page_problem(const cups_page_header2_t& h, const FilterOptions& options) {
+  const PageFormat f = page_format(h, options);
+  const std::uint64_t expected_bpl = f.one_bit ? (std::uint64_t{h.cupsWidth} + 7) / 8 : h.cupsWidth;
+  unsigned order = 0;
+  std::memcpy(&order, &h.cupsColorOrder, sizeof order);
+  if ((f.one_bit || f.grey) && (f.k_space || f.w_space) && order == CUPS_ORDER_CHUNKED &&
+      h.cupsBytesPerLine == expected_bpl && h.cupsWidth <= 0x7FFFFFFF &&
+      PageEncoder::valid(f.encoder, f.width) && f.height > 0 && f.height <= options.max_rows &&
+      h.cupsHeight <= 0x7FFFFFFF)
+    return "";
+  char text[320];
+  std::snprintf(text, sizeof text,
+                "%ux%u at %ux%u dpi, %u bits per pixel, %u bytes per line, colour space %u, "
+                "colour order %u; expected 1- or 8-bit grey in chunked order at 180x180 or "
+                "360x180 dpi, at most %d rows, with the bytes per line the width needs",
+                h.cupsWidth, h.cupsHeight, h.HWResolution[0], h.HWResolution[1], h.cupsBitsPerPixel,
+                h.cupsBytesPerLine, f.space, order, options.max_rows);
+  return text;
 }
 
 // False after an ERROR: line saying what the page is instead.
-bool check_format(const cups_page_header2_t& h, const PageFormat& f, int max_rows, int page,
-                  FILE* log) {
-  if (supported(h, f, max_rows)) return true;
-  std::fprintf(log,
-               "ERROR: page %d: unsupported raster (%ux%u at %dx%d dpi, %u bits per pixel, "
-               "colour space %d); "
-               "expected 1- or 8-bit grey at 180x180 or 360x180 dpi\n",
-               page, h.cupsWidth, h.cupsHeight, f.encoder.x_dpi, f.encoder.y_dpi,
-               h.cupsBitsPerPixel, int(f.space));
+bool check_format(const cups_page_header2_t& h, const FilterOptions& options, int page, FILE* log) {
+  const std::string problem = page_problem(h, options);
+  if (problem.empty()) return true;
+  std::fprintf(log, "ERROR: page %d: unsupported raster (%s)\n", page, problem.c_str());
   return false;
 }
 
@@ -195,10 +198,16 @@ bool print_page(cups_raster_t* ras, const cups_page_header2_t& h, const PageForm
 
 int run_filter(int fd, FILE* out, const FilterOptions& options, const std::atomic<bool>& cancelled,
                FILE* log) {
-  GuardedInput input{fd};
+  GuardedInput input{fd, RasterGuard([&](const cups_page_header2_t& h) {
+                       const std::string problem = page_problem(h, options);
+                       return problem.empty() ? problem
+                                              : "header refused before its rows are read: "
+                                                "unsupported raster (" +
+                                                    problem + ")";
+                     })};
   cups_raster_t* ras = cupsRasterOpenIO(guarded_read, &input, CUPS_RASTER_READ);
   if (!ras) {
-    std::fprintf(log, "ERROR: the input is not CUPS raster\n");
+    std::fprintf(log, "ERROR: the input is not CUPS raster (v1, v2 or v3)\n");
     return 1;
   }
   cups_page_header2_t h;
@@ -206,14 +215,16 @@ int run_filter(int fd, FILE* out, const FilterOptions& options, const std::atomi
   while (!cancelled && cupsRasterReadHeader2(ras, &h)) {
     ++page;
     const PageFormat f = page_format(h, options);
-    if (!check_format(h, f, options.max_rows, page, log) ||
-        !print_page(ras, h, f, page, out, cancelled, log)) {
+    if (!check_format(h, options, page, log) || !print_page(ras, h, f, page, out, cancelled, log)) {
       status = 1;
       break;
     }
   }
   cupsRasterClose(ras);
-  if (page == 0 && status == 0 && !cancelled) {
+  if (status == 0 && !cancelled && input.guard.refused()) {
+    std::fprintf(log, "ERROR: %s\n", input.guard.problem().c_str());
+    status = 1;
+  } else if (page == 0 && status == 0 && !cancelled) {
     std::fprintf(log, "ERROR: the raster holds no page\n");
     status = 1;
   }

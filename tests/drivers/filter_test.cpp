@@ -6,11 +6,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cstddef>
 #include <cstring>
 #include <fstream>
 #include <random>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "daemon/printing/cups/cups_raster.hpp"
 #include "drivers/filter.hpp"
@@ -148,6 +150,62 @@ TEST_CASE("filter: bad, truncated and hostile raster is refused, never crashes",
     const Run r = filter(bad);
     CHECK((r.status == 0 || r.status == 1));
   }
+}
+
+namespace {
+
+// A copy of a stream's first page (its header and rows, without the sync
+// word) with one 32-bit header field replaced; the writer's byte order.
+std::string page_with(const std::string& stream, std::size_t offset, std::uint32_t value) {
+  std::string page = stream.substr(4);
+  std::memcpy(page.data() + offset, &value, sizeof value);
+  return page;
+}
+
+}  // namespace
+
+TEST_CASE("filter: every page's header is judged before libcups reads it", "[drivers]") {
+  auto stream = printing::cups::to_cups_raster(pattern(200, 120, {180, 180}));
+  REQUIRE(stream.ok());
+  const auto bpl = offsetof(cups_page_header2_t, cupsBytesPerLine);
+  const auto width = offsetof(cups_page_header2_t, cupsWidth);
+  const auto bits = offsetof(cups_page_header2_t, cupsBitsPerPixel);
+  const auto colour = offsetof(cups_page_header2_t, cupsBitsPerColor);
+  const auto x_dpi = offsetof(cups_page_header2_t, HWResolution);
+
+  // A second page whose header asks for 2 GiB a line (8-bit, consistent
+  // width): refused from the header alone, page 1 printed.
+  std::string huge = page_with(*stream, bpl, 0x7FFFFFF0u);
+  std::memcpy(huge.data() + width, "\xF0\xFF\xFF\x7F", 4);
+  std::memcpy(huge.data() + bits, "\x08\0\0\0", 4);
+  std::memcpy(huge.data() + colour, "\x08\0\0\0", 4);
+  const Run r = filter(*stream + huge);
+  INFO(r.log);
+  CHECK(r.status == 1);
+  CHECK_THAT(r.log, Catch::Contains("PAGE: 1 1"));
+  CHECK_THAT(r.log, Catch::Contains("ERROR: page 2: header refused before its rows are read") &&
+                        Catch::Contains("2147483632 bytes per line"));
+  CHECK(r.log.find("PAGE: 2") == std::string::npos);
+  REQUIRE_FALSE(r.out.empty());
+  CHECK(r.out.back() == '\x0C');
+
+  // Bytes per line that disagree with the width, and a resolution the
+  // printer lacks, on page 3 after two good pages.
+  for (const auto& [offset, value, says] :
+       {std::tuple{bpl, 26u, "26 bytes per line"}, std::tuple{x_dpi, 300u, "300x180 dpi"}}) {
+    const Run bad = filter(*stream + stream->substr(4) + page_with(*stream, offset, value));
+    INFO(bad.log);
+    CHECK(bad.status == 1);
+    CHECK_THAT(bad.log, Catch::Contains("PAGE: 2 1") &&
+                            Catch::Contains("ERROR: page 3: header refused before its rows") &&
+                            Catch::Contains(says));
+  }
+
+  // A stream that is not CUPS raster v1, v2 or v3 (Apple raster here) is
+  // refused by its sync word.
+  const Run apple = filter(std::string("UNIRAST\0", 8) + std::string(64, '\0'));
+  CHECK(apple.status == 1);
+  CHECK_THAT(apple.log, Catch::Contains("ERROR:"));
 }
 
 TEST_CASE("filter options: job options over PPD defaults", "[drivers]") {
