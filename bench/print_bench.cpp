@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
   timed("'" + certprint + "' render '" + sample + "' --out '" + (dir / "pdf").string() +
             "' --keys '" + keys + "' --holder male",
         nullptr);
-  const std::string pdf = (dir / "pdf" / "male-info.pdf").string();
+  const std::string pdf = (dir / "pdf" / "440106-20260512-0001-male-info.pdf").string();
 
   std::vector<double> first, whole, lp;
   for (int i = 0; i < runs; ++i) {

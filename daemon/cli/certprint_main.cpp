@@ -128,7 +128,9 @@ const char* add_daemon_options(const std::string& command, po::options_descripti
     return "ISSUANCE_ID --holder male|female --reason TEXT --new-stock-serial N";
   }
   if (command == "preview") {
-    opts.add_options()("out", po::value(&a.out)->default_value("."), "directory for the PNGs");
+    opts.add_options()("out", po::value(&a.out)->default_value("."),
+                       "directory for the PNGs: ISSUANCE_ID-HOLDER-info.png and -page5.png, "
+                       "mode 0600");
     return "ISSUANCE_ID --holder male|female [--out DIR]";
   }
   if (command == "submit") return "ISSUANCE.json... [options]";
@@ -223,9 +225,11 @@ int render(const std::vector<std::string>& args) {
   std::string form_info, form_page5;
   po::options_description opts("render options");
   opts.add_options()("issuance", po::value(&issuance_file)->required(),
-                     "issuance JSON file (positional)")("out", po::value(&out)->required(),
-                                                        "output directory (created when absent)")(
-      "keys", po::value(&keys)->required(), "key directory (see 'certprint keygen')")(
+                     "issuance JSON file (positional)")(
+      "out", po::value(&out)->required(),
+      "output directory (created when absent); files "
+      "ISSUANCE_ID-HOLDER-PAGE.pdf/.png, mode 0600")("keys", po::value(&keys)->required(),
+                                                     "key directory (see 'certprint keygen')")(
       "dpi", po::value(&dpi)->default_value("180"),
       "printer resolution: 180, 360x180, 300, 600 ...; QR modules are whole dots of it")(
       "band-rows", po::value(&cmd.band_rows)->default_value(0),

@@ -1,6 +1,5 @@
 #include "daemon/client/clerk_commands.hpp"
 
-#include <fstream>
 #include <iomanip>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -230,8 +229,13 @@ int client_preview(const ClientConfig& c, const std::string& id, const std::stri
     const Answer a = ApiClient(c).get("/v1/issuances/" + id + "/booklets/" + holder + "/preview/" +
                                       page + ".png");
     if (a.status != 200) return report_failure(a, err);
-    const auto file = dir / (holder + "-" + page + ".png");
-    std::ofstream(file, std::ios::binary) << a.raw;
+    // Named by issuance (another one's previews are not overwritten) and
+    // readable by the clerk only: they show names and ID numbers.
+    const auto file = dir / (id + "-" + holder + "-" + page + ".png");
+    if (auto s = write_private_file(file, a.raw); !s) {
+      err << "certprint: " << s.error().message << "\n";
+      return 1;
+    }
     out << "wrote " << file.string() << "\n";
   }
   return 0;

@@ -33,6 +33,9 @@ int client_release(const ClientConfig& c, const std::string& printer, std::ostre
                    std::ostream& err);
 int client_verify(const ClientConfig& c, const std::string& token, std::ostream& out,
                   std::ostream& err);
+// Downloads the holder's two page previews into out_dir as
+// <issuance_id>-<holder>-info.png and -page5.png, mode 0600 from creation
+// (they show names and ID numbers).
 int client_preview(const ClientConfig& c, const std::string& issuance_id, const std::string& holder,
                    const std::filesystem::path& out_dir, std::ostream& out, std::ostream& err);
 

@@ -1,7 +1,5 @@
 #include "daemon/offline/offline.hpp"
 
-#include <fstream>
-
 #include "common/file.hpp"
 #include "daemon/booklet/renderer.hpp"
 #include "daemon/booklet/tokens.hpp"
@@ -12,7 +10,8 @@ namespace certprint::offline {
 namespace {
 
 // Writes all files or none: each goes to a hidden temporary name first and
-// is renamed into place only when every one of them was written.
+// is renamed into place only when every one of them was written. Each is
+// made with mode 0600.
 Status write_all(const std::filesystem::path& dir,
                  const std::vector<std::pair<std::string, std::string>>& files) {
   std::error_code ec;
@@ -23,13 +22,15 @@ Status write_all(const std::filesystem::path& dir,
     for (const auto& t : temps) std::filesystem::remove(t, ec);
   };
   for (const auto& [name, bytes] : files) {
+    // Owner-only from creation: the pages show names and ID numbers. A
+    // temporary left by an earlier run that died is made again, not reused.
     const auto tmp = dir / ("." + name + ".tmp");
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    temps.push_back(tmp);
-    if (!f.write(bytes.data(), static_cast<std::streamsize>(bytes.size())) || !f.flush()) {
+    std::filesystem::remove(tmp, ec);
+    if (auto s = create_private_file(tmp, bytes); !s) {
       cleanup();
-      return Error{"cannot write " + tmp.string()};
+      return s;
     }
+    temps.push_back(tmp);
   }
   for (std::size_t i = 0; i < files.size(); ++i) {
     std::filesystem::rename(temps[i], dir / files[i].first, ec);
@@ -98,8 +99,8 @@ Result<std::vector<IssuedToken>> run_render(const RenderCommand& cmd,
     auto pages = (*renderer)->render_booklet(*record, h, *tok, options);
     if (!pages) return pages.error();
     for (auto& page : *pages) {
-      const std::string base =
-          std::string(issuance::to_string(h)) + "-" + std::string(issuance::to_string(page.kind));
+      const std::string base = record->issuance_id + "-" + std::string(issuance::to_string(h)) +
+                               "-" + std::string(issuance::to_string(page.kind));
       files.emplace_back(base + ".pdf", std::move(page.pdf));
       files.emplace_back(base + ".png", std::move(page.preview_png));
       if (cmd.write_raster) files.emplace_back(base + ".pbm", layout::to_pbm(*page.raster));

@@ -45,9 +45,10 @@ struct IssuedToken {
 };
 
 // Renders every booklet of the issuance (or the one asked for) and writes
-// <holder>-info.pdf, <holder>-page5.pdf and PNG previews of the same names
-// into out_dir. Everything is rendered before anything is written, so a
-// refused page leaves the directory as it was.
+// <issuance-id>-<holder>-info.pdf, <issuance-id>-<holder>-page5.pdf and PNG
+// previews of the same names (and .pbm rasters when asked) into out_dir,
+// each with mode 0600 from its creation: they hold personal data. Everything is rendered before
+// anything is written, so a refused page leaves the directory as it was.
 Result<std::vector<IssuedToken>> run_render(const RenderCommand& cmd,
                                             const issuance::ValidationOptions& validation,
                                             const RandomSource& random, std::ostream& out);

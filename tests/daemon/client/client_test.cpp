@@ -2,6 +2,8 @@
 // technician commands, against the API served over real HTTP.
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 #include "calibration/target.hpp"
 #include "daemon/client/clerk_commands.hpp"
 #include "daemon/client/technician_commands.hpp"
@@ -67,7 +69,7 @@ TEST_CASE("the certprint client against the daemon: tables, --json, exit codes",
 
   TempDir pngs;
   CHECK(client_preview(clerk, id, "female", pngs.path(), out, err) == 0);
-  CHECK(slurp(pngs / "female-page5.png").substr(1, 3) == "PNG");
+  CHECK(slurp(pngs / (id + "-female-page5.png")).substr(1, 3) == "PNG");
   out.str("");
   CHECK(client_printers(clerk, out, err) == 0);
   CHECK_THAT(out.str(), Catch::Contains("desk") && Catch::Contains("idle"));
@@ -77,6 +79,46 @@ TEST_CASE("the certprint client against the daemon: tables, --json, exit codes",
   err.str("");
   CHECK(client_status(nowhere, id, out, err) == 2);
   CHECK_THAT(err.str(), Catch::Contains("does not answer"));
+}
+
+TEST_CASE("previews hold personal data: private files named by their issuance (issue 10.15)",
+          "[daemon][client]") {
+  World w;
+  auto tokens = api::TokenTable::parse(kTokenFile, "tokens");
+  REQUIRE(tokens.ok());
+  Served served(*w.api, *tokens);
+  ClientConfig registry{served.url(), std::string(36, 'r'), false, 10};
+  ClientConfig clerk = registry;
+  clerk.token = std::string(36, 'c');
+  std::ostringstream out, err;
+  REQUIRE(client_submit(registry,
+                        {source_dir() / "samples" / "marriage.json",
+                         source_dir() / "samples" / "replacement.json"},
+                        out, err) == 0);
+
+  // A usual umask: a file made without a mode of its own would be 0644.
+  const mode_t old_mask = ::umask(022);
+  TempDir pngs;
+  const std::string first = "440106-20260512-0001", second = "440106-20261120-0002";
+  const int a = client_preview(clerk, first, "female", pngs.path(), out, err);
+  const int b = client_preview(clerk, second, "female", pngs.path(), out, err);
+  ::umask(old_mask);
+  REQUIRE(a == 0);
+  REQUIRE(b == 0);
+  // The second issuance's previews sit beside the first's, not over them.
+  for (const std::string& id : {first, second})
+    for (const char* page : {"info", "page5"}) {
+      const auto file = pngs / (id + "-female-" + page + ".png");
+      INFO(file.string());
+      REQUIRE(std::filesystem::exists(file));
+      CHECK(slurp(file).substr(1, 3) == "PNG");
+    }
+  CHECK(slurp(pngs / (first + "-female-info.png")) != slurp(pngs / (second + "-female-info.png")));
+  for (const auto& entry : std::filesystem::directory_iterator(pngs.path())) {
+    INFO(entry.path().string());
+    CHECK(entry.status().permissions() ==
+          (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+  }
 }
 
 TEST_CASE("certcal against the daemon: target, fit with noisy marks, save, show, verify, rollback",

@@ -1,6 +1,8 @@
 // The offline commands: keygen, render, verify.
 #include <catch2/catch.hpp>
 
+#include <sys/stat.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -40,13 +42,14 @@ TEST_CASE("render command writes every page, verify finds the booklet", "[daemon
   auto tokens = offline::run_render(cmd, kValidation, system_random(), log);
   REQUIRE(tokens.ok());
   REQUIRE(tokens->size() == 2);
+  const std::string id = "440106-20260512-0001-";
   for (const char* name :
        {"male-info.pdf", "male-page5.pdf", "female-info.pdf", "female-page5.pdf", "male-info.png",
         "male-page5.png", "female-info.png", "female-page5.png", "male-page5.pbm"}) {
     INFO(name);
-    CHECK(std::filesystem::file_size(dir / "out" / name) > 100);
+    CHECK(std::filesystem::file_size(dir / "out" / (id + name)) > 100);
   }
-  CHECK(read_file(dir / "out" / "male-page5.pbm").rfind("P4\n667 908\n", 0) == 0);
+  CHECK(read_file(dir / "out" / (id + "male-page5.pbm")).rfind("P4\n667 908\n", 0) == 0);
 
   std::ostringstream out;
   auto ok =
@@ -63,6 +66,38 @@ TEST_CASE("render command writes every page, verify finds the booklet", "[daemon
   REQUIRE(other.ok());
   CHECK_FALSE(*other);
   CHECK_THAT(out2.str(), Catch::Contains("no match"));
+}
+
+TEST_CASE("render's pages hold personal data: private files named by their issuance (10.15)",
+          "[daemon][offline]") {
+  TempDir dir;
+  std::ostringstream log;
+  REQUIRE(offline::run_keygen({dir / "keys"}, system_random(), log).ok());
+  offline::RenderCommand cmd;
+  cmd.out_dir = dir / "out";
+  cmd.keys_dir = dir / "keys";
+  cmd.templates_dir = source_dir() / "templates";
+  cmd.write_raster = true;
+  // A usual umask: a file made without a mode of its own would be 0644.
+  const mode_t old_mask = ::umask(022);
+  cmd.issuance_file = source_dir() / "samples" / "marriage.json";
+  const bool first = offline::run_render(cmd, kValidation, system_random(), log).ok();
+  cmd.issuance_file = source_dir() / "samples" / "replacement.json";
+  const bool second = offline::run_render(cmd, kValidation, system_random(), log).ok();
+  ::umask(old_mask);
+  REQUIRE(first);
+  REQUIRE(second);
+  // Both issuances' files side by side: 4 PDFs, 4 PNGs and a PBM each.
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir / "out")) {
+    INFO(entry.path().string());
+    ++files;
+    CHECK(entry.status().permissions() ==
+          (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+  }
+  CHECK(files == 18);
+  for (const char* id : {"440106-20260512-0001", "440106-20261120-0002"})
+    CHECK(std::filesystem::exists(dir / "out" / (std::string(id) + "-female-info.png")));
 }
 
 TEST_CASE("a refused render leaves the output directory untouched", "[daemon][offline]") {
@@ -138,11 +173,12 @@ TEST_CASE("previews can be drawn over an office's scan of a blank", "[daemon][of
   REQUIRE(offline::run_render(cmd, kValidation, system_random(), log).ok());
 
   // Any one-page PDF stands in for a scan: here, a page 5 rendered before.
-  cmd.page5_form_pdf = dir / "plain" / "male-page5.pdf";
+  const std::string id = "440106-20260512-0001-";
+  cmd.page5_form_pdf = dir / "plain" / (id + "male-page5.pdf");
   cmd.out_dir = dir / "scanned";
   REQUIRE(offline::run_render(cmd, kValidation, system_random(), log).ok());
-  CHECK(read_file(dir / "scanned" / "male-page5.png") !=
-        read_file(dir / "plain" / "male-page5.png"));
+  CHECK(read_file(dir / "scanned" / (id + "male-page5.png")) !=
+        read_file(dir / "plain" / (id + "male-page5.png")));
 
   std::ofstream(dir / "not.pdf") << "JPEG?";
   cmd.page5_form_pdf = dir / "not.pdf";
