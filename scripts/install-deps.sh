@@ -24,6 +24,8 @@ packages=(
   clang libclang-rt-14-dev clang-tidy
   # CUPS: client library, a private cupsd and a virtual IPP printer for tests
   libcups2-dev cups-daemon cups-client cups-ipp-utils cups-ppdc cups-filters dbus
+  # bench/reliability: step certprintd's wall clock back (libfaketime)
+  faketime
   # benchmarks: CUPS's own rastertoepson, to measure the passbook driver against
   cups
 )
