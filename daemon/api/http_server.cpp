@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include "common/text.hpp"
+#include "daemon/api/http_connection.hpp"
 
 namespace certprint::api {
 
@@ -11,7 +12,7 @@ struct HttpServer::Impl {
   Api* api = nullptr;
   const TokenTable* tokens = nullptr;
   LogSink log;
-  std::unique_ptr<httplib::Server> server;
+  std::unique_ptr<GuardedServer> server;
 };
 
 namespace {
@@ -45,23 +46,80 @@ Reply unauthorized() {
           {}};
 }
 
-// Every route goes through here: authenticate, count, call, log.
+Reply refusal(int status, const char* code, const std::string& message) {
+  return {status, {{"error", {{"code", code}, {"message", message}}}}, "application/json", {}};
+}
+
+// Counts, answers and logs a request.
+void answer(HttpServer::Impl* self, Req req, httplib::Response& res, const Reply& r,
+            const std::optional<Caller>& caller) {
+  self->api->requests++;
+  if (r.status >= 400) self->api->request_errors++;
+  send(res, r);
+  // Paths carry issuance ids and printer names, never personal data; they
+  // are escaped, so no request can write a line of its own.
+  self->log(r.status >= 500 ? Priority::error : Priority::info,
+            req.method + " " + loggable(req.path) + " " + std::to_string(r.status) +
+                (caller ? " by " + caller->name : ""));
+}
+
+// Runs after the head and before any body byte is read (httplib's pre-routing
+// and 100-continue handlers): a body is read only for a known caller, with a
+// Content-Length within the limit, neither chunked nor encoded. Its role is
+// checked by the call, after the (bounded) body.
+std::optional<Reply> refuse_before_body(const HttpServer::Impl& self, Req req) {
+  const bool framed = req.has_header("Content-Length") || req.has_header("Transfer-Encoding") ||
+                      req.has_header("Content-Encoding");
+  if (!framed && (req.method == "GET" || req.method == "HEAD")) return std::nullopt;
+  if (!self.tokens->find(bearer_secret(req.get_header_value("Authorization"))))
+    return unauthorized();
+  if (req.has_header("Transfer-Encoding"))
+    return refusal(411, "length_required",
+                   "send the body with a Content-Length; Transfer-Encoding is not accepted");
+  if (req.has_header("Content-Encoding"))
+    return refusal(415, "unsupported_encoding",
+                   "send the body as is; Content-Encoding (gzip, br, ...) is not accepted");
+  if (!req.has_header("Content-Length"))
+    return refusal(411, "length_required", "a " + req.method + " needs a Content-Length");
+  const std::string length = req.get_header_value("Content-Length");
+  if (length.empty() || length.size() > 18 ||
+      length.find_first_not_of("0123456789") != std::string::npos)
+    return refusal(400, "invalid", "Content-Length is not a number of bytes");
+  if (std::stoull(length) > self.config.max_body_bytes)
+    return refusal(413, "too_large",
+                   "the body of " + length + " bytes is larger than the " +
+                       std::to_string(self.config.max_body_bytes) + " the daemon accepts");
+  return std::nullopt;
+}
+
+// Every route goes through here: authenticate, call, answer.
 template <class Call>
 httplib::Server::Handler route(HttpServer::Impl* self, Call call) {
   return [self, call](Req req, httplib::Response& res) {
-    self->api->requests++;
     const auto caller = self->tokens->find(bearer_secret(req.get_header_value("Authorization")));
-    Reply r = !caller              ? unauthorized()
-              : !is_text(req.path) ? error_reply(invalid("the path is not valid UTF-8 text"))
-                                   : call(*self->api, *caller, req);
-    if (r.status >= 400) self->api->request_errors++;
-    send(res, r);
-    // Paths carry issuance ids and printer names, never personal data; they
-    // are escaped, so no request can write a line of its own.
-    self->log(r.status >= 500 ? Priority::error : Priority::info,
-              req.method + " " + loggable(req.path) + " " + std::to_string(r.status) +
-                  (caller ? " by " + caller->name : ""));
+    answer(self, req, res,
+           !caller              ? unauthorized()
+           : !is_text(req.path) ? error_reply(invalid("the path is not valid UTF-8 text"))
+                                : call(*self->api, *caller, req),
+           caller);
   };
+}
+
+void check_before_body(httplib::Server& s, HttpServer::Impl* self) {
+  s.set_pre_routing_handler([self](Req req, httplib::Response& res) {
+    auto r = refuse_before_body(*self, req);
+    if (!r) return httplib::Server::HandlerResponse::Unhandled;
+    answer(self, req, res, *r, std::nullopt);
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  // "Expect: 100-continue" is answered before pre-routing: the same check,
+  // so that a refused client never sends its body.
+  s.set_expect_100_continue_handler([self](Req req, httplib::Response& res) {
+    auto r = refuse_before_body(*self, req);
+    if (!r) return 100;
+    answer(self, req, res, *r, std::nullopt);
+    return r->status;
+  });
 }
 
 void add_routes(httplib::Server& s, HttpServer::Impl* self) {
@@ -137,23 +195,27 @@ Result<std::unique_ptr<HttpServer>> HttpServer::create(const HttpConfig& config,
   impl->log = std::move(log);
   if (config.tls_cert.has_value() != config.tls_key.has_value())
     return invalid("TLS needs both a certificate and a key");
+  SSL_CTX* tls = nullptr;
   if (config.tls_cert) {
-    auto ssl =
-        std::make_unique<httplib::SSLServer>(config.tls_cert->c_str(), config.tls_key->c_str());
-    if (!ssl->is_valid())
+    tls = tls_server_context(config.tls_cert->string(), config.tls_key->string());
+    if (!tls)
       return invalid("TLS certificate " + config.tls_cert->string() + " or key " +
                      config.tls_key->string() + " cannot be used");
-    impl->server = std::move(ssl);
-  } else {
-    impl->server = std::make_unique<httplib::Server>();
   }
+  Impl* self = impl.get();
+  impl->server =
+      std::make_unique<GuardedServer>(config, tls, [self](int status, const std::string& why) {
+        self->api->requests++;
+        self->api->request_errors++;
+        self->log(Priority::info,
+                  "HTTP " + std::to_string(status) + " before a request was read: " + why);
+      });
   httplib::Server& s = *impl->server;
   s.set_payload_max_length(config.max_body_bytes);
   // Small JSON answers must not wait for Nagle and delayed ACKs (~40 ms each).
   s.set_tcp_nodelay(true);
-  s.set_read_timeout(10, 0);
-  s.set_write_timeout(10, 0);
-  add_routes(s, impl.get());
+  check_before_body(s, self);
+  add_routes(s, self);
   json_errors(s);
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
@@ -169,6 +231,9 @@ Result<int> HttpServer::bind() {
                          std::to_string(impl_->config.port));
     port_ = impl_->config.port;
   }
+  if (!s.widen_backlog())
+    return unavailable("cannot listen on " + impl_->config.host + ":" + std::to_string(port_) +
+                       " with a longer queue");
   return port_;
 }
 

@@ -1,7 +1,9 @@
 // The HTTP face of the API (cpp-httplib): routes, bearer authentication,
-// body limits, TLS when given a certificate. Handlers are Api's calls.
+// the limits on what a client may send (before it authenticates), TLS when
+// given a certificate. Handlers are Api's calls.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -19,7 +21,16 @@ struct HttpConfig {
   int port = 8631;                                // 0: any free port (see HttpServer::port)
   std::optional<std::filesystem::path> tls_cert;  // PEM; TLS when both are set
   std::optional<std::filesystem::path> tls_key;
-  std::size_t max_body_bytes = 64 * 1024;
+  std::size_t max_body_bytes = 64 * 1024;  // a declared Content-Length above: 413 unread
+  // The limits below hold before the bearer token is checked and before a
+  // body byte is read (see http_connection.hpp and docs/api.md).
+  std::size_t max_header_bytes = 16 * 1024;         // request line and headers: 431 above
+  std::size_t max_header_count = 64;                // header lines: 431 above
+  std::chrono::milliseconds request_timeout{5000};  // one request's head and body, in total
+  std::chrono::milliseconds idle_timeout{2000};     // keep-alive wait for the next request
+  std::chrono::milliseconds write_timeout{5000};    // one answer, in total
+  std::size_t max_connections = 128;                // served at once, a worker thread each
+  std::size_t max_requests_per_connection = 100;    // then the connection is closed
 };
 
 class HttpServer {
