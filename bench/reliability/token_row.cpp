@@ -70,10 +70,14 @@ Row token_row(const Settings& s) {
   for (long i = 0; i < s.tokens; ++i) {
     const std::string& base = valid[i % valid.size()];
     const int kind = static_cast<int>(i % 4);
-    const std::string t = kind == 0   ? flip_bits(base, rng)
-                          : kind == 1 ? replace_chars(base, rng)
-                          : kind == 2 ? *token::issue(wrong, booklet, system_random())
-                                      : random_token(2, rng);
+    // Two flips of one bit, or a character changed and changed back, give
+    // the genuine token again: such a draw is made anew.
+    std::string t = base;
+    while (t == base)
+      t = kind == 0   ? flip_bits(base, rng)
+          : kind == 1 ? replace_chars(base, rng)
+          : kind == 2 ? *token::issue(wrong, booklet, system_random())
+                      : random_token(2, rng);
     const token::Verdict v = token::verify(keys, t, booklet);
     if (v == token::Verdict::match) ++accepted;
     if (v == token::Verdict::malformed) ++malformed;

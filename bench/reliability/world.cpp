@@ -92,6 +92,8 @@ Daemon::Daemon(const Cups& cups, fs::path dir)
   database = dir_ / "certprint.db";
   std::ofstream(dir_ / "tokens") << "registry r " << kRegistrySecret << "\nclerk c " << kClerkSecret
                                  << "\ntechnician t " << kTechSecret << "\n";
+  // certprintd refuses a token file others may read.
+  fs::permissions(dir_ / "tokens", fs::perms::owner_read | fs::perms::owner_write);
   if (!fs::exists(dir_ / "keys")) (void)token::generate_key(dir_ / "keys", system_random());
 }
 
