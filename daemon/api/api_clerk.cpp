@@ -102,10 +102,8 @@ Reply Api::void_booklet(const Caller& who, const std::string& issuance_id,
   if (!holder) return error_reply(holder.error());
   auto j = object_body(body, {"reason", "new_stock_serial"});
   if (!j) return error_reply(j.error());
-  auto reason = string_field(*j, "reason");
-  if (!reason || reason->empty() || reason->size() > 600)
-    return error(400, "invalid",
-                 "field \"reason\" is required: why the booklet is spoiled (1..200 characters)");
+  auto reason = text_field(*j, "reason", 200, "why the booklet is spoiled");
+  if (!reason) return error_reply(reason.error());
   auto serial = string_field(*j, "new_stock_serial");
   if (!serial || serial->size() != 10 ||
       serial->find_first_not_of("0123456789") != std::string::npos)

@@ -1,5 +1,9 @@
 #include "daemon/api/request.hpp"
 
+#include <cstdio>
+
+#include "common/text.hpp"
+
 namespace certprint::api {
 
 using nlohmann::json;
@@ -72,6 +76,74 @@ Result<json> object_body(std::string_view body, std::initializer_list<const char
 std::optional<std::string> string_field(const json& j, const char* name) {
   if (!j.contains(name) || !j.at(name).is_string()) return std::nullopt;
   return j.at(name).get<std::string>();
+}
+
+namespace {
+
+// The code point at s[i] of well-formed UTF-8; advances i.
+char32_t next_code_point(std::string_view s, std::size_t& i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char lead = byte(i);
+  const std::size_t n = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+  char32_t c = n == 1 ? lead : lead & (0x7F >> n);
+  for (std::size_t k = 1; k < n && i + k < s.size(); ++k) c = (c << 6) | (byte(i + k) & 0x3F);
+  i += n;
+  return c;
+}
+
+bool is_control(char32_t c) { return c < 0x20 || (c >= 0x7F && c <= 0x9F); }
+
+// The text as a JSON string would show it, every control as \uXXXX; only
+// its first 60 characters, so a long value does not fill the message.
+std::string escaped(std::string_view s) {
+  std::string out = "\"";
+  std::size_t shown = 0;
+  for (std::size_t i = 0; i < s.size(); ++shown) {
+    if (shown == 60) return out + "…\"";
+    const std::size_t start = i;
+    const char32_t c = next_code_point(s, i);
+    if (is_control(c) || c == '"' || c == '\\') {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "\\u%04X", static_cast<unsigned>(c));
+      out += buf;
+    } else {
+      out.append(s.substr(start, i - start));
+    }
+  }
+  return out + "\"";
+}
+
+Error field_error(const char* name, std::string message) {
+  Error e = invalid("field \"" + std::string(name) + "\" " + std::move(message));
+  e.field = name;
+  return e;
+}
+
+}  // namespace
+
+Result<std::string> text_field(const json& j, const char* name, std::size_t max_chars,
+                               std::string_view purpose) {
+  const std::string rule = "(1.." + std::to_string(max_chars) + " characters)";
+  auto value = string_field(j, name);
+  if (!value) return field_error(name, "is required: " + std::string(purpose) + " " + rule);
+  // The JSON parser has refused ill-formed UTF-8, so every byte sequence
+  // decodes.
+  const std::string text = valid_utf8(*value);
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < text.size(); ++chars) {
+    const char32_t c = next_code_point(text, i);
+    if (is_control(c)) {
+      char code[16];
+      std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned>(c));
+      return field_error(name, escaped(text) + ": control character " + std::string(code) +
+                                   " at character " + std::to_string(chars + 1) +
+                                   "; expected printable text on one line");
+    }
+  }
+  if (chars == 0 || chars > max_chars)
+    return field_error(name, escaped(text) + ": " + std::to_string(chars) +
+                                 " characters; expected " + std::string(purpose) + " " + rule);
+  return text;
 }
 
 Result<issuance::Holder> holder_param(const std::string& text) {

@@ -25,6 +25,11 @@ engine::Actor actor(const Caller& who);
 Result<nlohmann::json> object_body(std::string_view body,
                                    std::initializer_list<const char*> allowed_fields);
 std::optional<std::string> string_field(const nlohmann::json& j, const char* name);
+// A required string field of 1..max_chars characters (Unicode code points,
+// not bytes) holding no control character (C0, DEL, C1). The error is code
+// invalid, names the field and shows the value with controls escaped as \uXXXX.
+Result<std::string> text_field(const nlohmann::json& j, const char* name, std::size_t max_chars,
+                               std::string_view purpose);
 Result<issuance::Holder> holder_param(const std::string& text);
 
 nlohmann::json booklet_json(const store::BookletRow& b);
