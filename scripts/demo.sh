@@ -22,7 +22,9 @@ echo "== Keys and API tokens"
 "$certprint" keygen --keys "$demo/keys"
 registry_token=$(head -c 30 /dev/urandom | base64 | tr -d '/+=\n')
 clerk_token=$(head -c 30 /dev/urandom | base64 | tr -d '/+=\n')
-printf 'registry registry-demo %s\nclerk clerk-demo %s\n' "$registry_token" "$clerk_token" > "$demo/tokens"
+# Owner-only from the start: certprintd refuses a token file others may read.
+(umask 077 && printf 'registry registry-demo %s\nclerk clerk-demo %s\n' "$registry_token" \
+  "$clerk_token" > "$demo/tokens")
 chmod 0600 "$demo/tokens"
 
 echo "== A private cupsd and a virtual printer"

@@ -18,6 +18,7 @@
 #include <system_error>
 
 #include "common/hex.hpp"
+#include "common/secret_file.hpp"
 #include "token/token.hpp"
 
 namespace certprint::token {
@@ -61,6 +62,7 @@ int hex_value(char c) {
 
 Result<std::array<std::uint8_t, kSecretBytes>> parse_secret(std::string text) {
   if (text.ends_with('\n')) text.pop_back();
+  if (text.ends_with('\r')) text.pop_back();  // a CRLF line end
   const std::string expected =
       "should hold " + std::to_string(kHexDigits) + " lowercase hex digits on one line";
   if (text.size() != kHexDigits) {
@@ -100,12 +102,9 @@ Result<Key> read_key_file(const fs::path& file, std::uint8_t id) {
                  " bytes; a key file holds one line of " + std::to_string(kHexDigits) +
                  " hex digits"};
   }
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return Error{"key file " + quoted(file) + ": cannot open: " + errno_text(errno)};
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return Error{"key file " + quoted(file) + ": read failed"};
-
-  auto secret = parse_secret(std::move(text));
+  auto text = read_secret_file(file, "key file", kMaxKeyFileBytes);
+  if (!text) return text.error();
+  auto secret = parse_secret(std::move(*text));
   if (!secret) return wrap("key file " + quoted(file), secret.error());
   Key key;
   key.id = id;

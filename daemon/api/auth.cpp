@@ -5,7 +5,7 @@
 
 #include <sstream>
 
-#include "common/file.hpp"
+#include "common/secret_file.hpp"
 
 namespace certprint::api {
 namespace {
@@ -45,6 +45,7 @@ Result<TokenTable> TokenTable::parse(std::string_view text, std::string_view ori
   int n = 0;
   while (std::getline(in, line)) {
     ++n;
+    line = std::string(without_cr(line));
     const auto where = std::string(origin) + ":" + std::to_string(n);
     if (line.empty() || line[0] == '#') continue;
     std::istringstream fields(line);
@@ -69,7 +70,7 @@ Result<TokenTable> TokenTable::parse(std::string_view text, std::string_view ori
 }
 
 Result<TokenTable> TokenTable::load(const std::filesystem::path& file) {
-  auto text = read_file(file, "token file");
+  auto text = read_secret_file(file, "token file", 1024 * 1024);
   if (!text) return text.error();
   return parse(*text, file.string());
 }

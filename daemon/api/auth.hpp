@@ -23,8 +23,10 @@ struct Caller {
 };
 
 // The token file: one line per token, "ROLE NAME SECRET" (secret at least 32
-// characters), '#' comments and blank lines ignored. Only SHA-256 hashes of
-// the secrets are kept in memory; lookups compare in constant time.
+// characters), '#' comments and blank lines ignored, CRLF line ends read as
+// LF. load() refuses a file its group or others may read (chmod 600). Only
+// SHA-256 hashes of the secrets are kept in memory; lookups compare in
+// constant time.
 class TokenTable {
  public:
   static Result<TokenTable> load(const std::filesystem::path& file);

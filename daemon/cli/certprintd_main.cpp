@@ -163,9 +163,9 @@ Result<service::DaemonConfig> make_config(const Options& o) {
   }
   cfg.outbox.callback_url = o.callback_url;
   if (!o.callback_secret_file.empty()) {
-    auto secret = read_file(o.callback_secret_file, "--callback-secret-file");
+    auto secret = service::read_callback_secret(o.callback_secret_file);
     if (!secret) return secret.error();
-    cfg.outbox.secret = secret->substr(0, secret->find('\n'));
+    cfg.outbox.secret = *secret;
   }
   for (auto [option, seconds, field] :
        {std::tuple{"--stall-timeout", o.stall_s, &cfg.sequencer.stall_timeout},

@@ -2,7 +2,7 @@
 
 #include <httplib.h>
 
-#include "common/file.hpp"
+#include "common/secret_file.hpp"
 
 namespace certprint::client {
 
@@ -18,7 +18,7 @@ Result<std::string> find_token(const std::string& token_file, const char* from_e
     if (from_environment && *from_environment) return std::string(from_environment);
     return invalid("give --token-file or set CERTPRINT_TOKEN");
   }
-  auto text = read_file(token_file, "token file", 64 * 1024);
+  auto text = read_secret_file(token_file, "token file", 64 * 1024);
   if (!text) return text.error();
   std::string token = text->substr(0, text->find('\n'));
   while (!token.empty() && (token.back() == '\r' || token.back() == ' ' || token.back() == '\t'))

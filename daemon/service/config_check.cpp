@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "common/file.hpp"
+#include "common/secret_file.hpp"
 #include "daemon/api/auth.hpp"
 #include "daemon/booklet/renderer.hpp"
 #include "token/token.hpp"
@@ -252,6 +253,12 @@ Status check_config(const DaemonConfig& config) {
   if (!config.outbox.callback_url.empty() && config.outbox.secret.size() < 16)
     return invalid("--callback-url needs --callback-secret-file with a secret of 16+ characters");
   return check_timing(config);
+}
+
+Result<std::string> read_callback_secret(const fs::path& file) {
+  auto text = read_secret_file(file, "--callback-secret-file");
+  if (!text) return invalid(text.error().message);
+  return std::string(without_cr(std::string_view(*text).substr(0, text->find('\n'))));
 }
 
 }  // namespace certprint::service

@@ -45,4 +45,9 @@ Status check_callback_url(std::string_view url);
 // writing and binds nothing. The first error found, naming its option.
 Status check_config(const DaemonConfig& config);
 
+// The callback secret: the first line of --callback-secret-file without its
+// line end (LF or CRLF). Refused (code invalid) when the file's group or
+// others may read it, as the token file and key files are.
+Result<std::string> read_callback_secret(const std::filesystem::path& file);
+
 }  // namespace certprint::service

@@ -33,10 +33,14 @@ RandomSource counting_random(std::uint8_t start = 0) {
 
 const std::string kHex64 = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
+// Key files are for their owner only (load_dir refuses any other mode).
 void write_file(const fs::path& p, const std::string& content) {
-  std::ofstream out(p, std::ios::binary);
-  out << content;
-  REQUIRE(out.good());
+  {
+    std::ofstream out(p, std::ios::binary);
+    out << content;
+    REQUIRE(out.good());
+  }
+  fs::permissions(p, fs::perms::owner_read | fs::perms::owner_write);
 }
 
 std::string read_file(const fs::path& p) {
@@ -144,9 +148,9 @@ TEST_CASE("load_dir refuses malformed key files and names the file", "[token]") 
     write_file(dir / "key-2.hex", kHex64 + "\n\n");
     CHECK_THAT(load_error(dir.path()), Catch::Contains("key-2.hex") && Catch::Contains("one line"));
   }
-  SECTION("CRLF line end") {
-    write_file(dir / "key-2.hex", kHex64 + "\r\n");
-    CHECK_THAT(load_error(dir.path()), Catch::Contains("key-2.hex"));
+  SECTION("a carriage return beyond one CRLF line end") {
+    write_file(dir / "key-2.hex", kHex64 + "\r\r\n");
+    CHECK_THAT(load_error(dir.path()), Catch::Contains("key-2.hex") && Catch::Contains("one line"));
   }
   SECTION("huge file") {
     write_file(dir / "key-2.hex", std::string(100000, '0'));
@@ -262,6 +266,26 @@ TEST_CASE("generate_key refuses when id 255 is in use", "[token]") {
   REQUIRE_FALSE(key.ok());
   CHECK_THAT(key.error().message, Catch::Contains("255"));
   CHECK(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 1);
+}
+
+TEST_CASE("key files group or others may read are refused, as ssh does", "[token]") {
+  TempDir dir;
+  write_file(dir / "key-1.hex", kHex64 + "\n");
+  fs::permissions(dir / "key-1.hex", fs::perms::group_read | fs::perms::others_read,
+                  fs::perm_options::add);
+  const auto msg = load_error(dir.path());
+  CHECK_THAT(msg, Catch::Contains((dir / "key-1.hex").string()) && Catch::Contains("0644") &&
+                      Catch::Contains("chmod 600 " + (dir / "key-1.hex").string()));
+  // generate_key refuses next to it too, rather than add a key beside it.
+  CHECK_FALSE(generate_key(dir.path(), counting_random()).ok());
+}
+
+TEST_CASE("a key file with a CRLF line end is read", "[token]") {
+  TempDir dir;
+  write_file(dir / "key-1.hex", kHex64 + "\r\n");
+  auto ring = KeyRing::load_dir(dir.path());
+  REQUIRE(ring.ok());
+  CHECK(ring->signing_key().secret[31] == 0x1f);
 }
 
 TEST_CASE("generate_key refuses next to a malformed key file", "[token]") {

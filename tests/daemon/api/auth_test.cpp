@@ -6,6 +6,8 @@
 #include <fstream>
 
 #include "daemon/api/auth.hpp"
+#include "daemon/client/api_client.hpp"
+#include "support/private_file.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace certprint;
@@ -64,7 +66,7 @@ TEST_CASE("auth: a bad token file is refused naming the line", "[daemon][api]") 
 
 TEST_CASE("auth: the token file is read from disk, and a missing one is named", "[daemon][api]") {
   testing::TempDir dir;
-  std::ofstream(dir / "tokens") << "verifier v-1 " << kTechSecret << "\n";
+  testing::write_private(dir / "tokens", "verifier v-1 " + kTechSecret + "\n");
   auto t = TokenTable::load(dir / "tokens");
   REQUIRE(t.ok());
   CHECK(t->find(kTechSecret)->role == Role::verifier);
@@ -82,4 +84,45 @@ TEST_CASE("auth: the bearer header and role names", "[daemon][api]") {
   for (Role r : {Role::registry, Role::clerk, Role::technician, Role::verifier})
     CHECK(role_from_string(to_string(r)) == r);
   CHECK_FALSE(role_from_string("root"));
+}
+
+TEST_CASE("auth: a token file group or others may read is refused, as ssh does", "[daemon][api]") {
+  testing::TempDir dir;
+  const auto file = dir / "tokens";
+  testing::write_shared(file, "verifier v-1 " + kTechSecret + "\n");
+  auto t = TokenTable::load(file);
+  REQUIRE_FALSE(t.ok());
+  CHECK_THAT(t.error().message, Catch::Contains(file.string()) && Catch::Contains("0644") &&
+                                    Catch::Contains("chmod 600 " + file.string()));
+  CHECK(t.error().message.find(kTechSecret) == std::string::npos);
+  testing::write_private(file, "verifier v-1 " + kTechSecret + "\n");
+  CHECK(TokenTable::load(file).ok());
+}
+
+TEST_CASE("auth: a token file with CRLF line ends reads as with LF", "[daemon][api]") {
+  testing::TempDir dir;
+  testing::write_private(dir / "tokens", "# tokens\r\n\r\nverifier v-1 " + kTechSecret +
+                                             "\r\nclerk c-1 " + kClerkSecret + "\r\n");
+  auto t = TokenTable::load(dir / "tokens");
+  REQUIRE(t.ok());
+  CHECK(t->size() == 2);
+  REQUIRE(t->find(kTechSecret));
+  CHECK(t->find(kTechSecret)->name == "v-1");
+  CHECK_FALSE(t->find(kTechSecret + "\r"));
+}
+
+TEST_CASE("certprint --token-file: CRLF trimmed; group- or other-readable refused",
+          "[daemon][client]") {
+  testing::TempDir dir;
+  const auto file = dir / "token";
+  testing::write_private(file, kClerkSecret + "\r\n");
+  auto ok = client::find_token(file.string(), nullptr);
+  REQUIRE(ok.ok());
+  CHECK(*ok == kClerkSecret);
+
+  testing::write_shared(file, kClerkSecret + "\n");
+  auto refused = client::find_token(file.string(), nullptr);
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.error().message,
+             Catch::Contains("0644") && Catch::Contains("chmod 600 " + file.string()));
 }

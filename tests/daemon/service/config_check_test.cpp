@@ -8,6 +8,7 @@
 #include "common/random.hpp"
 #include "daemon/service/config_check.hpp"
 #include "daemon/service/printer_check.hpp"
+#include "support/private_file.hpp"
 #include "support/temp_dir.hpp"
 #include "token/token.hpp"
 
@@ -21,7 +22,7 @@ namespace {
 
 // A configuration every check passes, with its files in `dir`.
 DaemonConfig good_config(const testing::TempDir& dir) {
-  std::ofstream(dir / "tokens") << "clerk clerk-1 clerk-secret-0123456789abcdef0123\n";
+  testing::write_private(dir / "tokens", "clerk clerk-1 clerk-secret-0123456789abcdef0123\n");
   auto key = token::generate_key(dir / "keys", system_random());
   if (!key) FAIL(key.error().message);
   DaemonConfig c;

@@ -21,6 +21,7 @@
 #include "daemon/booklet/tokens.hpp"
 #include "support/cups_harness.hpp"
 #include "support/pdf_text.hpp"
+#include "support/private_file.hpp"
 #include "support/process.hpp"
 #include "support/qr_decode.hpp"
 #include "support/received.hpp"
@@ -56,8 +57,8 @@ struct Daemon {
   std::string queue = "capture";  // the private cupsd's queue the printer "desk" uses
 
   Daemon(const CupsHarness& c, fs::path d) : cups(c), dir(std::move(d)) {
-    std::ofstream(dir / "tokens") << "registry registry-1 " << kRegistrySecret << "\nclerk clerk-1 "
-                                  << kClerkSecret << "\n";
+    write_private(dir / "tokens", "registry registry-1 " + std::string(kRegistrySecret) +
+                                      "\nclerk clerk-1 " + std::string(kClerkSecret) + "\n");
     auto k = token::generate_key(dir / "keys", system_random());
     if (!k) FAIL(k.error().message);
   }
@@ -231,11 +232,11 @@ struct Setup {
   std::map<std::string, std::string> options;
 
   Setup() {
-    std::ofstream(dir / "tokens") << "registry registry-1 " << kRegistrySecret << "\nclerk clerk-1 "
-                                  << kClerkSecret << "\n";
+    write_private(dir / "tokens", "registry registry-1 " + std::string(kRegistrySecret) +
+                                      "\nclerk clerk-1 " + std::string(kClerkSecret) + "\n");
     auto k = token::generate_key(dir / "keys", system_random());
     if (!k) FAIL(k.error().message);
-    std::ofstream(dir / "callback-secret") << "callback-secret-0123456789abcdef\n";
+    write_private(dir / "callback-secret", "callback-secret-0123456789abcdef\n");
     options = {{"listen", "127.0.0.1:" + std::to_string(port)},
                {"database", (dir / "certprint.db").string()},
                {"keys", (dir / "keys").string()},
@@ -295,6 +296,16 @@ TEST_CASE("certprintd refuses a setting it cannot honour: exit 2 naming it, befo
           "[integration]") {
   Setup s;
   const std::string secret = (s.dir / "callback-secret").string();
+  // Secrets group or others may read (issue 10.13), and a CRLF secret of 15
+  // characters that only its "\r" made long enough.
+  const std::string open_secret = (s.dir / "open-secret").string();
+  write_shared(open_secret, "callback-secret-0123456789abcdef\n");
+  const std::string open_tokens = (s.dir / "open-tokens").string();
+  write_shared(open_tokens, "clerk clerk-1 " + std::string(kClerkSecret) + "\n");
+  const std::string crlf_secret = (s.dir / "crlf-secret").string();
+  write_private(crlf_secret, "0123456789abcde\r\n");
+  fs::create_directory(s.dir / "open-keys");
+  write_shared(s.dir / "open-keys" / "key-1.hex", std::string(64, 'a') + "\n");
   struct Case {
     std::map<std::string, std::string> set;
     std::vector<std::string> says;
@@ -322,6 +333,12 @@ TEST_CASE("certprintd refuses a setting it cannot honour: exit 2 naming it, befo
       {{{"tokens", (s.dir / "no-tokens").string()}}, {"--tokens", "no-tokens"}},
       {{{"templates", (s.dir / "no-templates").string()}}, {"--templates", "no-templates"}},
       {{{"database", (s.dir / "no-dir" / "certprint.db").string()}}, {"--database", "no-dir"}},
+      {{{"tokens", open_tokens}}, {"--tokens", "open-tokens", "0644", "chmod 600"}},
+      {{{"keys", (s.dir / "open-keys").string()}}, {"--keys", "key-1.hex", "0644", "chmod 600"}},
+      {{{"callback-url", "http://127.0.0.1:9/hooks"}, {"callback-secret-file", open_secret}},
+       {"--callback-secret-file", "open-secret", "0644", "chmod 600"}},
+      {{{"callback-url", "http://127.0.0.1:9/hooks"}, {"callback-secret-file", crlf_secret}},
+       {"--callback-secret-file", "16"}},
   };
   for (const auto& c : cases) {
     for (const bool check : {false, true}) {
