@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 #include <cerrno>
 #include <climits>
@@ -28,6 +29,8 @@ namespace fs = std::filesystem;
 
 constexpr std::string_view kFilePrefix = "key-";
 constexpr std::string_view kFileSuffix = ".hex";
+// Keys that verify but never sign.
+constexpr std::string_view kRetiredDir = "retired";
 constexpr std::size_t kHexDigits = kSecretBytes * 2;
 // Anything bigger is not a key file; refuse it before reading it whole.
 constexpr std::uintmax_t kMaxKeyFileBytes = 4096;
@@ -112,9 +115,40 @@ Result<Key> read_key_file(const fs::path& file, std::uint8_t id) {
   return key;
 }
 
-// Every well-named key file of `dir`, sorted by id; an empty directory is not
-// an error here because generate_key starts from one.
-Result<std::vector<Key>> scan_dir(const fs::path& dir) {
+// A key file found on disk; `retired` when it lies in the retired/ folder.
+struct Found {
+  Key key;
+  fs::path file;
+  bool retired = false;
+};
+
+// The well-named key files directly in `folder`, appended to `found`;
+// refuses an id already found (in either folder).
+Status scan_folder(const fs::path& folder, bool retired, std::vector<Found>& found) {
+  std::error_code ec;
+  fs::directory_iterator it(folder, ec);
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (!is_key_file_name(name)) continue;
+    auto id = parse_id(name);
+    if (!id) return wrap("key file " + quoted(it->path()), id.error());
+    auto key = read_key_file(it->path(), *id);
+    if (!key) return key.error();
+    for (const Found& f : found) {
+      if (f.key.id == *id) {
+        return Error{"key files " + quoted(f.file) + " and " + quoted(it->path()) +
+                     " both have id " + std::to_string(*id) + "; remove one of them"};
+      }
+    }
+    found.push_back({*key, it->path(), retired});
+  }
+  if (ec) return Error{"key directory " + quoted(folder) + ": " + ec.message()};
+  return Status::success();
+}
+
+// Every key of `dir` and of `dir`/retired, sorted by id; an empty directory
+// is not an error here because generate_key starts from one.
+Result<std::vector<Found>> scan_dir(const fs::path& dir) {
   std::error_code ec;
   const auto status = fs::status(dir, ec);
   if (ec && ec != std::errc::no_such_file_or_directory) {
@@ -126,33 +160,53 @@ Result<std::vector<Key>> scan_dir(const fs::path& dir) {
   if (!fs::is_directory(status)) {
     return Error{"key directory " + quoted(dir) + " is not a directory"};
   }
-
-  std::vector<Key> keys;
-  std::vector<std::string> names;  // parallel to keys, for the duplicate message
-  fs::directory_iterator it(dir, ec);
-  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    if (!is_key_file_name(name)) continue;
-    auto id = parse_id(name);
-    if (!id) return wrap("key file " + quoted(it->path()), id.error());
-    auto key = read_key_file(it->path(), *id);
-    if (!key) return key.error();
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-      if (keys[i].id == *id) {
-        return Error{"key files " + quoted(dir / names[i]) + " and " + quoted(it->path()) +
-                     " both have id " + std::to_string(*id) + "; remove one of them"};
-      }
-    }
-    keys.push_back(*key);
-    names.push_back(name);
+  std::vector<Found> found;
+  if (Status s = scan_folder(dir, false, found); !s) return s.error();
+  if (fs::is_directory(dir / kRetiredDir, ec)) {
+    if (Status s = scan_folder(dir / kRetiredDir, true, found); !s) return s.error();
   }
-  if (ec) return Error{"key directory " + quoted(dir) + ": " + ec.message()};
-  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) { return a.id < b.id; });
-  return keys;
+  std::sort(found.begin(), found.end(),
+            [](const Found& a, const Found& b) { return a.key.id < b.key.id; });
+  return found;
+}
+
+// The id after the highest active key's when it is free; else the lowest
+// id no key (active or retired) holds, as a token names its key by id.
+Result<std::uint8_t> next_id(const fs::path& dir, const std::vector<Found>& keys) {
+  std::array<bool, 256> taken{};
+  int highest_active = 0, retired = 0;
+  for (const Found& f : keys) {
+    taken[f.key.id] = true;
+    if (f.retired)
+      ++retired;
+    else
+      highest_active = std::max(highest_active, int(f.key.id));
+  }
+  if (highest_active < 255 && !taken[static_cast<std::size_t>(highest_active + 1)])
+    return static_cast<std::uint8_t>(highest_active + 1);
+  for (int id = 1; id <= 255; ++id)
+    if (!taken[static_cast<std::size_t>(id)]) return static_cast<std::uint8_t>(id);
+  return Error{"key directory " + quoted(dir) + ": all 255 key ids are taken (" +
+               std::to_string(255 - retired) + " active, " + std::to_string(retired) +
+               " in retired/); a token holds its key's id in one byte, so no more keys can "
+               "verify at once. Free an id by deleting the retired key of the oldest booklets "
+               "(retired/key-<id>.hex): its booklets then verify as unknown"};
 }
 
 std::string to_hex_line(const std::array<std::uint8_t, kSecretBytes>& secret) {
   return to_hex(secret) + '\n';
+}
+
+Status sync_dir(const fs::path& dir) {
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0)
+    return Error{"key directory " + quoted(dir) + ": open failed: " + errno_text(errno)};
+  const int sync_rc = ::fsync(dir_fd);
+  const int sync_err = errno;
+  ::close(dir_fd);
+  if (sync_rc != 0)
+    return Error{"key directory " + quoted(dir) + ": fsync failed: " + errno_text(sync_err)};
+  return Status::success();
 }
 
 Status write_all(int fd, std::string_view data) {
@@ -211,16 +265,25 @@ Status write_key_file(const fs::path& dir, const Key& key) {
   }
   ::unlink(tmp_path.c_str());
 
-  // Make the new directory entry durable too.
-  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd < 0)
-    return Error{"key directory " + quoted(dir) + ": open failed: " + errno_text(errno)};
-  const int sync_rc = ::fsync(dir_fd);
-  const int sync_err = errno;
-  ::close(dir_fd);
-  if (sync_rc != 0)
-    return Error{"key directory " + quoted(dir) + ": fsync failed: " + errno_text(sync_err)};
-  return Status::success();
+  return sync_dir(dir);  // make the new directory entry durable too
+}
+
+// Moves every active key into retired/ (made 0700 if absent), where it still
+// verifies but no longer signs. link() then unlink(), so a retired key with
+// the same name is never replaced.
+Status retire_active(const fs::path& dir, const std::vector<Found>& keys) {
+  const fs::path retired = dir / kRetiredDir;
+  if (::mkdir(retired.c_str(), S_IRWXU) != 0 && errno != EEXIST)
+    return Error{"cannot create " + quoted(retired) + ": " + errno_text(errno)};
+  for (const Found& f : keys) {
+    if (f.retired) continue;
+    const fs::path to = retired / f.file.filename();
+    if (::link(f.file.c_str(), to.c_str()) != 0 || ::unlink(f.file.c_str()) != 0)
+      return Error{"cannot move " + quoted(f.file) + " to " + quoted(to) + ": " +
+                   errno_text(errno)};
+  }
+  if (Status s = sync_dir(retired); !s) return s;
+  return sync_dir(dir);
 }
 
 Status ensure_dir(const fs::path& dir) {
@@ -245,14 +308,23 @@ Status ensure_dir(const fs::path& dir) {
 }  // namespace
 
 Result<KeyRing> KeyRing::load_dir(const fs::path& dir) {
-  auto keys = scan_dir(dir);
-  if (!keys) return keys.error();
-  if (keys->empty()) {
+  auto found = scan_dir(dir);
+  if (!found) return found.error();
+  if (found->empty()) {
     return Error{"key directory " + quoted(dir) +
                  " holds no key-<id>.hex files; generate a key first"};
   }
   KeyRing ring;
-  ring.keys_ = std::move(*keys);
+  for (const Found& f : *found) {
+    ring.keys_.push_back(f.key);
+    if (!f.retired) ring.signing_id_ = f.key.id;  // sorted: the last active is the highest
+  }
+  if (ring.signing_id_ == 0) {
+    return Error{"key directory " + quoted(dir) +
+                 " holds no active key (only retired/ ones), so nothing can sign; run "
+                 "certprint keygen --keys " +
+                 dir.string()};
+  }
   return ring;
 }
 
@@ -263,12 +335,14 @@ KeyRing KeyRing::from_keys(std::vector<Key> keys) {
                             [](const Key& a, const Key& b) { return a.id == b.id; }) == keys.end());
   KeyRing ring;
   ring.keys_ = std::move(keys);
+  ring.signing_id_ = ring.keys_.back().id;
   return ring;
 }
 
 const Key& KeyRing::signing_key() const {
-  assert(!keys_.empty());
-  return keys_.back();
+  const Key* key = find(signing_id_);
+  assert(key != nullptr);
+  return *key;
 }
 
 const Key* KeyRing::find(std::uint8_t id) const {
@@ -281,19 +355,29 @@ Result<Key> generate_key(const fs::path& dir, const RandomSource& random) {
   if (Status s = ensure_dir(dir); !s) return s.error();
   auto existing = scan_dir(dir);
   if (!existing) return existing.error();
-  const int next = existing->empty() ? 1 : existing->back().id + 1;
-  if (next > 255) {
-    return Error{"key directory " + quoted(dir) +
-                 ": key id 255 is in use and ids go up to 255; retire old keys before adding one"};
-  }
+  auto next = next_id(dir, *existing);
+  if (!next) return next.error();
+  const bool below_active = std::any_of(existing->begin(), existing->end(), [&](const Found& f) {
+    return !f.retired && f.key.id > *next;
+  });
 
   Key key;
-  key.id = static_cast<std::uint8_t>(next);
+  key.id = *next;
   if (Status s = random(key.secret); !s)
-    return wrap("generating key " + std::to_string(next), s.error());
+    return wrap("generating key " + std::to_string(*next), s.error());
   if (Status s = write_key_file(dir, key); !s) {
     OPENSSL_cleanse(key.secret.data(), key.secret.size());
     return s.error();
+  }
+  // The ids wrapped: the new key signs only once the higher ones are retired.
+  // Written first, so a failure here leaves the old key signing, not none.
+  if (below_active) {
+    if (Status s = retire_active(dir, *existing); !s)
+      return wrap("key " + std::to_string(*next) +
+                      " was written, but the older keys are still "
+                      "active, so it does not sign; move them into " +
+                      quoted(dir / kRetiredDir) + " by hand",
+                  s.error());
   }
   return key;
 }

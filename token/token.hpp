@@ -42,29 +42,38 @@ struct Key {
 };
 
 // The keys of a directory: files named `key-<id>.hex`, each holding the
-// 64-hex-digit secret on one line. The highest id signs; every key verifies.
-// Other file names in the directory are ignored. Immutable once built, so one
-// KeyRing may be shared by threads without locking.
+// 64-hex-digit secret on one line, directly in the directory (active) or in
+// its `retired/` folder (retired). The active key with the highest id signs;
+// every key, active or retired, verifies. An id names one key in either
+// folder (a token holds it in one byte: 1..255). Other file names are
+// ignored. Immutable once built, so one KeyRing may be shared by threads
+// without locking.
 class KeyRing {
  public:
-  // Fails on a missing or empty directory, a malformed key file (the error
-  // names the file), or duplicate ids.
+  // Fails on a missing or empty directory, no active key, a malformed key
+  // file or one its group or others may read (the error names the file), or
+  // an id used twice.
   static Result<KeyRing> load_dir(const std::filesystem::path& dir);
-  static KeyRing from_keys(std::vector<Key> keys);  // for tests; REQUIRES: non-empty
+  // For tests: every key active; REQUIRES: non-empty, ids distinct.
+  static KeyRing from_keys(std::vector<Key> keys);
 
-  const Key& signing_key() const;          // the newest (highest id)
+  const Key& signing_key() const;          // the active key with the highest id
   const Key* find(std::uint8_t id) const;  // nullptr when unknown
   const std::vector<Key>& keys() const { return keys_; }
 
  private:
-  std::vector<Key> keys_;  // sorted by id
+  std::vector<Key> keys_;  // sorted by id, active and retired
+  std::uint8_t signing_id_ = 0;
 };
 
-// Makes a new key in `dir` (created if absent, mode 0700) with the next id
-// (highest existing id + 1, the first is 1), written with mode 0600. The file
-// appears under its final name only when complete, and an existing key file is
-// never replaced. Fails when id 255 is in use, or when a `key-*.hex` file in
-// `dir` is malformed.
+// Makes a new key in `dir` (created if absent, mode 0700), written with mode
+// 0600, that signs from now on. Its id is the highest active id + 1 when no
+// key holds that; otherwise (after 255) the lowest id no key, active or
+// retired, holds, and then every other active key is moved to `retired/`
+// (made 0700), where it still verifies. The file appears under its final
+// name only when complete, and an existing key file is never replaced.
+// Fails when all 255 ids are taken (the message says how to free one), or
+// when a `key-*.hex` file in `dir` or `retired/` is malformed.
 Result<Key> generate_key(const std::filesystem::path& dir, const RandomSource& random);
 
 struct TokenParts {

@@ -259,13 +259,79 @@ TEST_CASE("generate_key takes the next id after the highest", "[token]") {
   CHECK(ring->signing_key().secret == third->secret);
 }
 
-TEST_CASE("generate_key refuses when id 255 is in use", "[token]") {
+TEST_CASE("retired keys verify but never sign", "[token]") {
+  TempDir dir;
+  write_file(dir / "key-1.hex", kHex64);
+  fs::create_directory(dir / "retired");
+  write_file(dir / "retired" / "key-9.hex", std::string(64, 'e'));
+  auto ring = KeyRing::load_dir(dir.path());
+  REQUIRE(ring.ok());
+  CHECK(ring->signing_key().id == 1);  // 9 is higher, but retired
+  REQUIRE(ring->find(9) != nullptr);
+  CHECK(ring->find(9)->secret[0] == 0xee);
+  CHECK(ring->keys().size() == 2);
+
+  // The same id active and retired is refused, naming both files.
+  write_file(dir / "retired" / "key-1.hex", kHex64);
+  CHECK_THAT(load_error(dir.path()),
+             Catch::Contains("retired/key-1.hex") && Catch::Contains("both have id 1"));
+}
+
+TEST_CASE("only retired keys left: nothing signs, and load_dir says so", "[token]") {
+  TempDir dir;
+  fs::create_directory(dir / "retired");
+  write_file(dir / "retired" / "key-4.hex", kHex64);
+  CHECK_THAT(load_error(dir.path()),
+             Catch::Contains("no active key") && Catch::Contains("certprint keygen"));
+}
+
+TEST_CASE("generate_key past id 255 takes the lowest free id and retires the others", "[token]") {
+  TempDir dir;
+  fs::create_directory(dir / "retired");
+  write_file(dir / "retired" / "key-1.hex", std::string(64, 'a'));
+  write_file(dir / "key-200.hex", std::string(64, 'b'));
+  write_file(dir / "key-255.hex", std::string(64, 'c'));
+  auto key = generate_key(dir.path(), counting_random());
+  REQUIRE(key.ok());
+  CHECK(key->id == 2);  // 1 still verifies old booklets, so it is not reused
+  CHECK(fs::exists(dir / "key-2.hex"));
+  CHECK(fs::exists(dir / "retired" / "key-200.hex"));
+  CHECK(fs::exists(dir / "retired" / "key-255.hex"));
+  CHECK_FALSE(fs::exists(dir / "key-255.hex"));
+
+  auto ring = KeyRing::load_dir(dir.path());
+  REQUIRE(ring.ok());
+  CHECK(ring->signing_key().id == 2);
+  CHECK(ring->keys().size() == 4);
+  CHECK(ring->find(255) != nullptr);  // booklets signed by 255 still verify
+}
+
+TEST_CASE("generate_key after key 255 starts again at 1 and makes retired/ 0700", "[token]") {
   TempDir dir;
   write_file(dir / "key-255.hex", kHex64);
   auto key = generate_key(dir.path(), counting_random());
+  REQUIRE(key.ok());
+  CHECK(key->id == 1);
+  CHECK(mode_of(dir / "retired") == 0700);
+  CHECK(mode_of(dir / "retired" / "key-255.hex") == 0600);
+  auto ring = KeyRing::load_dir(dir.path());
+  REQUIRE(ring.ok());
+  CHECK(ring->signing_key().id == 1);
+  CHECK(ring->find(255) != nullptr);
+}
+
+TEST_CASE("generate_key refuses when all 255 ids are taken", "[token]") {
+  TempDir dir;
+  fs::create_directory(dir / "retired");
+  for (int id = 1; id <= 254; ++id)
+    write_file(dir / "retired" / ("key-" + std::to_string(id) + ".hex"), kHex64);
+  write_file(dir / "key-255.hex", kHex64);
+  auto key = generate_key(dir.path(), counting_random());
   REQUIRE_FALSE(key.ok());
-  CHECK_THAT(key.error().message, Catch::Contains("255"));
-  CHECK(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 1);
+  CHECK_THAT(key.error().message, Catch::Contains("all 255 key ids") &&
+                                      Catch::Contains("one byte") && Catch::Contains("retired/"));
+  CHECK(fs::exists(dir / "key-255.hex"));  // nothing moved
+  CHECK(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == 2);
 }
 
 TEST_CASE("key files group or others may read are refused, as ssh does", "[token]") {
