@@ -10,7 +10,10 @@ namespace certprint::api {
 using nlohmann::json;
 
 Api::Api(engine::Office& office, engine::PrintEngine& printing, ApiConfig config)
-    : office_(office), printing_(printing), config_(std::move(config)) {}
+    : office_(office),
+      printing_(printing),
+      config_(std::move(config)),
+      verify_limiter_(config_.verify_limit, config_.now) {}
 
 Reply Api::status_reply(int status, const std::string& issuance_id) {
   auto st = office_.status(issuance_id);
@@ -51,6 +54,18 @@ Reply Api::issuance_status(const Caller& who, const std::string& issuance_id) {
 
 Reply Api::verify(const Caller& who, std::string_view body) {
   if (!allowed(who, {Role::verifier})) return forbidden(who, "verify tokens");
+  if (const auto wait = verify_limiter_.take(who.name); wait.count() > 0) {
+    const long seconds = (wait.count() + 999) / 1000;
+    std::ostringstream per_second;
+    per_second << config_.verify_limit.per_second;
+    Reply r =
+        error(429, "too_many_requests",
+              who.name + " made more verifications than the " +
+                  std::to_string(config_.verify_limit.burst) + " at once and " + per_second.str() +
+                  " a second allowed; retry after " + std::to_string(seconds) + " s");
+    r.body["error"]["retry_after_s"] = seconds;
+    return r;
+  }
   auto j = object_body(body, {"token"});
   if (!j) return error_reply(j.error());
   auto tok = string_field(*j, "token");

@@ -18,6 +18,7 @@
 
 #include "common/result.hpp"
 #include "daemon/api/auth.hpp"
+#include "daemon/api/rate_limit.hpp"
 #include "daemon/engine/office.hpp"
 #include "daemon/engine/print_engine.hpp"
 #include "issuance/record.hpp"
@@ -35,6 +36,11 @@ struct ApiConfig {
   std::size_t max_body_bytes = 64 * 1024;
   // Today's date for validating submissions (a seam for tests).
   std::function<issuance::Date()> today = issuance::today_local;
+  // Verifications one caller (token name) may make: beyond it, 429
+  // too_many_requests with the seconds to wait (Retry-After over HTTP).
+  RateLimit verify_limit{};
+  // The steady clock the limit is measured on (a seam for tests).
+  RateLimiter::Now now = [] { return std::chrono::steady_clock::now(); };
 };
 
 // The reply for a failure, by its code: invalid 400, not_found 404,
@@ -85,6 +91,7 @@ class Api {
   engine::Office& office_;
   engine::PrintEngine& printing_;
   ApiConfig config_;
+  RateLimiter verify_limiter_;
 };
 
 }  // namespace certprint::api

@@ -21,6 +21,8 @@ using Req = const httplib::Request&;
 
 void send(httplib::Response& res, const Reply& r) {
   res.status = r.status;
+  if (r.status == 429 && r.body.contains("error") && r.body["error"].contains("retry_after_s"))
+    res.set_header("Retry-After", r.body["error"]["retry_after_s"].dump());
   if (!r.raw.empty() || r.body.is_null())
     res.set_content(r.raw, r.content_type.c_str());
   else

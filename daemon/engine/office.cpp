@@ -39,14 +39,15 @@ std::string mask_id_number(const std::string& id) {
 
 Office::Office(store::Store& store, const token::KeyRing& keys, EventLog& events,
                PrintEngine& engine, std::filesystem::path templates_dir, RandomSource random,
-               LogSink log)
+               LogSink log, AuditBatchConfig audit_batch)
     : store_(store),
       keys_(keys),
       events_(events),
       engine_(engine),
       random_(std::move(random)),
       log_(std::move(log)),
-      renderers_(std::move(templates_dir)) {}
+      renderers_(std::move(templates_dir)),
+      verify_audit_(store, audit_batch, log_) {}
 
 void Office::audit(const Actor& who, const std::string& action, const std::string& subject,
                    const std::string& detail) {

@@ -25,6 +25,7 @@
 #include "common/random.hpp"
 #include "common/result.hpp"
 #include "daemon/booklet/renderer_cache.hpp"
+#include "daemon/engine/audit_queue.hpp"
 #include "daemon/engine/event_log.hpp"
 #include "daemon/engine/print_engine.hpp"
 #include "daemon/store/store.hpp"
@@ -94,8 +95,12 @@ std::string mask_id_number(const std::string& id_number);
 
 class Office {
  public:
+  // `audit_batch`: how the verifications' audit rows are queued and
+  // written (behind the answer, in batches); every other call's row is
+  // written before it answers.
   Office(store::Store& store, const token::KeyRing& keys, EventLog& events, PrintEngine& engine,
-         std::filesystem::path templates_dir, RandomSource random, LogSink log);
+         std::filesystem::path templates_dir, RandomSource random, LogSink log,
+         AuditBatchConfig audit_batch = {});
 
   // registry: intake of a validated record, refused (invalid, naming the
   // field) unless both pages of every booklet can be laid out. The same
@@ -147,7 +152,10 @@ class Office {
   };
   Result<Gauges> gauges();
 
-  long audit_failures() const { return audit_failures_; }
+  long audit_failures() const { return audit_failures_ + verify_audit_.failures(); }
+  // Writes the queued verifications' audit rows now (an orderly stop; the
+  // destructor does too).
+  void flush_audit() { verify_audit_.flush(); }
 
  private:
   Result<std::vector<store::BookletRow>> live_booklets(const std::string& issuance_id);
@@ -174,6 +182,7 @@ class Office {
   booklet::RendererCache renderers_;
   std::mutex queue_mutex_;  // checking and queuing print jobs, together
   std::atomic<long> audit_failures_{0};
+  AuditQueue verify_audit_;  // last: its writer stops before the rest goes
 };
 
 }  // namespace certprint::engine

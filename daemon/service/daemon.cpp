@@ -63,12 +63,14 @@ Result<std::unique_ptr<Daemon>> Daemon::create(const DaemonConfig& config, LogSi
       *d.store, *d.events,
       engine::PrintEngineConfig{config.printers, config.templates_dir, config.sequencer},
       cups_port_factory(), system_clock(), log);
-  d.office = std::make_unique<engine::Office>(*d.store, d.keys, *d.events, *d.engine,
-                                              config.templates_dir, system_random(), log);
+  d.office =
+      std::make_unique<engine::Office>(*d.store, d.keys, *d.events, *d.engine, config.templates_dir,
+                                       system_random(), log, config.verify_audit);
   d.outbox = std::make_unique<engine::Outbox>(*d.store, config.outbox, d.callback_transport, log,
                                               system_clock());
-  d.api =
-      std::make_unique<api::Api>(*d.office, *d.engine, api::ApiConfig{config.http.max_body_bytes});
+  api::ApiConfig api_config{config.http.max_body_bytes};
+  api_config.verify_limit = config.verify_limit;
+  d.api = std::make_unique<api::Api>(*d.office, *d.engine, std::move(api_config));
   auto http = api::HttpServer::create(config.http, *d.api, d.tokens, log);
   if (!http) return http.error();
   d.http = std::move(*http);
@@ -93,6 +95,7 @@ void Daemon::stop() {
   // The signal thread and main may both get here.
   std::lock_guard lock(impl_->stop_mutex);
   if (impl_->http) impl_->http->stop();
+  if (impl_->office) impl_->office->flush_audit();  // no verification goes unrecorded
   if (impl_->engine) impl_->engine->stop();
   if (impl_->outbox) impl_->outbox->stop();
 }

@@ -10,6 +10,8 @@
 #include "common/log.hpp"
 #include "common/result.hpp"
 #include "daemon/api/http_server.hpp"
+#include "daemon/api/rate_limit.hpp"
+#include "daemon/engine/audit_queue.hpp"
 #include "daemon/engine/outbox.hpp"
 #include "daemon/engine/print_engine.hpp"
 #include "daemon/printing/sequencer.hpp"
@@ -26,6 +28,8 @@ struct DaemonConfig {
   std::string cups_server;                      // --cups-server as given (already in printers)
   engine::OutboxConfig outbox;                  // registry callbacks
   printing::SequencerConfig sequencer;          // page timeouts
+  api::RateLimit verify_limit{};                // verifications per caller (429 beyond)
+  engine::AuditBatchConfig verify_audit{};      // how verifications' audit rows are batched
 };
 
 class Daemon {

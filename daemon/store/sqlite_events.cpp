@@ -120,8 +120,8 @@ Status SqliteStore::retry_event(const std::string& event_id, Millis now) {
 Result<OutboxCounts> SqliteStore::outbox_counts() {
   constexpr std::string_view op = "outbox_counts";
   std::lock_guard lock(mu_);
-  auto undelivered = db_.scalar(
-      op, "SELECT count(*) FROM events WHERE delivered_at IS NULL AND dead_at IS NULL");
+  auto undelivered =
+      db_.scalar(op, "SELECT count(*) FROM events WHERE delivered_at IS NULL AND dead_at IS NULL");
   if (!undelivered) return undelivered.error();
   auto dead = db_.scalar(op, "SELECT count(*) FROM events WHERE dead_at IS NOT NULL");
   if (!dead) return dead.error();
@@ -154,6 +154,21 @@ Status SqliteStore::audit(const AuditRow& row) {
                   "INSERT INTO audit (at, actor, role, action, subject, detail) "
                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                   row.at, row.actor, row.role, row.action, row.subject, row.detail);
+}
+
+Status SqliteStore::audit_batch(const std::vector<AuditRow>& rows) {
+  constexpr std::string_view op = "audit_batch";
+  std::lock_guard lock(mu_);
+  return db_.transaction(op, [&]() -> Status {
+    for (const auto& row : rows)
+      if (auto s = db_.exec(op,
+                            "INSERT INTO audit (at, actor, role, action, subject, detail) "
+                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                            row.at, row.actor, row.role, row.action, row.subject, row.detail);
+          !s)
+        return s;
+    return Status::success();
+  });
 }
 
 Result<std::vector<AuditRow>> SqliteStore::audit_log(int limit) {

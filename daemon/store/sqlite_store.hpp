@@ -87,6 +87,8 @@ class SqliteStore final : public Store {
   Result<int> add_calibration(const CalibrationRow& row) override;
   Result<std::vector<CalibrationRow>> calibrations(const std::string& printer) override;
 
+  Status audit_batch(const std::vector<AuditRow>& rows) override;
+
  private:
   // All REQUIRE mu_ held (or the store not yet shared).
   Status insert_event(std::string_view op, const EventRow& e);

@@ -230,6 +230,14 @@ class Store {
   // Calibration profiles, versioned per printer; the newest is in force.
   virtual Result<int> add_calibration(const CalibrationRow& row) = 0;  // returns the new version
   virtual Result<std::vector<CalibrationRow>> calibrations(const std::string& printer) = 0;
+
+  // Audit rows written together (the verifications' audit queue): all or
+  // none, so a batch costs one commit. This default writes them one by one.
+  virtual Status audit_batch(const std::vector<AuditRow>& rows) {
+    for (const auto& row : rows)
+      if (auto s = audit(row); !s) return s;
+    return Status::success();
+  }
 };
 
 }  // namespace certprint::store

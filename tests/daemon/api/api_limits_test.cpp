@@ -1,8 +1,14 @@
 // The API's limits on what one caller may send (issue 10.13): the void
-// reason's length and characters.
+// reason's length and characters; how many verifies a caller may make, and
+// what a verify's audit row costs it.
 #include <catch2/catch.hpp>
 
+#include <httplib.h>
+
+#include <chrono>
+
 #include "support/api_world.hpp"
+#include "support/faulty_store.hpp"
 
 using namespace certprint;
 using namespace certprint::testing;
@@ -69,4 +75,70 @@ TEST_CASE("void reason: control characters are refused, named and escaped", "[da
     CHECK(message.find(reason) == std::string::npos);
   }
   CHECK(void_with(w, id, "ink smudge, 墨").status == 200);
+}
+
+TEST_CASE("verify: a caller making too many at once is answered 429 with Retry-After",
+          "[daemon][api]") {
+  ApiWorld w;
+  REQUIRE(w.api->submit_issuance(kRegistry, w.sample("marriage.json")).status == 201);
+  const std::string body =
+      json{{"token", token_of(*w.store, "440106-20260512-0001", "male")}}.dump();
+  // The default allows a burst of 20, then 5 a second.
+  int ok = 0;
+  api::Reply refused;
+  for (int i = 0; i < 30; ++i) {
+    auto r = w.api->verify(kVerifier, body);
+    if (r.status == 200) ++ok;
+    if (r.status == 429) refused = r;
+  }
+  CHECK(ok >= 20);
+  CHECK(ok < 30);
+  REQUIRE(refused.status == 429);
+  CHECK(refused.body["error"]["code"] == "too_many_requests");
+  CHECK_THAT(refused.body["error"]["message"].get<std::string>(),
+             Catch::Contains("verifier-1") && Catch::Contains("retry"));
+  CHECK(refused.body["error"]["retry_after_s"].get<int>() >= 1);
+  // Another caller has its own allowance.
+  const api::Caller other{"verifier-2", api::Role::verifier};
+  CHECK(w.api->verify(other, body).status == 200);
+
+  // Over HTTP the answer carries Retry-After.
+  auto tokens = api::TokenTable::parse(kTokenFile, "tokens");
+  REQUIRE(tokens.ok());
+  Served served(*w.api, *tokens);
+  httplib::Client client("127.0.0.1", served.port);
+  const httplib::Headers h = {{"Authorization", "Bearer " + std::string(36, 'v')}};
+  auto r = client.Post("/v1/verify", h, body, "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 429);
+  CHECK(std::stoi(r->get_header_value("Retry-After")) >= 1);
+  CHECK(json::parse(r->body)["error"]["code"] == "too_many_requests");
+}
+
+TEST_CASE("verify: the audit row is written behind the answer, and kept on an orderly stop",
+          "[daemon][api]") {
+  ApiWorld w;
+  REQUIRE(w.api->submit_issuance(kRegistry, w.sample("marriage.json")).status == 201);
+  const std::string tok = token_of(*w.store, "440106-20260512-0001", "male");
+  // A store whose audit writes take 300 ms (a slow disk's fsync).
+  FaultyStore slow(*w.store);
+  slow.fail_when([](std::string_view op) {
+    if (op == "audit") std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    return false;
+  });
+  auto office = std::make_unique<engine::Office>(
+      slow, w.keys, *w.events, *w.engine, source_dir() / "templates", system_random(), null_log());
+  for (int i = 0; i < 3; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    auto v = office->verify({"verifier-1", "verifier"}, tok);
+    const auto took = std::chrono::steady_clock::now() - start;
+    REQUIRE(v.ok());
+    CHECK(v->result == engine::VerifyResult::match);
+    CHECK(took < std::chrono::milliseconds(150));
+  }
+  office.reset();  // an orderly stop writes what is queued
+  auto log = w.store->audit_log(100);
+  REQUIRE(log.ok());
+  CHECK(std::count_if(log->begin(), log->end(),
+                      [](const store::AuditRow& r) { return r.action == "verify"; }) == 3);
 }
