@@ -15,16 +15,29 @@ Api::Api(engine::Office& office, engine::PrintEngine& printing, ApiConfig config
       config_(std::move(config)),
       verify_limiter_(config_.verify_limit, config_.now) {}
 
+namespace {
+
+// An event as callers see it: its body, then how its delivery stands.
+json event_json(const store::EventRow& e) {
+  json ev = json::parse(e.body, nullptr, false);
+  if (!ev.is_object()) ev = json::object();
+  ev["delivered"] = e.delivered_at.has_value();
+  ev["dead"] = e.dead_at.has_value();
+  if (!e.delivered_at) {
+    ev["attempts"] = e.attempts;
+    if (!e.last_error.empty()) ev["last_error"] = e.last_error;
+  }
+  return ev;
+}
+
+}  // namespace
+
 Reply Api::status_reply(int status, const std::string& issuance_id) {
   auto st = office_.status(issuance_id);
   if (!st) return error_reply(st.error());
   json j = {{"issuance_id", issuance_id}, {"booklets", json::array()}, {"events", json::array()}};
   for (const auto& b : st->booklets) j["booklets"].push_back(booklet_json(b));
-  for (const auto& e : st->events) {
-    json ev = json::parse(e.body, nullptr, false);
-    ev["delivered"] = e.delivered_at.has_value();
-    j["events"].push_back(ev);
-  }
+  for (const auto& e : st->events) j["events"].push_back(event_json(e));
   return {status, std::move(j), "application/json", {}};
 }
 
@@ -82,6 +95,33 @@ Reply Api::verify(const Caller& who, std::string_view body) {
   return {200, answer, "application/json", {}};
 }
 
+Reply Api::outbox(const Caller& who) {
+  if (!allowed(who, {Role::registry, Role::technician})) return forbidden(who, "read the outbox");
+  auto g = office_.gauges();
+  if (!g) return error_reply(g.error());
+  auto dead = office_.dead_events();
+  if (!dead) return error_reply(dead.error());
+  json list = json::array();
+  for (const auto& e : *dead) {
+    json ev = event_json(e);
+    ev["issuance_id"] = e.issuance_id;
+    ev["event_id"] = e.event_id;
+    ev["dead_at_ms"] = *e.dead_at;
+    list.push_back(ev);
+  }
+  return {200,
+          {{"undelivered", g->outbox_due}, {"dead", g->outbox_dead}, {"dead_events", list}},
+          "application/json",
+          {}};
+}
+
+Reply Api::retry_event(const Caller& who, const std::string& event_id) {
+  if (!allowed(who, {Role::registry, Role::technician}))
+    return forbidden(who, "retry set-aside events");
+  if (auto s = office_.retry_event(actor(who), event_id); !s) return error_reply(s.error());
+  return {200, {{"event_id", event_id}, {"dead", false}}, "application/json", {}};
+}
+
 Reply Api::health(const Caller&) {
   auto g = office_.gauges();
   if (!g) return error(503, "store", g.error().message);
@@ -110,9 +150,14 @@ Reply Api::metrics(const Caller&) {
     << "# HELP certprint_queue_depth Print jobs queued or running.\n"
     << "# TYPE certprint_queue_depth gauge\n"
     << "certprint_queue_depth " << (g ? g->unfinished_print_jobs : 0) << "\n"
-    << "# HELP certprint_outbox_due Events waiting to be delivered to the registry.\n"
+    << "# HELP certprint_outbox_due Events not yet delivered to the registry, set-aside ones "
+       "excepted.\n"
     << "# TYPE certprint_outbox_due gauge\n"
     << "certprint_outbox_due " << (g ? g->outbox_due : 0) << "\n"
+    << "# HELP certprint_outbox_dead Events set aside: refused by the registry for good, or "
+       "failed every attempt.\n"
+    << "# TYPE certprint_outbox_dead gauge\n"
+    << "certprint_outbox_dead " << (g ? g->outbox_dead : 0) << "\n"
     << "# HELP certprint_submit_latency_ms Time from handing a page to CUPS to its acceptance.\n"
     << "# TYPE certprint_submit_latency_ms summary\n"
     << "certprint_submit_latency_ms_sum " << c.submit_latency_ms_sum << "\n"

@@ -76,6 +76,9 @@ class Api {
   Reply print_target(const Caller& who, const std::string& printer, std::string_view body);
   // verifier
   Reply verify(const Caller& who, std::string_view body);
+  // registry, technician: the outbox's set-aside events, and one put back.
+  Reply outbox(const Caller& who);
+  Reply retry_event(const Caller& who, const std::string& event_id);
   // everyone
   Reply health(const Caller& who);
   Reply metrics(const Caller& who);

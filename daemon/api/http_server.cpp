@@ -149,6 +149,10 @@ void add_routes(httplib::Server& s, HttpServer::Impl* self) {
         route(self, [](Api& a, const Caller& c, Req q) {
           return a.preview(c, q.matches[1], q.matches[2], q.matches[3]);
         }));
+  s.Get("/v1/outbox", route(self, [](Api& a, const Caller& c, Req) { return a.outbox(c); }));
+  s.Post(R"(/v1/events/([^/]+)/retry)", route(self, [](Api& a, const Caller& c, Req q) {
+           return a.retry_event(c, q.matches[1]);
+         }));
   s.Get("/v1/printers", route(self, [](Api& a, const Caller& c, Req) { return a.printers(c); }));
   s.Post(R"(/v1/printers/([^/]+)/release)", route(self, [](Api& a, const Caller& c, Req q) {
            return a.release_printer(c, q.matches[1]);

@@ -52,6 +52,7 @@ struct Options {
   double stall_s = 60, job_s = 180;
   int poll_ms = 100;
   std::size_t max_body = 64 * 1024;
+  int callback_attempts = 288, retain_events_days = 90, retain_verify_days = 365;
   bool check = false;
 };
 
@@ -86,6 +87,14 @@ po::options_description describe(Options& o) {
                                             "the registry's URL for status events (POST)")(
       "callback-secret-file", po::value(&o.callback_secret_file),
       "file holding the shared secret that signs callback bodies (HMAC-SHA256)")(
+      "callback-max-attempts", po::value(&o.callback_attempts)->default_value(o.callback_attempts),
+      "failed deliveries after which an event is set aside (a 4xx sets it aside at once); "
+      "GET /v1/outbox lists them, POST /v1/events/ID/retry puts one back")(
+      "retain-events-days", po::value(&o.retain_events_days)->default_value(o.retain_events_days),
+      "days a delivered event is kept (each issuance's newest for ever)")(
+      "retain-verify-audit-days",
+      po::value(&o.retain_verify_days)->default_value(o.retain_verify_days),
+      "days the audit rows of verifications are kept (other audit rows: for ever)")(
       "stall-timeout", po::value(&o.stall_s)->default_value(o.stall_s),
       "seconds a page may wait on a held/stopped job or a printer needing attention")(
       "job-timeout", po::value(&o.job_s)->default_value(o.job_s),
@@ -135,6 +144,22 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
   return std::nullopt;
 }
 
+// The outbox's limits, each named when out of range.
+Status set_outbox_limits(const Options& o, engine::OutboxConfig& outbox) {
+  const std::tuple<const char*, int, int> limits[] = {
+      {"--callback-max-attempts", o.callback_attempts, 100000},
+      {"--retain-events-days", o.retain_events_days, 36500},
+      {"--retain-verify-audit-days", o.retain_verify_days, 36500}};
+  for (const auto& [option, value, most] : limits)
+    if (value < 1 || value > most)
+      return invalid(std::string(option) + " " + std::to_string(value) + ": expected 1.." +
+                     std::to_string(most));
+  outbox.max_attempts = o.callback_attempts;
+  outbox.retain_delivered = std::chrono::hours(24) * o.retain_events_days;
+  outbox.retain_verify_audit = std::chrono::hours(24) * o.retain_verify_days;
+  return Status::success();
+}
+
 // The configuration, or a message naming the option at fault; check_config
 // then checks it as a whole.
 Result<service::DaemonConfig> make_config(const Options& o) {
@@ -162,6 +187,7 @@ Result<service::DaemonConfig> make_config(const Options& o) {
     cfg.printers.push_back(*p);
   }
   cfg.outbox.callback_url = o.callback_url;
+  if (auto s = set_outbox_limits(o, cfg.outbox); !s) return s.error();
   if (!o.callback_secret_file.empty()) {
     auto secret = service::read_callback_secret(o.callback_secret_file);
     if (!secret) return secret.error();

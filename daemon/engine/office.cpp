@@ -94,9 +94,18 @@ Result<IssuanceStatus> Office::status(const std::string& issuance_id) {
 Result<Office::Gauges> Office::gauges() {
   auto jobs = store_.unfinished_print_jobs();
   if (!jobs) return unavailable("the store does not answer: " + jobs.error().message);
-  auto due = store_.due_events(events_.now(), 100000);
-  if (!due) return unavailable("the store does not answer: " + due.error().message);
-  return Gauges{jobs->size(), due->size()};
+  auto outbox = store_.outbox_counts();
+  if (!outbox) return unavailable("the store does not answer: " + outbox.error().message);
+  return Gauges{jobs->size(), static_cast<std::size_t>(outbox->undelivered),
+                static_cast<std::size_t>(outbox->dead)};
+}
+
+Result<std::vector<store::EventRow>> Office::dead_events() { return store_.dead_events(1000); }
+
+Status Office::retry_event(const Actor& who, const std::string& event_id) {
+  if (auto s = store_.retry_event(event_id, events_.now()); !s) return s;
+  audit(who, "retry_event", event_id, "set-aside event put back in line");
+  return Status::success();
 }
 
 }  // namespace certprint::engine

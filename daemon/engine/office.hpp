@@ -144,11 +144,18 @@ class Office {
   // verifier
   Result<Verification> verify(const Actor& who, const std::string& token);
 
+  // registry, technician: events the outbox set aside (the registry refused
+  // them for good, or every attempt failed), oldest first; and putting one
+  // back in line (not_found: no such event; conflict: it is not set aside).
+  Result<std::vector<store::EventRow>> dead_events();
+  Status retry_event(const Actor& who, const std::string& event_id);
+
   // For health and metrics: what is waiting. Fails when the store does not
   // answer.
   struct Gauges {
     std::size_t unfinished_print_jobs = 0;
-    std::size_t outbox_due = 0;
+    std::size_t outbox_due = 0;   // every undelivered event not set aside
+    std::size_t outbox_dead = 0;  // set aside, waiting for a person
   };
   Result<Gauges> gauges();
 

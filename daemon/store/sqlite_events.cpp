@@ -128,6 +128,14 @@ Result<OutboxCounts> SqliteStore::outbox_counts() {
   return OutboxCounts{*undelivered, *dead};
 }
 
+Result<std::vector<EventRow>> SqliteStore::dead_events(int limit) {
+  if (limit <= 0) return std::vector<EventRow>();
+  std::lock_guard lock(mu_);
+  return db_.rows(
+      "dead_events", &read_event,
+      cat(kEventSelect, "WHERE dead_at IS NOT NULL ORDER BY dead_at, event_id LIMIT ?1"), limit);
+}
+
 Result<std::int64_t> SqliteStore::prune(Millis delivered_before, Millis verify_audit_before) {
   constexpr std::string_view op = "prune";
   std::lock_guard lock(mu_);

@@ -76,6 +76,7 @@ class SqliteStore final : public Store {
   Status mark_dead(const std::string& event_id, const std::string& error, Millis at) override;
   Status retry_event(const std::string& event_id, Millis now) override;
   Result<OutboxCounts> outbox_counts() override;
+  Result<std::vector<EventRow>> dead_events(int limit) override;
   Result<std::int64_t> prune(Millis delivered_before, Millis verify_audit_before) override;
   Status mark_delivered(const std::string& event_id, Millis at) override;
   Status mark_attempt_failed(const std::string& event_id, const std::string& error,

@@ -216,6 +216,8 @@ class Store {
   // counted. not_found when no such event; conflict when it is not set aside.
   virtual Status retry_event(const std::string& event_id, Millis now) = 0;
   virtual Result<OutboxCounts> outbox_counts() = 0;
+  // Set-aside events, oldest first, at most `limit`.
+  virtual Result<std::vector<EventRow>> dead_events(int limit) = 0;
   // Deletes delivered events created before `delivered_before` (keeping each
   // issuance's newest, so its sequence goes on), and audit rows of the
   // verify action before `verify_audit_before`. Returns the rows deleted.

@@ -122,6 +122,9 @@ class FaultyStore final : public store::Store {
     return real_.retry_event(id, now);
   }
   Result<store::OutboxCounts> outbox_counts() override { return real_.outbox_counts(); }
+  Result<std::vector<store::EventRow>> dead_events(int limit) override {
+    return real_.dead_events(limit);
+  }
   Result<std::int64_t> prune(Millis a, Millis b) override {
     if (refuse("prune")) return fault();
     return real_.prune(a, b);

@@ -565,3 +565,43 @@ TEST_CASE("intake refuses a record whose pages cannot be laid out, naming the fi
   CHECK(w.api->issuance_status(kRegistry, doc["issuance_id"]).status == 404);
   CHECK(w.store->booklets(doc["issuance_id"])->empty());
 }
+
+TEST_CASE("a set-aside event shows in status, the outbox and metrics, and is put back on request",
+          "[daemon][api]") {
+  World w;
+  REQUIRE(w.api->submit_issuance(kRegistry, w.sample("marriage.json")).status == 201);
+  const std::string id = "440106-20260512-0001";
+  auto events = w.store->events(id);
+  REQUIRE(events.ok());
+  REQUIRE(events->size() == 1);
+  const std::string event_id = events->front().event_id;
+  REQUIRE(w.store->mark_dead(event_id, "the registry refused it (HTTP 400)", 1).ok());
+
+  auto status = w.api->issuance_status(kClerk, id);
+  REQUIRE(status.status == 200);
+  CHECK(status.body["events"][0]["dead"] == true);
+  CHECK(status.body["events"][0]["delivered"] == false);
+  CHECK(status.body["events"][0]["last_error"] == "the registry refused it (HTTP 400)");
+
+  CHECK(w.api->outbox(kClerk).status == 403);
+  auto outbox = w.api->outbox(kTech);
+  REQUIRE(outbox.status == 200);
+  CHECK(outbox.body["dead"] == 1);
+  CHECK(outbox.body["undelivered"] == 0);
+  REQUIRE(outbox.body["dead_events"].size() == 1);
+  CHECK(outbox.body["dead_events"][0]["event_id"] == event_id);
+  CHECK(outbox.body["dead_events"][0]["issuance_id"] == id);
+  CHECK(outbox.body["dead_events"][0]["type"] == "accepted");
+  CHECK_THAT(w.api->metrics(kClerk).raw, Catch::Contains("certprint_outbox_dead 1\n"));
+
+  CHECK(w.api->retry_event(kClerk, event_id).status == 403);
+  CHECK(w.api->retry_event(kRegistry, "no-such-event").status == 404);
+  CHECK(w.api->retry_event(kRegistry, event_id).status == 200);
+  CHECK(w.api->retry_event(kTech, event_id).status == 409);
+  outbox = w.api->outbox(kRegistry);
+  CHECK(outbox.body["dead"] == 0);
+  CHECK(outbox.body["undelivered"] == 1);
+  const std::string metrics = w.api->metrics(kClerk).raw;
+  CHECK_THAT(metrics, Catch::Contains("certprint_outbox_dead 0\n"));
+  CHECK_THAT(metrics, Catch::Contains("certprint_outbox_due 1\n"));
+}

@@ -174,8 +174,8 @@ struct OutboxRig {
     db = std::move(*opened);
     events = std::make_unique<EventLog>(*db, system_random(), clock);
     REQUIRE(db->add_issuance({"A-1", "{}", 1}, {},
-                             {"ev-a", "A-1", 1, "accepted", R"({"type":"accepted"})", clock.wall_ms(),
-                              0, clock.wall_ms(), std::nullopt, "", std::nullopt})
+                             {"ev-a", "A-1", 1, "accepted", R"({"type":"accepted"})",
+                              clock.wall_ms(), 0, clock.wall_ms(), std::nullopt, "", std::nullopt})
                 .ok());
     config.callback_url = "http://registry.invalid/hooks";
     config.secret = "0123456789abcdef";
@@ -206,8 +206,7 @@ TEST_CASE("callbacks: a wall clock stepped back does not hold back the retries",
   CHECK(rig.registry.delivered == std::vector<std::string>{"accepted"});
 }
 
-TEST_CASE("callbacks: an event the registry refuses does not block the ones after it",
-          "[daemon]") {
+TEST_CASE("callbacks: an event the registry refuses does not block the ones after it", "[daemon]") {
   OutboxRig rig;
   rig.registry.status_for["page_printed"] = 400;
   REQUIRE(rig.events->record("A-1", "page_printed", json::object()).ok());
@@ -216,4 +215,77 @@ TEST_CASE("callbacks: an event the registry refuses does not block the ones afte
   // Every other event, in order; the refused one set aside, not retried for ever.
   CHECK(rig.registry.delivered == std::vector<std::string>{"accepted", "booklet_printed"});
   CHECK(rig.registry.posts < 10);
+}
+
+TEST_CASE("callbacks: a set-aside event is counted, listed, and goes out once put back",
+          "[daemon]") {
+  OutboxRig rig;
+  rig.registry.status_for["page_printed"] = 422;
+  REQUIRE(rig.events->record("A-1", "page_printed", json::object()).ok());
+  rig.run(5, std::chrono::seconds(10));
+  auto counts = rig.db->outbox_counts();
+  REQUIRE(counts.ok());
+  CHECK(counts->undelivered == 0);
+  CHECK(counts->dead == 1);
+  auto dead = rig.db->dead_events(10);
+  REQUIRE(dead.ok());
+  REQUIRE(dead->size() == 1);
+  const auto& e = dead->front();
+  CHECK(e.type == "page_printed");
+  CHECK(e.dead_at);
+  CHECK_THAT(e.last_error, Catch::Contains("refused it (HTTP 422)"));
+  // Put back twice: the second is a conflict, it is no longer set aside.
+  REQUIRE(rig.db->retry_event(e.event_id, rig.clock.wall_ms()).ok());
+  CHECK(rig.db->retry_event(e.event_id, rig.clock.wall_ms()).error().code == ErrorCode::conflict);
+  CHECK(rig.db->retry_event("no-such-event", rig.clock.wall_ms()).error().code ==
+        ErrorCode::not_found);
+  // The registry has been fixed.
+  rig.registry.status_for.clear();
+  rig.run(3, std::chrono::seconds(1));
+  CHECK(rig.registry.delivered == std::vector<std::string>{"accepted", "page_printed"});
+  counts = rig.db->outbox_counts();
+  REQUIRE(counts.ok());
+  CHECK(counts->dead == 0);
+  CHECK(counts->undelivered == 0);
+}
+
+TEST_CASE("callbacks: a registry that never answers sets an event aside after max attempts",
+          "[daemon]") {
+  OutboxConfig config;
+  config.max_attempts = 4;
+  OutboxRig rig(config);
+  rig.registry.down = true;
+  rig.run(100, std::chrono::minutes(10));
+  CHECK(rig.registry.posts == 4);
+  auto dead = rig.db->dead_events(10);
+  REQUIRE(dead.ok());
+  REQUIRE(dead->size() == 1);
+  CHECK_THAT(dead->front().last_error, Catch::Contains("4 attempts failed"));
+  CHECK_THAT(dead->front().last_error, Catch::Contains("connection refused"));
+}
+
+TEST_CASE("callbacks: delivered events older than the retention are pruned, the newest kept",
+          "[daemon]") {
+  OutboxConfig config;
+  config.retain_delivered = std::chrono::hours(24);
+  config.prune_interval = std::chrono::hours(1);
+  OutboxRig rig(config);
+  REQUIRE(rig.events->record("A-1", "page_printed", json::object()).ok());
+  REQUIRE(rig.events->record("A-1", "booklet_printed", json::object()).ok());
+  rig.run(3, std::chrono::seconds(1));
+  REQUIRE(rig.registry.delivered.size() == 3);
+  REQUIRE(rig.db->events("A-1")->size() == 3);
+  // Two days on, a new event that stays undelivered (the registry is down).
+  rig.clock.advance(std::chrono::hours(48));
+  rig.registry.down = true;
+  REQUIRE(rig.events->record("A-1", "booklet_confirmed", json::object()).ok());
+  rig.run(2, std::chrono::hours(1));
+  auto left = rig.db->events("A-1");
+  REQUIRE(left.ok());
+  // The three delivered ones are gone; the undelivered newest stays, and the
+  // sequence goes on from where it was.
+  REQUIRE(left->size() == 1);
+  CHECK(left->front().type == "booklet_confirmed");
+  CHECK(left->front().sequence == 4);
+  CHECK_FALSE(left->front().delivered_at);
 }

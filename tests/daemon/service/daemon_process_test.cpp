@@ -328,6 +328,8 @@ TEST_CASE("certprintd refuses a setting it cannot honour: exit 2 naming it, befo
       {{{"stall-timeout", "-5"}}, {"--stall-timeout", "-5"}},
       {{{"job-timeout", "0"}}, {"--job-timeout", "0"}},
       {{{"max-body-bytes", "0"}}, {"--max-body-bytes", "0"}},
+      {{{"callback-max-attempts", "0"}}, {"--callback-max-attempts", "0", "1..100000"}},
+      {{{"retain-events-days", "-1"}}, {"--retain-events-days", "-1"}},
       {{{"tls-cert", (s.dir / "cert.pem").string()}}, {"--tls-cert", "--tls-key"}},
       {{{"keys", (s.dir / "no-keys").string()}}, {"--keys", "no-keys"}},
       {{{"tokens", (s.dir / "no-tokens").string()}}, {"--tokens", "no-tokens"}},
