@@ -129,6 +129,7 @@ PaperCheck check_paper(const fs::path& folder, const std::set<std::string>& befo
     }
     if (seen[page]++ > 0) {
       ++c.twice;
+      c.twice_pages.push_back(page + " (received " + std::to_string(c.received) + ")");
       continue;
     }
     const int position = static_cast<int>(at - want.begin());
@@ -144,7 +145,11 @@ std::string PaperCheck::describe() const {
   return std::to_string(received) + "/" + std::to_string(expected) +
          " pages: " + std::to_string(lost) + " lost, " + std::to_string(twice) + " twice, " +
          std::to_string(out_of_order) + " out of order" +
-         (unidentified ? ", " + std::to_string(unidentified) + " unidentified" : "");
+         (unidentified ? ", " + std::to_string(unidentified) + " unidentified" : "") + [this] {
+           std::string t;
+           for (const auto& p : twice_pages) t += "; twice: " + p;
+           return t;
+         }();
 }
 
 }  // namespace certprint::reliability

@@ -7,6 +7,7 @@
 // Exit status 0 when every row passed, 1 when one failed, 2 when the
 // private CUPS could not start.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <set>
 
@@ -72,8 +73,12 @@ int main(int argc, char** argv) {
   }
   if (want("tokens")) rows.push_back(token_row(s));
   print_table(rows);
+  // CERTPRINT_BENCH_KEEP=1 keeps the work folder (logs, stores, paper).
   std::error_code ec;
-  fs::remove_all(s.work, ec);
+  if (const char* keep = std::getenv("CERTPRINT_BENCH_KEEP"); keep && std::string(keep) == "1")
+    progress("kept " + s.work.string());
+  else
+    fs::remove_all(s.work, ec);
   for (const auto& r : rows)
     if (!r.pass) return 1;
   return 0;

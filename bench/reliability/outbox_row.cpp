@@ -99,6 +99,8 @@ Row outbox_row(const Settings& s, const Cups& cups) {
   Daemon d(cups, s.work / "outbox");
   const int registry_port = free_port();
   std::ofstream(d.dir() / "callback-secret") << "callback-secret-0123456789abcdef\n";
+  // certprintd refuses a secret others may read.
+  fs::permissions(d.dir() / "callback-secret", fs::perms::owner_read | fs::perms::owner_write);
   d.extra = {"--callback-url", "http://127.0.0.1:" + std::to_string(registry_port) + "/hooks",
              "--callback-secret-file", (d.dir() / "callback-secret").string()};
   const Issuances set = make_issuances(s.src, "outbox", n);

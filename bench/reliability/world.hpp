@@ -130,6 +130,7 @@ bool wait_pages(Daemon& d, long job, int pages, std::chrono::seconds timeout);
 // Pages in the order a printer received them, identified by content.
 struct PaperCheck {
   int expected = 0, received = 0, lost = 0, twice = 0, out_of_order = 0, unidentified = 0;
+  std::vector<std::string> twice_pages;  // "<page> (files A and B)", for the report
   std::string describe() const;
 };
 // Files of `folder` (named "<job-id>-...") not in `before`, read in job order.
