@@ -17,7 +17,7 @@ namespace certprint::engine {
 
 struct AuditBatchConfig {
   std::chrono::milliseconds flush_interval{500};  // longest a queued row waits for its write
-  std::size_t batch_rows = 256;                    // this many queued rows are written at once
+  std::size_t batch_rows = 256;                   // this many queued rows are written at once
   std::size_t max_queued = 100000;  // beyond this (the store down) rows are dropped and counted
 };
 

@@ -118,8 +118,8 @@ Result<TargetPrinted> Office::print_target(const Actor& who, const std::string& 
   if (!job) return job.error();
   // Printed like a booklet's page: under the printer's lock (refused while
   // print jobs are under way) and followed until it has come out.
-  auto id = engine_.print_alone(printer, *job, "calibration target (" +
-                                                   std::string(issuance::to_string(page)) + ")");
+  auto id = engine_.print_alone(
+      printer, *job, "calibration target (" + std::string(issuance::to_string(page)) + ")");
   if (!id) return id.error();
   printed.cups_job_id = *id;
   audit(who, "target", printer,

@@ -61,21 +61,22 @@ void Outbox::prune_if_due() {
   last_prune_ = now;
   const Millis wall = clock_.wall_ms();
   auto pruned = store_.prune(
-      wall - std::chrono::duration_cast<std::chrono::milliseconds>(config_.retain_delivered).count(),
+      wall -
+          std::chrono::duration_cast<std::chrono::milliseconds>(config_.retain_delivered).count(),
       wall - std::chrono::duration_cast<std::chrono::milliseconds>(config_.retain_verify_audit)
                  .count());
   if (!pruned)
-    log_(Priority::error, "outbox: old delivered events cannot be pruned: " +
-                              pruned.error().message);
+    log_(Priority::error,
+         "outbox: old delivered events cannot be pruned: " + pruned.error().message);
   else if (*pruned > 0)
     log_(Priority::info, "outbox: pruned " + std::to_string(*pruned) + " old row(s)");
 }
 
 void Outbox::failed_attempt(const store::EventRow& e, const Result<int>& status) {
-  const std::string why = status ? "HTTP " + std::to_string(*status)
-                                 : "no answer (" + status.error().message + ")";
-  const bool refused_for_good = status && *status >= 400 && *status < 500 && *status != 408 &&
-                                *status != 429;
+  const std::string why =
+      status ? "HTTP " + std::to_string(*status) : "no answer (" + status.error().message + ")";
+  const bool refused_for_good =
+      status && *status >= 400 && *status < 500 && *status != 408 && *status != 429;
   if (refused_for_good || e.attempts + 1 >= config_.max_attempts) {
     not_before_.erase(e.event_id);
     const std::string reason =
@@ -91,8 +92,8 @@ void Outbox::failed_attempt(const store::EventRow& e, const Result<int>& status)
   if (wait > config_.max_retry) wait = config_.max_retry;
   not_before_[e.event_id] = clock_.now() + wait;
   if (auto s = store_.mark_attempt_failed(e.event_id, why, clock_.wall_ms() + wait.count()); !s)
-    log_(Priority::error, "outbox: cannot record a failed delivery of event " + e.event_id + ": " +
-                              s.message());
+    log_(Priority::error,
+         "outbox: cannot record a failed delivery of event " + e.event_id + ": " + s.message());
   log_(Priority::warning, "outbox: event " + e.event_id + " of issuance " + e.issuance_id +
                               " not delivered: " + why + "; retry in " +
                               std::to_string(wait.count() / 1000) + " s");
@@ -111,7 +112,8 @@ int Outbox::deliver_due() {
   int delivered = 0;
   for (const auto& e : *due) {
     if (stopping_) break;
-    if (auto it = not_before_.find(e.event_id); it != not_before_.end() && clock_.now() < it->second)
+    if (auto it = not_before_.find(e.event_id);
+        it != not_before_.end() && clock_.now() < it->second)
       continue;
     const CallbackTransport::Headers headers = {
         {"X-Certprint-Event", e.event_id},

@@ -26,7 +26,8 @@ struct Fixture {
     for (const char* id : {"I-1", "I-2"}) {
       const std::string sid(id);
       auto added = store->add_issuance(
-          {sid, "{}", 1}, {}, {"ev-" + sid, sid, 1, "accepted", "{}", 1, 0, 1, std::nullopt, "", std::nullopt});
+          {sid, "{}", 1}, {},
+          {"ev-" + sid, sid, 1, "accepted", "{}", 1, 0, 1, std::nullopt, "", std::nullopt});
       if (!added) FAIL(added.message());
     }
   }

@@ -228,9 +228,9 @@ TEST_CASE("a stored issuance is read as it was stored, not judged by today's rul
     booklets.push_back({h, rec->booklet(h)->stock_serial,
                         *booklet::issue_booklet_token(rig.keys, *rec, h, system_random())});
   REQUIRE(rig.real
-              ->add_issuance(
-                  {rec->issuance_id, canonical, 1000}, booklets,
-                  {"ev-1", rec->issuance_id, 1, "accepted", "{}", 1000, 0, 1000, std::nullopt, "", std::nullopt})
+              ->add_issuance({rec->issuance_id, canonical, 1000}, booklets,
+                             {"ev-1", rec->issuance_id, 1, "accepted", "{}", 1000, 0, 1000,
+                              std::nullopt, "", std::nullopt})
               .ok());
   auto v = rig.office->verify({"verifier-1", "verifier"}, booklets[0].token);
   REQUIRE(v.ok());
@@ -404,9 +404,7 @@ class SlowPort final : public printing::PrinterPort {
     return printing::PrinterStatus{"idle", {}, "", true};
   }
   Status cancel(int) override { return {}; }
-  Result<std::optional<int>> find_job(const std::string&) override {
-    return std::optional<int>{};
-  }
+  Result<std::optional<int>> find_job(const std::string&) override { return std::optional<int>{}; }
 
  private:
   State& s_;
@@ -427,25 +425,25 @@ TEST_CASE("print engine: a calibration target goes through the printer's lock an
   desk.res = {180, 180};
   rig.engine = std::make_unique<engine::PrintEngine>(
       *rig.store, *rig.events,
-      engine::PrintEngineConfig{{desk},
-                                source_dir() / "templates",
-                                {std::chrono::milliseconds(5), std::chrono::seconds(2),
-                                 std::chrono::seconds(5)}},
+      engine::PrintEngineConfig{
+          {desk},
+          source_dir() / "templates",
+          {std::chrono::milliseconds(5), std::chrono::seconds(2), std::chrono::seconds(5)}},
       [&](const engine::PrinterConfig&) -> Result<std::unique_ptr<printing::PrinterPort>> {
         return std::unique_ptr<printing::PrinterPort>(new SlowPort(printer, 40));
       },
       system_clock(), null_log());
-  rig.office = std::make_unique<engine::Office>(*rig.store, rig.keys, *rig.events, *rig.engine,
-                                                source_dir() / "templates", system_random(),
-                                                null_log());
+  rig.office =
+      std::make_unique<engine::Office>(*rig.store, rig.keys, *rig.events, *rig.engine,
+                                       source_dir() / "templates", system_random(), null_log());
   rig.engine->start();
   const std::string id = rig.submit("marriage.json");
 
   // The target is printing (about 200 ms) when a clerk's job is queued.
   Result<engine::TargetPrinted> target = Error{"not printed"};
   std::thread technician([&] {
-    target = rig.office->print_target({"tech-1", "technician"}, "desk",
-                                      issuance::PageKind::info, false);
+    target =
+        rig.office->print_target({"tech-1", "technician"}, "desk", issuance::PageKind::info, false);
   });
   for (int i = 0; i < 200; ++i) {
     std::lock_guard g(printer.m);
