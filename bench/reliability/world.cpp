@@ -32,18 +32,6 @@ void progress(const std::string& line) {
   std::fprintf(stderr, "[%6.1f s] %s\n", s, line.c_str());
 }
 
-int free_port() {
-  const int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  close(s);
-  return ntohs(a.sin_port);
-}
-
 Cups::Cups(const fs::path& src, const fs::path& dir) : src_(src), dir_(dir) {
   env_ = bench::start_cups(src, dir);
 }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "issuance/record.hpp"
+#include "support/process.hpp"
 
 namespace certprint::reliability {
 
@@ -108,7 +109,7 @@ class Daemon {
   pid_t pid_ = -1;
 };
 
-int free_port();
+using testing::free_port;
 
 // `n` distinct one-click issuances (two booklets each) from the marriage
 // sample: ids "<prefix>-<i>", their own certificate numbers and serials.

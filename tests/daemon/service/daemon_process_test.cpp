@@ -37,18 +37,6 @@ const issuance::ValidationOptions kValidation{issuance::Date{2026, 11, 28}};
 const std::string kRegistrySecret = "registry-secret-0123456789abcdef0123";
 const std::string kClerkSecret = "clerk-secret-0123456789abcdef0123456";
 
-int free_port() {
-  const int s = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  close(s);
-  return ntohs(a.sin_port);
-}
-
 struct Daemon {
   const CupsHarness& cups;
   fs::path dir;
