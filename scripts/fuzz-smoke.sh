@@ -13,6 +13,9 @@
 # Binaries, the growing corpus and the log go to $CERTPRINT_FUZZ_DIR/TARGET
 # (default build/fuzz/TARGET), never into the repository. The last lines
 # printed include libFuzzer's stat::number_of_executed_units.
+# CERTPRINT_FUZZ_RUNS=N also ends the run after N executions (whichever of
+# the time and the count comes first), for the long runs:
+#   CERTPRINT_FUZZ_RUNS=10000000 scripts/fuzz-smoke.sh 36000 intake
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
@@ -72,6 +75,12 @@ clang++ "${flags[@]}" "${objects[@]}" "${libs[@]}" -o "$out/${target}_fuzz"
 cp "${seeds[@]}" "$out/corpus/"
 
 log="$out/fuzz.log"
+if [ -n "${CERTPRINT_FUZZ_RUNS:-}" ]; then
+  case "$CERTPRINT_FUZZ_RUNS" in
+    *[!0-9]* | "") echo "fuzz-smoke: CERTPRINT_FUZZ_RUNS must be a count, not '$CERTPRINT_FUZZ_RUNS'" >&2; exit 2 ;;
+  esac
+  options+=(-runs="$CERTPRINT_FUZZ_RUNS")
+fi
 status=0
 ASAN_OPTIONS=$asan UBSAN_OPTIONS=print_stacktrace=1 \
 "$out/${target}_fuzz" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
