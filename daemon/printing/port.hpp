@@ -36,6 +36,9 @@ struct JobStatus {
   JobPhase phase = JobPhase::unknown;
   std::vector<std::string> reasons;  // IPP job-state-reasons keywords
   std::string message;               // job-state-message, if any
+  // The printer began printing it (IPP time-at-processing is set): once
+  // true, some of the page may be on paper whatever the job's end.
+  bool started = false;
   bool terminal() const {
     return phase == JobPhase::completed || phase == JobPhase::canceled ||
            phase == JobPhase::aborted;

@@ -122,10 +122,31 @@ Followed follow_job(PrinterPort& port, int job_id, const PageEvent& base,
 
 constexpr std::string_view kMaybeSent = "maybe_sent";
 
+bool incoming(const JobStatus& st) {
+  return !st.terminal() &&
+         std::find(st.reasons.begin(), st.reasons.end(), "job-incoming") != st.reasons.end();
+}
+
+// A job found still waiting for its document after a restart may be cut
+// off, or its last bytes may still be on their way from the daemon that
+// died (cupsd reads them after that daemon is gone). Watched for
+// `incoming_grace`: true if it is still waiting at the end, false once its
+// document has arrived (or its state cannot be read: it is followed).
+bool cut_off(PrinterPort& port, int job_id, const SequencerConfig& config, Clock& clock) {
+  const auto start = clock.now();
+  for (;;) {
+    auto st = port.job_status(job_id);
+    if (!st || !incoming(*st)) return false;
+    if (clock.now() - start >= config.incoming_grace) return true;
+    clock.sleep_for(config.poll_interval);
+  }
+}
+
 // The job of a page that may already be at the printer (a restart), or 0
 // when the page must be sent.
 // `uncancelled` is set to a cut-off job whose cancel did not get through.
-Result<int> job_already_sent(PrinterPort& port, const PageStep& step, int& uncancelled) {
+Result<int> job_already_sent(PrinterPort& port, const PageStep& step, const SequencerConfig& config,
+                             Clock& clock, int& uncancelled) {
   if (step.existing_job_id != 0) return step.existing_job_id;
   if (!step.maybe_submitted) return 0;
   // A printer that forgets its jobs cannot say whether the page arrived:
@@ -140,20 +161,25 @@ Result<int> job_already_sent(PrinterPort& port, const PageStep& step, int& uncan
     return Error{"cannot tell whether the page reached the printer: " + found.error().message};
   if (!*found) return 0;
   const int job_id = **found;
-  // A job created but still waiting for its document was cut off
-  // mid-upload: nothing of it can print. Cancel it and send the page, but
-  // only once the cancel is certain, or the page could print twice.
-  auto st = port.job_status(job_id);
-  const bool cut_off =
-      st && !st->terminal() &&
-      std::find(st->reasons.begin(), st->reasons.end(), "job-incoming") != st->reasons.end();
-  if (!cut_off) return job_id;
+  if (!cut_off(port, job_id, config, clock)) return job_id;
+  // Nothing of a cut-off job can print. Cancel it and send the page, but
+  // only once the cancel is certain and the job never began printing (its
+  // document could have arrived between the last look and the cancel), or
+  // the page could print twice.
+  const std::string job = "job " + std::to_string(job_id);
   if (auto c = port.cancel(job_id); !c) {
     uncancelled = job_id;
-    return Error{"job " + std::to_string(job_id) +
-                     " was cut off while being sent and cannot be cancelled: " + c.message(),
+    return Error{job + " was cut off while being sent and cannot be cancelled: " + c.message(),
                  ErrorCode::failed, std::string(kMaybeSent)};
   }
+  auto after = port.job_status(job_id);
+  if (!after)
+    return Error{"cannot tell whether " + job + " began printing before it was cancelled (" +
+                     after.error().message + "): look at the booklet",
+                 ErrorCode::failed, std::string(kMaybeSent)};
+  if (after->started)
+    return Error{job + " began printing as it was being cancelled: look at the booklet",
+                 ErrorCode::failed, std::string(kMaybeSent)};
   return 0;
 }
 
@@ -208,7 +234,7 @@ SequenceResult run_sequence(PrinterPort& port, PageSource& source,
       result.stopped = true;
       return result;
     }
-    auto sent = job_already_sent(port, steps[i], e.uncancelled_job_id);
+    auto sent = job_already_sent(port, steps[i], config, clock, e.uncancelled_job_id);
     if (!sent) return fail(sent.error().message, sent.error().keyword == kMaybeSent);
     e.job_id = *sent;
     if (e.job_id == 0) {

@@ -64,6 +64,10 @@ struct SequencerConfig {
   std::chrono::milliseconds stall_timeout{60'000};
   // The longest one page may take from submission to completion.
   std::chrono::milliseconds job_timeout{180'000};
+  // After a restart, how long a page's job found still waiting for its
+  // document is watched before it is taken as cut off and replaced: the
+  // stopped daemon's last bytes may still be arriving.
+  std::chrono::milliseconds incoming_grace{3'000};
 };
 
 struct SequenceResult {

@@ -113,12 +113,13 @@ class CupsPort final : public PrinterPort {
   }
 
   Result<JobStatus> job_status(int job_id) override {
-    static const char* const kAttrs[] = {"job-state", "job-state-reasons", "job-state-message"};
+    static const char* const kAttrs[] = {"job-state", "job-state-reasons", "job-state-message",
+                                         "time-at-processing"};
     ipp_t* req = ippNewRequest(IPP_OP_GET_JOB_ATTRIBUTES);
     ippAddString(req, IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", nullptr, printer_uri_.c_str());
     ippAddInteger(req, IPP_TAG_OPERATION, IPP_TAG_INTEGER, "job-id", job_id);
     ippAddString(req, IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", nullptr, cupsUser());
-    ippAddStrings(req, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes", 3, nullptr,
+    ippAddStrings(req, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes", 4, nullptr,
                   kAttrs);
     ipp_t* resp = cupsDoRequest(http_, req, resource_.c_str());
     JobStatus s;
@@ -162,6 +163,9 @@ class CupsPort final : public PrinterPort {
     }
     s.reasons = keywords(resp, "job-state-reasons");
     s.message = text_attr(resp, "job-state-message");
+    // An integer once the job began printing; no-value before.
+    if (ipp_attribute_t* a = ippFindAttribute(resp, "time-at-processing", IPP_TAG_INTEGER))
+      s.started = ippGetInteger(a, 0) > 0;
     ippDelete(resp);
     return s;
   }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <thread>
 
@@ -339,4 +340,121 @@ TEST_CASE("job attributes in CUPS carry no personal data", "[integration]") {
     CHECK(logs.find(secret) == std::string::npos);
     CHECK(spool_names.find(secret) == std::string::npos);
   }
+}
+
+namespace {
+
+// A page source that hands out one small document.
+class TextDocument final : public printing::PageSource {
+ public:
+  explicit TextDocument(std::string text) : text_(std::move(text)) {}
+  Result<printing::PageJob> page(const printing::PageStep&) override {
+    return printing::PageJob{"", printing::DocumentFormat::pdf, text_, 0, 0};
+  }
+
+ private:
+  std::string text_;
+};
+
+class NoListener final : public printing::SequenceListener {
+ public:
+  void on_page(const printing::PageEvent&) override {}
+};
+
+// What a daemon killed mid-submission leaves at cupsd: a job named `name`
+// whose document is half sent on a connection still open. The caller
+// finishes or drops it.
+struct HalfSentJob {
+  std::unique_ptr<http_t, void (*)(http_t*)> connection{nullptr, httpClose};
+  http_t* http = nullptr;
+  int job_id = 0;
+  std::string rest;
+
+  HalfSentJob(const CupsHarness& cups, const std::string& name, const std::string& document) {
+    cupsSetServer(cups.server().c_str());
+    http = httpConnect2("localhost", std::stoi(cups.get("CUPS_PORT")), nullptr, AF_UNSPEC,
+                        HTTP_ENCRYPTION_NEVER, 1, 10000, nullptr);
+    REQUIRE(http);
+    connection.reset(http);  // a half-sent document is dropped with the connection
+    job_id = cupsCreateJob(http, "capture", name.c_str(), 0, nullptr);
+    INFO(cupsLastErrorString());
+    REQUIRE(job_id > 0);
+    REQUIRE(cupsStartDocument(http, "capture", job_id, "page", "application/pdf", 1) ==
+            HTTP_STATUS_CONTINUE);
+    const std::size_t half = document.size() / 2;
+    REQUIRE(cupsWriteRequestData(http, document.data(), half) == HTTP_STATUS_CONTINUE);
+    rest = document.substr(half);
+  }
+  void finish() {
+    cupsWriteRequestData(http, rest.data(), rest.size());
+    cupsFinishDocument(http, "capture");
+  }
+};
+
+printing::SequenceResult resume(const CupsHarness& cups, const std::string& job_name,
+                                const std::string& document) {
+  auto port = printing::cups::open_cups_port({cups.server(), "capture", 10000});
+  REQUIRE(port.ok());
+  const auto rec = sample("marriage.json");
+  printing::PageStep step{
+      rec.issuance_id, issuance::Holder::male, issuance::PageKind::info, job_name, 0, true, {}};
+  TextDocument source(document);
+  NoListener listener;
+  printing::SequencerConfig config;
+  config.poll_interval = std::chrono::milliseconds(50);
+  config.job_timeout = std::chrono::milliseconds(15000);
+  return printing::run_sequence(**port, source, {step}, listener, config, system_clock());
+}
+
+}  // namespace
+
+// Seen in CI under load: a restarted daemon found its predecessor's job
+// still waiting for its document while the last bytes were on their way,
+// cancelled it too late, sent the page again, and it printed twice.
+TEST_CASE("restart at cupsd: a job whose document arrives late is followed, never sent again",
+          "[integration]") {
+  CupsHarness cups;
+  const std::string document =
+      "%PDF-1.4 the page the stopped daemon was sending\n" + std::string(64 * 1024, '%');
+  HalfSentJob left(cups, "cp-00000000000000000001", document);
+  std::thread late([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    left.finish();
+  });
+  const auto result = resume(cups, "cp-00000000000000000001", document);
+  late.join();
+  INFO(result.reason);
+  CHECK(result.ok());
+  CHECK(result.last_job_id == left.job_id);
+  const auto docs = received(cups.capture(), "");
+  CHECK(docs.size() == 1);
+  CHECK((docs.size() == 1 && docs[0] == document));
+}
+
+TEST_CASE("restart at cupsd: a job cut off mid-document is cancelled and the page sent once",
+          "[integration]") {
+  CupsHarness cups;
+  const std::string document =
+      "%PDF-1.4 the page, sent again in full\n" + std::string(64 * 1024, '%');
+  int cut_off = 0;
+  {
+    HalfSentJob left(cups, "cp-00000000000000000002", document);
+    cut_off = left.job_id;
+  }  // the connection drops: cupsd keeps a job waiting for its document
+  const auto result = resume(cups, "cp-00000000000000000002", document);
+  INFO(result.reason);
+  CHECK(result.ok());
+  CHECK(result.last_job_id > cut_off);
+  auto port = printing::cups::open_cups_port({cups.server(), "capture", 10000});
+  REQUIRE(port.ok());
+  auto old = (*port)->job_status(cut_off);
+  REQUIRE(old.ok());
+  CHECK(old->phase == printing::JobPhase::canceled);
+  CHECK_FALSE(old->started);
+  auto sent = (*port)->job_status(result.last_job_id);
+  REQUIRE(sent.ok());
+  CHECK(sent->started);
+  const auto docs = received(cups.capture(), "");
+  CHECK(docs.size() == 1);
+  CHECK((docs.size() == 1 && docs[0] == document));
 }
