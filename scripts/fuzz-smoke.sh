@@ -16,6 +16,9 @@
 # CERTPRINT_FUZZ_RUNS=N also ends the run after N executions (whichever of
 # the time and the count comes first), for the long runs:
 #   CERTPRINT_FUZZ_RUNS=10000000 scripts/fuzz-smoke.sh 36000 intake
+# CERTPRINT_FUZZ_TIMEOUT=S sets the seconds one input may take before it is
+# reported as a hang (default 10); give a run at low priority beside a build
+# more, or a starved moment reads as a hang.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
@@ -83,7 +86,7 @@ if [ -n "${CERTPRINT_FUZZ_RUNS:-}" ]; then
 fi
 status=0
 ASAN_OPTIONS=$asan UBSAN_OPTIONS=print_stacktrace=1 \
-"$out/${target}_fuzz" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
+"$out/${target}_fuzz" -max_total_time="$seconds" -timeout="${CERTPRINT_FUZZ_TIMEOUT:-10}" -print_final_stats=1 \
   -artifact_prefix="$out/" "${options[@]}" "$out/corpus" >"$log" 2>&1 || status=$?
 if [ "$status" -ne 0 ]; then
   tail -n 80 "$log"
