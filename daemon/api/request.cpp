@@ -156,6 +156,7 @@ json booklet_json(const store::BookletRow& b) {
   json j = {{"id", b.id},
             {"holder", issuance::to_string(b.holder)},
             {"stock_serial", b.stock_serial},
+            {"qr", b.token},  // the QR text exactly as printed, for the registry's record
             {"state", store::to_string(b.state)},
             {"updated_at_ms", b.updated_at}};
   if (!b.void_reason.empty()) j["void_reason"] = b.void_reason;

@@ -48,7 +48,8 @@ Result<Voided> Office::void_booklet(const Actor& who, const std::string& issuanc
                           {{"holder", holder_text},
                            {"stock_serial", b->stock_serial},
                            {"reason", reason},
-                           {"new_stock_serial", new_stock_serial}},
+                           {"new_stock_serial", new_stock_serial},
+                           {"new_qr", *tok}},
                           [&](const store::EventRow& ev) -> Status {
                             new_id =
                                 store_.void_and_replace(b->id, reason, new_stock_serial, *tok, ev);

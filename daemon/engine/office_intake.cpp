@@ -95,8 +95,14 @@ Result<Submitted> Office::submit(const Actor& who, const issuance::Issuance& rec
   }
   if (auto s = check_printable(record, booklets); !s) return s.error();
   store::IssuanceRow row{record.issuance_id, canonical, events_.now()};
+  // Each booklet's QR goes back to the registry, to be saved with the record.
+  nlohmann::json listed = nlohmann::json::array();
+  for (const auto& b : booklets)
+    listed.push_back({{"holder", issuance::to_string(b.holder)},
+                      {"stock_serial", b.stock_serial},
+                      {"qr", b.token}});
   auto stored = events_.record(
-      record.issuance_id, "accepted", {{"booklets", booklets.size()}},
+      record.issuance_id, "accepted", {{"booklets", listed}},
       [&](const store::EventRow& ev) { return store_.add_issuance(row, booklets, ev); });
   if (!stored.ok()) {
     // A concurrent submission of the same id may have won.

@@ -89,8 +89,10 @@ void StoringListener::on_completed(store::PageTaskRow& t, store::BookletRow& b,
   if (t.page != issuance::PageKind::page5)
     return progress(t, b, {0, PageTaskState::completed, job_id, "", std::nullopt, {}, {}},
                     {{"page_printed", page}});
+  nlohmann::json booklet = page;
+  booklet["qr"] = b.token;  // the QR this booklet now carries
   progress(t, b, {0, PageTaskState::completed, job_id, "", BookletState::printed, {}, {}},
-           {{"page_printed", page}, {"booklet_printed", page}});
+           {{"page_printed", page}, {"booklet_printed", booklet}});
 }
 
 void StoringListener::on_failed(store::PageTaskRow& t, store::BookletRow& b, nlohmann::json d,
