@@ -142,7 +142,7 @@ std::optional<bool> Fields::boolean(std::string_view key) const {
 }
 
 std::optional<Date> Fields::date(std::string_view key) const {
-  constexpr std::string_view kExpected = "a real date as YYYY-MM-DD";
+  constexpr std::string_view kExpected = "a real date as YYYY-MM-DD (for example 2026-05-12)";
   auto s = string(key, kExpected);
   if (!s) return std::nullopt;
   auto d = parse_iso_date(*s);

@@ -87,6 +87,30 @@ std::optional<E> enum_value(const Fields& f, std::string_view key,
   return std::nullopt;
 }
 
+// Sex as the registry may write it: "male"/"female", the Chinese "男"/"女",
+// or the GB/T 2261.1 codes 1 and 2 (a string or a number).
+std::optional<Holder> sex_value(const Fields& f) {
+  constexpr std::string_view kExpected =
+      "\"male\" or \"female\" (also \"男\"/\"女\" or the GB/T 2261.1 codes 1/2)";
+  const Json* v = f.require("sex", kExpected);
+  if (v == nullptr) return std::nullopt;
+  if (v->is_number_integer()) {
+    if (*v == 1) return Holder::male;
+    if (*v == 2) return Holder::female;
+  } else if (v->is_string()) {
+    return enum_value<Holder>(f, "sex",
+                              {{"male", Holder::male},
+                               {"female", Holder::female},
+                               {"男", Holder::male},
+                               {"女", Holder::female},
+                               {"1", Holder::male},
+                               {"2", Holder::female}},
+                              kExpected);
+  }
+  f.fail("sex", "expected " + std::string(kExpected));
+  return std::nullopt;
+}
+
 class Validator {
  public:
   Validator(const ValidationOptions& opts, ErrorSink& sink, Issuance& out)
@@ -243,8 +267,7 @@ void Validator::check_party(const Fields& parties, Holder holder) {
 
   if (auto name = party->text("name", 1, 60, Spaces::trimmed)) p.name = *name;
 
-  auto sex = enum_value<Holder>(*party, "sex", {{"male", Holder::male}, {"female", Holder::female}},
-                                "\"male\" or \"female\"");
+  auto sex = sex_value(*party);
   if (sex && *sex != holder) {
     party->fail("sex", "should be \"" + key + "\" to match " + parties.path(key));
     sex.reset();

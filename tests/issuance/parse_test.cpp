@@ -548,6 +548,52 @@ TEST_CASE("booklets", "[issuance]") {
   }
 }
 
+// The registration system's own encodings of sex: the Chinese words and the
+// GB/T 2261.1 codes (1 male, 2 female), as a string or a number; each is
+// stored as "male" or "female".
+TEST_CASE("sex in the registry's encodings is stored normalised", "[issuance]") {
+  for (const Json& male : {Json("male"), Json("男"), Json("1"), Json(1)})
+    for (const Json& female : {Json("female"), Json("女"), Json("2"), Json(2)}) {
+      Json doc = valid_marriage();
+      doc["parties"]["male"]["sex"] = male;
+      doc["parties"]["female"]["sex"] = female;
+      INFO(male.dump() << " " << female.dump());
+      auto p = parse(doc);
+      require_ok(p);
+      CHECK(p.issuance.male.sex == Holder::male);
+      CHECK(p.issuance.female.sex == Holder::female);
+      const Json canonical = Json::parse(to_canonical_json(p.issuance));
+      CHECK(canonical["parties"]["male"]["sex"] == "male");
+      CHECK(canonical["parties"]["female"]["sex"] == "female");
+    }
+  run_cases({
+      {"unknown code", set("/parties/male/sex", "0"), "parties.male.sex",
+       "expected \"male\" or \"female\" (also \"男\"/\"女\" or the GB/T 2261.1 codes 1/2)"},
+      {"code 9", set("/parties/male/sex", 9), "parties.male.sex", "also \"男\"/\"女\""},
+      {"a code of the other sex", set("/parties/male/sex", 2), "parties.male.sex",
+       "should be \"male\" to match parties.male"},
+      {"a word of the other sex", set("/parties/female/sex", "男"), "parties.female.sex",
+       "should be \"female\" to match parties.female"},
+      {"a fraction", set("/parties/male/sex", 1.5), "parties.male.sex", "also \"男\"/\"女\""},
+      {"true", set("/parties/male/sex", true), "parties.male.sex", "also \"男\"/\"女\""},
+  });
+}
+
+// A registry that writes dates its own way gets told the one form accepted.
+TEST_CASE("a date in another form is refused naming the field, the value and the form",
+          "[issuance]") {
+  for (const char* other : {"2026/5/12", "2026/05/12", "2026.05.12", "12/05/2026", "2026年5月12日",
+                            "20260512", "2026-05-12T00:00:00"}) {
+    Json doc = valid_marriage();
+    doc["registered_on"] = other;
+    INFO(other);
+    const auto e = only_error(parse(doc), "registered_on", "expected a real date as YYYY-MM-DD");
+    CHECK(e.value == "\"" + std::string(other) + "\"");
+    CHECK_THAT(e.to_string(), Catch::Contains(std::string("registered_on \"") + other + "\"") &&
+                                  Catch::Contains("(for example 2026-05-12)"));
+  }
+}
+
 }  // namespace
 }  // namespace certprint::issuance
 
