@@ -83,14 +83,16 @@ bool RasterGuard::take_header() {
   return true;
 }
 
-// A v2 row stands for 1..256 lines (its repeat count) and, as libcups reads
-// it, the lines it still stands for at the end of a page begin the next
-// page without a byte. The page ends when its lines are counted; the next
-// header follows at once.
+// A v2 row stands for 1..256 lines (its repeat count). The lines it still
+// stands for at the end of a page are dropped: libcups starts every page's
+// rows afresh (its repeat count is reset with each header; carrying them
+// over, as this guard once did, lost its place in the stream). The page
+// ends when its lines are counted; the next header follows at once.
 void RasterGuard::next_lines() {
   const std::uint32_t repeated = std::min(repeat_left_, lines_left_);
   repeat_left_ -= repeated;
   lines_left_ -= repeated;
+  if (lines_left_ == 0) repeat_left_ = 0;
   part_ = lines_left_ == 0 ? Part::header : Part::line_start;
 }
 

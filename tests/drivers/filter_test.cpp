@@ -208,6 +208,51 @@ TEST_CASE("filter: every page's header is judged before libcups reads it", "[dri
   CHECK_THAT(apple.log, Catch::Contains("ERROR:"));
 }
 
+namespace {
+
+// A v2 (packed) page header, little-endian: 1-bit black at 180x180 dpi.
+std::string packed_header(std::uint32_t width, std::uint32_t height, std::uint32_t bytes_per_line) {
+  cups_page_header2_t h;
+  std::memset(&h, 0, sizeof h);
+  std::strcpy(h.MediaClass, "PwgRaster");
+  h.HWResolution[0] = h.HWResolution[1] = 180;
+  h.cupsWidth = width;
+  h.cupsHeight = height;
+  h.cupsBitsPerColor = h.cupsBitsPerPixel = 1;
+  h.cupsBytesPerLine = bytes_per_line;
+  h.cupsColorOrder = CUPS_ORDER_CHUNKED;
+  h.cupsColorSpace = CUPS_CSPACE_K;
+  return std::string(reinterpret_cast<const char*>(&h), sizeof h);
+}
+
+}  // namespace
+
+// Found by the raster fuzzer: a page's last row repeated past the page's end.
+// libcups starts the next page's rows afresh; the guard counted the leftover
+// repeats into the next page, lost its place, and let a later header reach
+// libcups unjudged (one asking for 4 GB a line).
+TEST_CASE("filter: a row repeated past its page's end does not carry into the next page",
+          "[drivers]") {
+  const std::string row_ink = {'\x00', '\x07', '\xFF'};  // once; 8 bytes of 0xFF
+  std::string stream = "2SaR" + packed_header(64, 2, 8);
+  stream += std::string{'\x04', '\x07', '\x00'};  // one blank row standing for 5 lines
+  stream += packed_header(64, 2, 8) + row_ink + row_ink;
+  stream += packed_header(0x7FFFFFF0u, 2, 0x0FFFFFFEu);  // page 3 asks for 256 MiB a line
+  stream += row_ink;
+  const Run r = filter(stream);
+  INFO(r.log);
+  CHECK(r.status == 1);
+  CHECK_THAT(r.log, Catch::Contains("PAGE: 1 1") && Catch::Contains("PAGE: 2 1"));
+  CHECK_THAT(r.log, Catch::Contains("ERROR: page 3: header refused before its rows are read"));
+  // Page 2's two rows are ink from edge to edge.
+  const auto second = testing::interpret_escp(r.out.substr(r.out.find('\x0C') + 1), 64);
+  REQUIRE(second.error.empty());
+  int dots = 0;
+  for (int y = 0; y < second.height; ++y)
+    for (int x = 0; x < second.width; ++x) dots += second.ink(x, y);
+  CHECK(dots == 2 * 64);
+}
+
 TEST_CASE("filter options: job options over PPD defaults", "[drivers]") {
   testing::TempDir dir;
   std::ofstream(dir / "p.ppd")
