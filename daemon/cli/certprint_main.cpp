@@ -238,7 +238,10 @@ int render(const std::vector<std::string>& args) {
       "holder", po::value(&holder), "render one booklet only: male or female")(
       "templates", po::value(&templates), "template directory (default: the shipped templates)")(
       "raster", po::bool_switch(&cmd.write_raster), "also write the device raster as PBM")(
-      "preview-dpi", po::value(&cmd.preview_dpi)->default_value(150), "PNG preview resolution");
+      "preview-dpi", po::value(&cmd.preview_dpi)->default_value(150), "PNG preview resolution")(
+      "form-info", po::value(&form_info),
+      "PDF scan of a blank information page, drawn under its previews")(
+      "form-page5", po::value(&form_page5), "PDF scan of a blank page 5, drawn under its previews");
   po::positional_options_description pos;
   pos.add("issuance", 1);
   po::variables_map vm;
