@@ -27,13 +27,15 @@ std::string_view to_string(Role r) {
     case Role::technician:
       return "technician";
     case Role::verifier:
+      return "verifier";
+    case Role::monitor:
       break;
   }
-  return "verifier";
+  return "monitor";
 }
 
 std::optional<Role> role_from_string(std::string_view s) {
-  for (Role r : {Role::registry, Role::clerk, Role::technician, Role::verifier})
+  for (Role r : {Role::registry, Role::clerk, Role::technician, Role::verifier, Role::monitor})
     if (to_string(r) == s) return r;
   return std::nullopt;
 }
@@ -57,7 +59,7 @@ Result<TokenTable> TokenTable::parse(std::string_view text, std::string_view ori
     auto r = role_from_string(role);
     if (!r)
       return Error{where + ": role \"" + role +
-                   "\" is not registry, clerk, technician or verifier"};
+                   "\" is not registry, clerk, technician, verifier or monitor"};
     if (secret.size() < 32)
       return Error{where + ": the secret of \"" + name + "\" is shorter than 32 characters"};
     const auto h = sha256(secret);

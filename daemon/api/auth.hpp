@@ -13,7 +13,9 @@
 
 namespace certprint::api {
 
-enum class Role { registry, clerk, technician, verifier };
+// monitor: a health check's or a metrics scraper's token, which may read
+// /healthz and /metrics only.
+enum class Role { registry, clerk, technician, verifier, monitor };
 std::string_view to_string(Role r);
 std::optional<Role> role_from_string(std::string_view s);
 

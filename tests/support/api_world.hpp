@@ -71,7 +71,7 @@ class InstantPort final : public printing::PrinterPort {
 
 inline const api::Caller kRegistry{"registry-1", api::Role::registry},
     kClerk{"clerk-1", api::Role::clerk}, kTech{"tech-1", api::Role::technician},
-    kVerifier{"verifier-1", api::Role::verifier};
+    kVerifier{"verifier-1", api::Role::verifier}, kMonitor{"prometheus", api::Role::monitor};
 
 struct ApiWorld {
   TempDir dir;

@@ -114,15 +114,17 @@ TEST_CASE("every role is refused outside its own calls", "[daemon][api]") {
        {Role::technician},
        [&](const Caller& c) { return w.api->set_calibration(c, "desk", "{}"); }},
       {"verify", {Role::verifier}, [&](const Caller& c) { return w.api->verify(c, "{}"); }},
+      // Every role, and the monitor (a scraper's or a health check's token)
+      // only these two.
       {"health",
-       {Role::registry, Role::clerk, Role::technician, Role::verifier},
+       {Role::registry, Role::clerk, Role::technician, Role::verifier, Role::monitor},
        [&](const Caller& c) { return w.api->health(c); }},
       {"metrics",
-       {Role::registry, Role::clerk, Role::technician, Role::verifier},
+       {Role::registry, Role::clerk, Role::technician, Role::verifier, Role::monitor},
        [&](const Caller& c) { return w.api->metrics(c); }},
   };
   for (const auto& call : calls)
-    for (const Caller& who : {kRegistry, kClerk, kTech, kVerifier}) {
+    for (const Caller& who : {kRegistry, kClerk, kTech, kVerifier, kMonitor}) {
       INFO(call.name << " as " << to_string(who.role));
       const bool ok =
           std::find(call.allowed.begin(), call.allowed.end(), who.role) != call.allowed.end();

@@ -81,8 +81,9 @@ TEST_CASE("auth: the bearer header and role names", "[daemon][api]") {
   CHECK(bearer_secret("bearer abc").empty());
   CHECK(bearer_secret("Basic abc").empty());
   CHECK(bearer_secret("").empty());
-  for (Role r : {Role::registry, Role::clerk, Role::technician, Role::verifier})
+  for (Role r : {Role::registry, Role::clerk, Role::technician, Role::verifier, Role::monitor})
     CHECK(role_from_string(to_string(r)) == r);
+  CHECK(to_string(Role::monitor) == "monitor");
   CHECK_FALSE(role_from_string("root"));
 }
 
