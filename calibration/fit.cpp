@@ -15,6 +15,12 @@ std::string mm(double v) {
   return b;
 }
 
+std::string mm1(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.1f", v);
+  return b;
+}
+
 // Solves the 3x3 system a·x = b (Gaussian elimination with pivoting).
 bool solve3(double a[3][3], double b[3], double x[3]) {
   int p[3] = {0, 1, 2};
@@ -158,6 +164,22 @@ void record_residuals(FitResult& r, const layout::Affine& d, const DrawnLanded& 
   r.mean_residual_mm = sum / static_cast<double>(n);
 }
 
+// Names the first mark that landed implausibly far from where it was drawn.
+Status check_offsets(const DrawnLanded& pairs, const std::vector<Measurement>& measured,
+                     const FitLimits& limits) {
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    const auto& [drawn, landed] = pairs[i];
+    const double d = std::hypot(landed.x_mm - drawn.x_mm, landed.y_mm - drawn.y_mm);
+    if (!(d > limits.max_offset_mm)) continue;
+    return invalid("mark \"" + measured[i].label + "\" landed " + mm1(d) +
+                   " mm from where it was drawn (" + mm1(drawn.x_mm) + ", " + mm1(drawn.y_mm) +
+                   "); at most " + mm1(limits.max_offset_mm) +
+                   " mm is plausible: is it labelled as on the target, and measured from the "
+                   "left and top paper edges?");
+  }
+  return {};
+}
+
 // Names the mark the fit misses most, the one to re-measure.
 Status check_residuals(const FitResult& r, const FitLimits& limits) {
   // Negated rather than <=, so a NaN limit still refuses nothing.
@@ -185,6 +207,8 @@ Result<FitResult> fit(const std::vector<Mark>& marks, const std::vector<Measurem
   if (!inverse) return Error{"the fitted map is singular"};
   record_residuals(r, *d, *pairs, measured);
   if (auto s = check_residuals(r, limits); !s) return s.error();
+  // Last: a scale, a rotation or a mirror explains a far mark better.
+  if (auto s = check_offsets(*pairs, measured, limits); !s) return s.error();
   r.distortion = *d;
   // Draw where the distortion will carry it onto the nominal position.
   r.correction = *inverse;

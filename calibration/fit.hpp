@@ -35,6 +35,10 @@ struct FitLimits {
   double min_scale = 0.95;       // outside these, the page size or CUPS scaling is wrong
   double max_scale = 1.05;
   double max_skew_deg = 2.0;  // and rotation: a sheet turned further is not fed straight
+  // How far a mark may land from where it was drawn: a passbook printer
+  // misplaces a page by a few mm; more means mislabelled marks or the
+  // wrong edge measured from.
+  double max_offset_mm = 6.0;
 };
 
 struct FitResult {

@@ -44,6 +44,7 @@ struct Args {
   bool save = false, printed_corrected = false;
   int version = 0;
   double max_residual = 0.5;
+  double max_offset = 6.0;
 };
 
 po::options_description describe(const std::string& command, Args& a) {
@@ -59,6 +60,8 @@ po::options_description describe(const std::string& command, Args& a) {
       "fit: the measured target was printed with the current correction (certcal verify)")(
       "max-residual-mm", po::value(&a.max_residual)->default_value(0.5),
       "fit: refuse a mark the fit misses by more")(
+      "max-offset-mm", po::value(&a.max_offset)->default_value(6.0),
+      "fit: refuse a mark that landed farther than this from where it was drawn")(
       "save", po::bool_switch(&a.save),
       "fit: store the correction as the printer's next profile version")(
       "to", po::value(&a.version), "rollback: the version to put back")(
@@ -79,6 +82,7 @@ int fit(const client::ClientConfig& d, const fs::path& templates_dir, const Args
   }
   calibration::FitLimits limits;
   limits.max_residual_mm = a.max_residual;
+  limits.max_offset_mm = a.max_offset;
   return client::fit_and_save(d, templates_dir, a.printer, a.page, measured, a.printed_corrected,
                               a.save, limits, std::cout, std::cerr);
 }

@@ -98,6 +98,28 @@ TEST_CASE("fit refuses what no real printer does, naming why", "[calibration]") 
   CHECK_THAT(line.error().message, Catch::Contains("one line"));
 }
 
+// The README once showed marks measured against another target's layout: a
+// clean fit, 8.3 mm off, accepted. No passbook printer misplaces a page by
+// that much; such marks are mislabelled or measured from the wrong edge.
+TEST_CASE("fit refuses a mark that landed implausibly far from where it was drawn",
+          "[calibration]") {
+  const std::vector<Mark> marks = {{"A", {23, 12}}, {"B", {85, 12}}, {"C", {23, 118.5}}};
+  auto far = fit(marks, {{"A", {15.2, 12.1}}, {"B", {77.4, 12.0}}, {"C", {15.1, 118.6}}},
+                 Affine::identity(), {});
+  REQUIRE_FALSE(far.ok());
+  CHECK_THAT(far.error().message, Catch::Contains("mark \"A\" landed 7.8 mm from") &&
+                                      Catch::Contains("(23.0, 12.0)") &&
+                                      Catch::Contains("at most 6.0 mm"));
+  auto near = fit(marks, {{"A", {23.4, 11.8}}, {"B", {85.4, 11.7}}, {"C", {23.3, 118.2}}},
+                  Affine::identity(), {});
+  CHECK(near.ok());
+  FitLimits lenient;
+  lenient.max_offset_mm = 10;
+  CHECK(fit(marks, {{"A", {15.2, 12.1}}, {"B", {77.4, 12.0}}, {"C", {15.1, 118.6}}},
+            Affine::identity(), lenient)
+            .ok());
+}
+
 TEST_CASE("closed loop over random printers: corrected marks land within 0.1 mm", "[calibration]") {
   const auto tmpl = marriage();
   auto text = layout::TextEngine::create(tmpl.font_family);
