@@ -47,29 +47,64 @@ struct Args {
   double max_offset = 6.0;
 };
 
+// Each command's synopsis and example.
+struct Command {
+  const char* name;
+  const char* synopsis;
+  const char* example;
+};
+constexpr Command kCommands[] = {
+    {"chart", "--page info|page5 --out FILE.pdf|png",
+     "certcal chart --page page5 --out target.pdf"},
+    {"target", "--printer NAME --page info|page5", "certcal target --printer desk1 --page info"},
+    {"fit", "--printer NAME --page info|page5 --mark LABEL=X,Y... [--save]",
+     "certcal fit --printer desk1 --page info --mark A=23.4,11.8 --mark B=85.5,11.7 "
+     "--mark C=23.3,118.3 --save"},
+    {"verify", "--printer NAME --page info|page5", "certcal verify --printer desk1 --page info"},
+    {"show", "--printer NAME", "certcal show --printer desk1"},
+    {"rollback", "--printer NAME --to VERSION", "certcal rollback --printer desk1 --to 1"},
+};
+
+const Command* find_command(const std::string& name) {
+  for (const auto& c : kCommands)
+    if (name == c.name) return &c;
+  return nullptr;
+}
+
+// The options of `command` only.
 po::options_description describe(const std::string& command, Args& a) {
-  const char* env_url = std::getenv("CERTPRINT_URL");
   po::options_description opts("certcal " + command + " options");
-  opts.add_options()("help,h", "show this help")("printer", po::value(&a.printer),
-                                                 "printer name, as certprintd knows it")(
-      "page", po::value(&a.page), "info or page5")("out", po::value(&a.out_file),
-                                                   "chart: output file (.pdf or .png)")(
-      "mark", po::value(&a.marks)->composing(),
-      "fit: LABEL=X,Y where the mark landed, in mm (repeat)")(
-      "printed-with-correction", po::bool_switch(&a.printed_corrected),
-      "fit: the measured target was printed with the current correction (certcal verify)")(
-      "max-residual-mm", po::value(&a.max_residual)->default_value(0.5),
-      "fit: refuse a mark the fit misses by more")(
-      "max-offset-mm", po::value(&a.max_offset)->default_value(6.0),
-      "fit: refuse a mark that landed farther than this from where it was drawn")(
-      "save", po::bool_switch(&a.save),
-      "fit: store the correction as the printer's next profile version")(
-      "to", po::value(&a.version), "rollback: the version to put back")(
-      "url", po::value(&a.url)->default_value(env_url ? env_url : "http://127.0.0.1:8631"),
-      "certprintd's API")("token-file", po::value(&a.token_file),
-                          "file holding a technician's API token (or $CERTPRINT_TOKEN)")(
-      "templates", po::value(&a.templates),
-      "template directory (default: the installed templates)");
+  opts.add_options()("help,h", "show this help");
+  const bool offline = command == "chart";
+  if (!offline)
+    opts.add_options()("printer", po::value(&a.printer), "printer name, as certprintd knows it");
+  if (command != "show" && command != "rollback")
+    opts.add_options()("page", po::value(&a.page), "info or page5");
+  if (offline) opts.add_options()("out", po::value(&a.out_file), "output file (.pdf or .png)");
+  if (command == "fit")
+    opts.add_options()("mark", po::value(&a.marks)->composing(),
+                       "LABEL=X,Y where the mark landed, in mm from the left and top paper "
+                       "edges (repeat)")(
+        "printed-with-correction", po::bool_switch(&a.printed_corrected),
+        "the measured target was printed with the current correction (certcal verify)")(
+        "max-residual-mm", po::value(&a.max_residual)->default_value(0.5),
+        "refuse a mark the fit misses by more")(
+        "max-offset-mm", po::value(&a.max_offset)->default_value(6.0),
+        "refuse a mark that landed farther than this from where it was drawn")(
+        "save", po::bool_switch(&a.save), "store the correction as the printer's next version");
+  if (command == "rollback")
+    opts.add_options()("to", po::value(&a.version), "the version to put back");
+  if (!offline) {
+    const char* env_url = std::getenv("CERTPRINT_URL");
+    opts.add_options()(
+        "url", po::value(&a.url)->default_value(env_url ? env_url : "http://127.0.0.1:8631"),
+        "certprintd's API (or $CERTPRINT_URL)")(
+        "token-file", po::value(&a.token_file),
+        "file holding a technician's API token (or $CERTPRINT_TOKEN)");
+  }
+  if (offline || command == "fit")
+    opts.add_options()("templates", po::value(&a.templates),
+                       "template directory (default: the installed templates)");
   return opts;
 }
 
@@ -118,6 +153,11 @@ int main(int argc, char** argv) {
     return argc < 2 ? 2 : 0;
   }
   const std::string command = argv[1];
+  const Command* known = find_command(command);
+  if (!known) {
+    std::cerr << "certcal: unknown command \"" << command << "\"\n\n" << kUsage;
+    return 2;
+  }
   Args a;
   po::options_description opts = describe(command, a);
   po::variables_map vm;
@@ -127,7 +167,8 @@ int main(int argc, char** argv) {
                   .run(),
               vm);
     if (vm.count("help")) {
-      std::cout << kUsage << "\n" << opts << "\n";
+      std::cout << "usage: certcal " << command << " " << known->synopsis << "\n\n"
+                << opts << "\nexample:\n  " << known->example << "\n";
       return 0;
     }
     po::notify(vm);

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,6 +60,40 @@ int fail(const std::string& message) {
 
 // Parses a command's options; false when only --help was asked for (then
 // printed). `hidden` holds options that take the positional words.
+// Examples shown under each command's options.
+const char* example(const std::string& command) {
+  static const std::map<std::string, const char*> kExamples = {
+      {"keygen", "  certprint keygen --keys /etc/certprint/keys"},
+      {"render",
+       "  certprint render samples/marriage.json --out out/ --keys /etc/certprint/keys "
+       "--dpi 360x180 --band-rows 24"},
+      {"verify",
+       "  certprint verify 'CP:...' --issuance samples/marriage.json --keys /etc/certprint/keys\n"
+       "  certprint verify 'CP:...' --token-file verifier.token     (asks certprintd)"},
+      {"print",
+       "  certprint print 440106-20260512-0001 --printer desk1 --token-file clerk.token\n"
+       "  certprint print --direct samples/marriage.json --printer QUEUE --keys "
+       "/etc/certprint/keys"},
+      {"submit", "  certprint submit samples/marriage.json --token-file registry.token"},
+      {"batch",
+       "  certprint batch 440106-20260512-0001 440106-20260903-0007 --printer desk1 "
+       "--token-file clerk.token"},
+      {"status", "  certprint status 440106-20260512-0001 --token-file clerk.token"},
+      {"confirm",
+       "  certprint confirm 440106-20260512-0001 --holder male --token-file clerk.token"},
+      {"void",
+       "  certprint void 440106-20260512-0001 --holder female --reason 'ink smudged' "
+       "--new-stock-serial 4400269001 --token-file clerk.token"},
+      {"printers", "  certprint printers --token-file clerk.token"},
+      {"release", "  certprint release --printer desk1 --token-file clerk.token"},
+      {"preview",
+       "  certprint preview 440106-20260512-0001 --holder male --out previews/ "
+       "--token-file clerk.token"},
+  };
+  auto it = kExamples.find(command);
+  return it == kExamples.end() ? "" : it->second;
+}
+
 bool parse(const std::string& command, po::options_description& opts,
            po::positional_options_description& pos, const std::vector<std::string>& args,
            po::variables_map& vm, const char* synopsis,
@@ -69,7 +104,9 @@ bool parse(const std::string& command, po::options_description& opts,
   if (hidden) all.add(*hidden);
   po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
   if (vm.count("help")) {
-    std::cout << "usage: certprint " << command << " " << synopsis << "\n\n" << opts << "\n";
+    std::cout << "usage: certprint " << command << " " << synopsis << "\n\n"
+              << opts << "\nexample:\n"
+              << example(command) << "\n";
     return false;
   }
   po::notify(vm);

@@ -60,7 +60,7 @@ po::options_description describe(Options& o) {
   // $CREDENTIALS_DIRECTORY (systemd LoadCredential=) holds keys and tokens.
   const char* creds = std::getenv("CREDENTIALS_DIRECTORY");
   const fs::path cred_dir = creds ? fs::path(creds) : fs::path("/etc/certprint");
-  po::options_description opts("certprintd options");
+  po::options_description opts("certprintd options", 100, 50);
   opts.add_options()("help,h", "show this help")(
       "check", po::bool_switch(&o.check),
       "check the settings and probe every printer (queue, filter, format, dpi), print a "
@@ -78,13 +78,13 @@ po::options_description describe(Options& o) {
       "QR signing key directory (key-<id>.hex; the highest id signs)")(
       "tokens", po::value(&o.tokens)->default_value((cred_dir / "tokens").string()),
       "API token file: lines \"ROLE NAME SECRET\", ROLE one of registry, clerk, technician, "
-      "verifier")("templates", po::value(&o.templates),
-                  "template directory (default: the installed templates)")(
+      "verifier, monitor")("templates", po::value(&o.templates),
+                           "template directory (default: the installed templates)")(
       "cups-server", po::value(&o.cups_server), "default cupsd as HOST:PORT (default: libcups's)")(
       "printer", po::value(&o.printers)->composing(),
-      "a printer clerks may use, repeatable: NAME=QUEUE[,format=pdf|raster][,dpi=600|360x180]"
-      "[,band-rows=24][,server=HOST:PORT]")("callback-url", po::value(&o.callback_url),
-                                            "the registry's URL for status events (POST)")(
+      "a printer clerks may use, repeatable: NAME=QUEUE or NAME=ipp://HOST/PATH, then any of "
+      ",format=pdf|raster ,dpi=600|360x180 ,band-rows=24 ,server=HOST:PORT")(
+      "callback-url", po::value(&o.callback_url), "the registry's URL for status events (POST)")(
       "callback-secret-file", po::value(&o.callback_secret_file),
       "file holding the shared secret that signs callback bodies (HMAC-SHA256)")(
       "callback-max-attempts", po::value(&o.callback_attempts)->default_value(o.callback_attempts),
@@ -133,7 +133,14 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
       po::store(po::parse_config_file(f, opts), vm);
     }
     if (vm.count("help")) {
-      std::cout << "usage: certprintd [options]\n\n" << opts << "\n";
+      std::cout << "usage: certprintd [options]\n\n"
+                << opts
+                << "\nexample:\n"
+                   "  certprintd --database /var/lib/certprint/certprint.db --keys "
+                   "/etc/certprint/keys \\\n"
+                   "      --tokens /etc/certprint/tokens --printer desk1=PLQ20,format=raster,"
+                   "dpi=360x180,band-rows=24\n"
+                   "  certprintd --config /etc/certprint/certprintd.conf --check\n";
       return 0;
     }
     po::notify(vm);
