@@ -3,8 +3,11 @@
 # and brings each one listed here up to the archive's current version (a fresh
 # machine gets Debian's newest security updates, so this one must too, or the
 # tests here would pass against packages no new machine has).
+# Then installs the npm tools of tools/ (@redocly/cli, which lints
+# docs/openapi.yaml) exactly as tools/package-lock.json pins them (npm ci).
 # Run as root. Safe to run again.
 set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(
   # toolchain
@@ -28,7 +31,20 @@ packages=(
   faketime
   # benchmarks: CUPS's own rastertoepson, to measure the passbook driver against
   cups
+  # docs/openapi.yaml: redocly lints it (npm, tools/); the contract test checks
+  # the API's answers against it (tests/contract/: JSON Schema 2020-12, YAML)
+  nodejs npm python3-jsonschema python3-yaml
 )
+
+# A nodejs from outside Debian (NodeSource's) brings its own npm and
+# conflicts with Debian's npm package, and apt does not downgrade it to
+# Debian's nodejs on its own: then that nodejs and its npm are used, and said.
+if dpkg-query -W -f='${Status} ${Provides}\n' nodejs 2>/dev/null | grep -q '^install ok installed.*\bnpm\b'; then
+  kept=()
+  for p in "${packages[@]}"; do [ "$p" = npm ] || kept+=("$p"); done
+  packages=("${kept[@]}")
+  echo "install-deps: nodejs $(dpkg-query -W -f='${Version}' nodejs) is not Debian's and brings its own npm; using it, without Debian's npm package" >&2
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-deps: must run as root (it installs and upgrades: ${packages[*]})" >&2
@@ -57,3 +73,12 @@ if [ ${#stale[@]} -ne 0 ]; then
   exit 1
 fi
 echo "install-deps: all ${#packages[@]} packages at the archive's current version"
+
+# The npm tools, as the lockfile pins them (node_modules is not in git).
+command -v npm >/dev/null || { echo "install-deps: npm is missing after installing nodejs and npm" >&2; exit 1; }
+echo "install-deps: installing tools/ with npm ci (node $(node --version), npm $(npm --version))"
+if ! (cd "$root/tools" && npm ci --no-audit --no-fund --loglevel=error); then
+  echo "install-deps: npm ci in $root/tools failed (see above)" >&2
+  exit 1
+fi
+echo "install-deps: tools/ has @redocly/cli $(cd "$root/tools" && node -p 'require("@redocly/cli/package.json").version')"

@@ -283,14 +283,24 @@ class RequestStream final : public httplib::Stream {
   std::optional<Until> write_until_;
 };
 
-void write_refusal(Wire& w, int status, const char* reason, const char* code,
-                   const std::string& message, std::chrono::milliseconds timeout) {
+// Writes the refusal; returns its body.
+std::string write_refusal(Wire& w, int status, const char* reason, const char* code,
+                          const std::string& message, std::chrono::milliseconds timeout) {
   const std::string body = nlohmann::json{{"error", {{"code", code}, {"message", message}}}}.dump();
   const std::string bytes =
       "HTTP/1.1 " + std::to_string(status) + " " + reason +
       "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
       "\r\nConnection: close\r\n\r\n" + body;
   w.write(bytes.data(), bytes.size(), Clock::now() + timeout);
+  return body;
+}
+
+// The request line at the start of `buf`, without its end; empty until it
+// arrived whole.
+std::string request_line(const std::string& buf) {
+  const std::size_t end = buf.find('\n');
+  if (end == std::string::npos) return {};
+  return buf.substr(0, end > 0 && buf[end - 1] == '\r' ? end - 1 : end);
 }
 
 }  // namespace
@@ -330,14 +340,16 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
       const std::string why = "the request's headers exceed " +
                               std::to_string(config_.max_header_bytes) + " bytes or " +
                               std::to_string(config_.max_header_count) + " lines";
-      write_refusal(w, 431, "Request Header Fields Too Large", "headers_too_large", why,
-                    config_.write_timeout);
-      refused_(431, why);
+      refused_(431, why,
+               write_refusal(w, 431, "Request Header Fields Too Large", "headers_too_large", why,
+                             config_.write_timeout),
+               request_line(buf));
     } else if (h.fault == HeadFault::timeout && !buf.empty()) {
       const std::string why = "the request did not arrive within " +
                               std::to_string(config_.request_timeout.count()) + " ms";
-      write_refusal(w, 408, "Request Timeout", "timeout", why, config_.write_timeout);
-      refused_(408, why);
+      refused_(408, why,
+               write_refusal(w, 408, "Request Timeout", "timeout", why, config_.write_timeout),
+               request_line(buf));
     }
     if (h.fault != HeadFault::none) break;
 

@@ -25,9 +25,11 @@
 
 namespace certprint::api {
 
-// The bytes of a refusal written before httplib parsed anything: status and
-// a JSON body of the usual error shape; the connection is closed after it.
-using Refusal = std::function<void(int status, const std::string& why)>;
+// A refusal written before httplib parsed anything: status, why, the JSON
+// body of the usual error shape that was written, and the request line (empty
+// when it never arrived whole); the connection is closed after it.
+using Refusal = std::function<void(int status, const std::string& why, const std::string& body,
+                                   const std::string& request_line)>;
 
 // An httplib server whose connections are read as above, each on one of
 // `config.max_connections` worker threads. With `tls` (owned), each

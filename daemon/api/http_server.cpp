@@ -172,6 +172,28 @@ void add_routes(httplib::Server& s, HttpServer::Impl* self) {
   s.Get("/metrics", route(self, [](Api& a, const Caller& c, Req) { return a.metrics(c); }));
 }
 
+// What HttpConfig::observe is told of an answer httplib wrote.
+AnswerSeen seen(Req req, const httplib::Response& res) {
+  AnswerSeen a{req.method, req.path, res.status, res.get_header_value("Content-Type"),
+               res.body,   {}};
+  for (const auto& [name, value] : res.headers) a.headers.emplace_back(name, value);
+  return a;
+}
+
+// ... and of a refusal written before httplib read the request: its method
+// and path from the request line ("GET /healthz HTTP/1.1"), when it came.
+AnswerSeen seen_refusal(int status, const std::string& body, const std::string& line) {
+  AnswerSeen a{{}, {}, status, "application/json", body, {}};
+  const std::size_t method_end = line.find(' ');
+  const std::size_t target_end =
+      method_end == std::string::npos ? method_end : line.find(' ', method_end + 1);
+  if (target_end == std::string::npos) return a;
+  a.method = line.substr(0, method_end);
+  const std::string target = line.substr(method_end + 1, target_end - method_end - 1);
+  a.path = target.substr(0, target.find('?'));
+  return a;
+}
+
 // httplib's own answers (404, 413) keep the JSON error shape.
 void json_errors(httplib::Server& s) {
   s.set_error_handler([](Req, httplib::Response& res) {
@@ -209,14 +231,19 @@ Result<std::unique_ptr<HttpServer>> HttpServer::create(const HttpConfig& config,
                      config.tls_key->string() + " cannot be used");
   }
   Impl* self = impl.get();
-  impl->server =
-      std::make_unique<GuardedServer>(config, tls, [self](int status, const std::string& why) {
+  impl->server = std::make_unique<GuardedServer>(
+      config, tls,
+      [self](int status, const std::string& why, const std::string& body, const std::string& line) {
         self->api->requests++;
         self->api->request_errors++;
         self->log(Priority::info,
                   "HTTP " + std::to_string(status) + " before a request was read: " + why);
+        if (self->config.observe) self->config.observe(seen_refusal(status, body, line));
       });
   httplib::Server& s = *impl->server;
+  if (config.observe)
+    s.set_logger(
+        [self](Req req, const httplib::Response& res) { self->config.observe(seen(req, res)); });
   s.set_payload_max_length(config.max_body_bytes);
   // Small JSON answers must not wait for Nagle and delayed ACKs (~40 ms each).
   s.set_tcp_nodelay(true);

@@ -5,9 +5,12 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/log.hpp"
 #include "common/result.hpp"
@@ -15,6 +18,16 @@
 #include "daemon/api/auth.hpp"
 
 namespace certprint::api {
+
+// An answer as the server wrote it, for HttpConfig::observe.
+struct AnswerSeen {
+  std::string method;  // empty when no request line arrived whole
+  std::string path;    // the request's path: decoded when routed, as sent when refused unread
+  int status = 0;
+  std::string content_type;
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
 
 struct HttpConfig {
   std::string host = "127.0.0.1";                 // loopback unless told otherwise
@@ -31,6 +44,11 @@ struct HttpConfig {
   std::chrono::milliseconds write_timeout{5000};    // one answer, in total
   std::size_t max_connections = 128;                // served at once, a worker thread each
   std::size_t max_requests_per_connection = 100;    // then the connection is closed
+  // Told of every answer written, routed or refused before routing, on the
+  // worker thread that wrote it. certprintd leaves it unset; the contract
+  // test sets it to check each answer against docs/openapi.yaml
+  // (tests/contract/).
+  std::function<void(const AnswerSeen&)> observe = nullptr;
 };
 
 class HttpServer {

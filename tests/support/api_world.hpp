@@ -1,7 +1,9 @@
 // A daemon without its HTTP server or CUPS, for tests of the API and its
 // clients: a real store in a temporary directory, the real engine and
 // Office, and a printer that completes every job at once and keeps what it
-// got. `Served` puts the API on a free loopback port.
+// got. `Served` puts the API on a free loopback port. Every answer the tests
+// get, called directly or over HTTP, goes to the contract log when it is on
+// (support/contract_log.hpp).
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -18,6 +20,8 @@
 #include "daemon/engine/office.hpp"
 #include "daemon/engine/print_engine.hpp"
 #include "daemon/store/store.hpp"
+#include "support/contract_log.hpp"
+#include "support/recorded_api.hpp"
 #include "support/temp_dir.hpp"
 
 namespace certprint::testing {
@@ -81,7 +85,7 @@ struct ApiWorld {
   PaperTray tray;
   std::unique_ptr<engine::PrintEngine> engine;
   std::unique_ptr<engine::Office> office;
-  std::unique_ptr<api::Api> api;
+  std::unique_ptr<RecordedApi> api;
 
   // Makes the printer's port; the instant printer unless a test brings its own.
   using PortMaker = std::function<std::unique_ptr<printing::PrinterPort>(PaperTray&)>;
@@ -109,10 +113,10 @@ struct ApiWorld {
     if (start_printing) engine->start();
     office = std::make_unique<engine::Office>(
         *store, keys, *events, *engine, source_dir() / "templates", system_random(), null_log());
-    api = std::make_unique<api::Api>(*office, *engine,
-                                     api::ApiConfig{64 * 1024, [] {
-                                                      return issuance::Date{2026, 11, 28};
-                                                    }});
+    api = std::make_unique<RecordedApi>(*office, *engine,
+                                        api::ApiConfig{64 * 1024, [] {
+                                                         return issuance::Date{2026, 11, 28};
+                                                       }});
   }
   ~ApiWorld() { engine->stop(); }
 
@@ -142,6 +146,11 @@ inline std::string token_of(store::Store& store, const std::string& issuance_id,
   return tok;
 }
 
+// A free loopback port, answers recorded when the contract log is on.
+inline api::HttpConfig loopback_http() {
+  return contract_observed({"127.0.0.1", 0, std::nullopt, std::nullopt, 64 * 1024});
+}
+
 // The API served on a free loopback port for the test's lifetime.
 struct Served {
   std::unique_ptr<api::HttpServer> server;
@@ -149,7 +158,7 @@ struct Served {
   int port = 0;
   Served(api::Api& api, const api::TokenTable& tokens,
          api::HttpConfig config = {"127.0.0.1", 0, std::nullopt, std::nullopt, 64 * 1024}) {
-    auto s = api::HttpServer::create(config, api, tokens, null_log());
+    auto s = api::HttpServer::create(contract_observed(std::move(config)), api, tokens, null_log());
     if (!s) FAIL(s.error().message);
     server = std::move(*s);
     auto p = server->bind();

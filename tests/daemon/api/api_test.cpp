@@ -289,11 +289,11 @@ TEST_CASE("HTTP: bearer tokens, JSON errors, metrics", "[daemon][api]") {
   REQUIRE(tokens.ok());
   std::vector<std::string> lines;
   std::mutex log_mutex;
-  auto server = HttpServer::create({"127.0.0.1", 0, std::nullopt, std::nullopt, 64 * 1024}, *w.api,
-                                   *tokens, [&](Priority, const std::string& l) {
-                                     std::lock_guard g(log_mutex);
-                                     lines.push_back(l);
-                                   });
+  auto server =
+      HttpServer::create(loopback_http(), *w.api, *tokens, [&](Priority, const std::string& l) {
+        std::lock_guard g(log_mutex);
+        lines.push_back(l);
+      });
   REQUIRE(server.ok());
   auto port = (*server)->bind();
   REQUIRE(port.ok());
@@ -498,11 +498,11 @@ TEST_CASE("paths that are not text: no forged log lines, 400 for bytes that are 
   REQUIRE(tokens.ok());
   std::vector<std::string> lines;
   std::mutex log_mutex;
-  auto server = HttpServer::create({"127.0.0.1", 0, std::nullopt, std::nullopt, 64 * 1024}, *w.api,
-                                   *tokens, [&](Priority, const std::string& l) {
-                                     std::lock_guard g(log_mutex);
-                                     lines.push_back(l);
-                                   });
+  auto server =
+      HttpServer::create(loopback_http(), *w.api, *tokens, [&](Priority, const std::string& l) {
+        std::lock_guard g(log_mutex);
+        lines.push_back(l);
+      });
   REQUIRE(server.ok());
   auto port = (*server)->bind();
   REQUIRE(port.ok());
