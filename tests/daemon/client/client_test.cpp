@@ -210,20 +210,24 @@ TEST_CASE("certcal fit refuses a correction that draws off the page, or a turned
     return out;
   };
   std::ostringstream out, err;
+  // Offsets past the fit's own plausibility limit (6 mm), so that the
+  // layout's refusal is what is tested here.
+  calibration::FitLimits lenient;
+  lenient.max_offset_mm = 30;
 
   // A printer that prints 7 mm high: the correction moves the last field
   // 7 mm down, past the page's bottom edge. Refused before anything is saved.
   CHECK(fit_and_save(tech, source_dir() / "templates", "desk", "info",
-                     landed(tmpl->info, layout::Affine::translation(0, -7)), false, false, {}, out,
-                     err) == 1);
+                     landed(tmpl->info, layout::Affine::translation(0, -7)), false, false, lenient,
+                     out, err) == 1);
   CHECK_THAT(err.str(), Catch::Contains("refused") &&
                             Catch::Contains("info field \"female.id_number\": would end"));
 
   // Page 5 printed 19 mm high: the QR would be drawn past the bottom edge.
   err.str("");
   CHECK(fit_and_save(tech, source_dir() / "templates", "desk", "page5",
-                     landed(tmpl->page5, layout::Affine::translation(0, -19)), false, false, {},
-                     out, err) == 1);
+                     landed(tmpl->page5, layout::Affine::translation(0, -19)), false, false,
+                     lenient, out, err) == 1);
   CHECK_THAT(err.str(), Catch::Contains("page5 QR: would end"));
 
   // The target measured a quarter turn round: no feed error does that.
