@@ -79,6 +79,10 @@ Result<std::unique_ptr<TextEngine>> TextEngine::create(const std::string& family
   cairo_font_options_set_hint_style(opts, CAIRO_HINT_STYLE_NONE);
   pango_cairo_context_set_font_options(impl->context.get(), opts);
   cairo_font_options_destroy(opts);
+  // Pango would round every glyph position to a whole layout unit, and a
+  // layout's unit here is the millimetre: glyphs a third of a millimetre
+  // off their advances, and gaps a PDF reader takes for spaces.
+  pango_context_set_round_glyph_positions(impl->context.get(), FALSE);
 
   impl->desc = pango_font_description_new();
   pango_font_description_set_family(impl->desc, family.c_str());
