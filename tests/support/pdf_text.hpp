@@ -78,6 +78,22 @@ inline std::string pdf_text_in(std::string_view pdf, double x_mm, double y_mm, d
   return out;
 }
 
+// Text read from a PDF as one name: its lines joined by a space when the
+// name has spaces (a Latin name wraps between words, dropping the space),
+// else with nothing between them, and with no other whitespace.
+inline std::string read_as_name(const std::string& pdf_text, std::string_view name) {
+  const bool spaced = name.find(' ') != std::string_view::npos;
+  std::string out;
+  for (char c : pdf_text) {
+    if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
+      out += c;
+    else if (spaced && !out.empty() && out.back() != ' ')
+      out += ' ';
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
 // Page size in points of the first page; {0,0} on failure.
 inline std::pair<double, double> pdf_page_size(std::string_view pdf) {
   GBytes* bytes = g_bytes_new(pdf.data(), pdf.size());
