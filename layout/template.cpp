@@ -81,6 +81,13 @@ FieldBox field_box(const json& f, const PageTemplate& p, const std::string& fp) 
   if (f.contains("max_lines")) {
     b.max_lines = static_cast<int>(positive(f.at("max_lines"), fp + ".max_lines"));
   }
+  if (f.contains("wrap")) {
+    const std::string w = text(f.at("wrap"), fp + ".wrap");
+    if (w != "text" && w != "name")
+      throw TemplateError{fp + ".wrap", "should be text or name, got \"" + w + "\""};
+    if (b.max_lines < 2) throw TemplateError{fp + ".wrap", "needs max_lines of 2 or more"};
+    b.wrap = w == "name" ? Wrap::name : Wrap::text;
+  }
   return b;
 }
 

@@ -15,6 +15,18 @@ namespace certprint::layout {
 
 enum class Align { left, center, right };
 
+// How a field with max_lines > 1 wraps (docs/templates.md).
+enum class Wrap {
+  // A paragraph (remarks): wraps at max_lines first, then shrinks; between
+  // words, or between characters inside a word too long for a line.
+  text,
+  // A name: one line shrunk to min_size_pt first, then up to max_lines
+  // balanced lines, wrapping only between words, after a middle dot or
+  // between CJK characters (layout/line_break.hpp), set close together so
+  // that two lines fit a box made for one.
+  name,
+};
+
 // A box the printer fills with one field's text.
 struct FieldBox {
   std::string name;  // key into the page's field values, e.g. "male.name"
@@ -22,7 +34,8 @@ struct FieldBox {
   double size_pt = 10.5;     // nominal font size
   double min_size_pt = 6.0;  // shrink-to-fit stops here; smaller is refused
   Align align = Align::left;
-  int max_lines = 1;  // >1 wraps at character boundaries
+  int max_lines = 1;       // >1 lets the text wrap, as `wrap` says
+  Wrap wrap = Wrap::text;  // meaningful only when max_lines > 1
 };
 
 // Page 5's QR zone and the rules for the symbol inside it.

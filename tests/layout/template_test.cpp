@@ -18,6 +18,13 @@ TEST_CASE("shipped templates load", "[layout]") {
     REQUIRE(t->page5.qr);
     CHECK_FALSE(t->notes.empty());
     CHECK(t->page5.fields.empty());
+    // Names wrap onto two lines; remarks wrap as a paragraph; nothing else wraps.
+    for (const FieldBox& f : t->info.fields) {
+      INFO(f.name);
+      const bool is_name = f.name == "holder" || f.name == "male.name" || f.name == "female.name";
+      CHECK(f.max_lines == (is_name || f.name == "remarks" ? 2 : 1));
+      CHECK(f.wrap == (is_name ? Wrap::name : Wrap::text));
+    }
   }
 }
 
@@ -60,6 +67,23 @@ TEST_CASE("template errors name the path", "[layout]") {
       "t");
   REQUIRE_FALSE(thin_quiet.ok());
   CHECK_THAT(thin_quiet.error().message, Catch::Contains("quiet_zone_modules"));
+
+  auto name_wrap = parse_template(
+      minimal(R"({"name":"a","box":[1,1,20,5],"size_pt":8,"max_lines":2,"wrap":"name"})", kZone),
+      "t");
+  REQUIRE(name_wrap.ok());
+  CHECK(name_wrap->info.fields[0].wrap == Wrap::name);
+  auto bad_wrap = parse_template(
+      minimal(R"({"name":"a","box":[1,1,20,5],"size_pt":8,"max_lines":2,"wrap":"hyphens"})", kZone),
+      "t");
+  REQUIRE_FALSE(bad_wrap.ok());
+  CHECK_THAT(bad_wrap.error().message,
+             Catch::Contains("$.pages.info.fields[0].wrap") && Catch::Contains("text or name"));
+  auto one_line_wrap = parse_template(
+      minimal(R"({"name":"a","box":[1,1,20,5],"size_pt":8,"wrap":"name"})", kZone), "t");
+  REQUIRE_FALSE(one_line_wrap.ok());
+  CHECK_THAT(one_line_wrap.error().message,
+             Catch::Contains("$.pages.info.fields[0].wrap") && Catch::Contains("max_lines"));
 
   CHECK_FALSE(parse_template("{not json", "t").ok());
   CHECK_FALSE(load_template("/nonexistent/template.json").ok());

@@ -34,6 +34,66 @@ inline std::string pdf_text(std::string_view pdf) {
   return all;
 }
 
+// The text Poppler reads inside a rectangle of the first page, given in mm
+// from the paper's top-left corner (a template field's box): the characters
+// whose centre lies inside, a "\n" where others came between, no white
+// space at either end. A string starting with "ERROR:" when Poppler cannot
+// read the page.
+inline std::string pdf_text_in(std::string_view pdf, double x_mm, double y_mm, double w_mm,
+                               double h_mm) {
+  GBytes* bytes = g_bytes_new(pdf.data(), pdf.size());
+  PopplerDocument* doc = poppler_document_new_from_bytes(bytes, nullptr, nullptr);
+  g_bytes_unref(bytes);
+  if (!doc) return "ERROR: Poppler cannot open the PDF";
+  PopplerPage* page = poppler_document_get_page(doc, 0);
+  char* text = poppler_page_get_text(page);
+  PopplerRectangle* rects = nullptr;
+  guint n = 0;
+  poppler_page_get_text_layout(page, &rects, &n);
+  std::string out = "ERROR: Poppler's text and its layout disagree";
+  if (text && static_cast<glong>(n) == g_utf8_strlen(text, -1)) {
+    out.clear();
+    const double mm = 25.4 / 72;
+    bool gap = false;
+    const char* p = text;
+    for (guint i = 0; i < n; ++i, p = g_utf8_next_char(p)) {
+      const double cx = (rects[i].x1 + rects[i].x2) / 2 * mm;
+      const double cy = (rects[i].y1 + rects[i].y2) / 2 * mm;
+      if (cx < x_mm || cx > x_mm + w_mm || cy < y_mm || cy > y_mm + h_mm) {
+        gap = !out.empty();
+        continue;
+      }
+      if (gap) out += '\n';
+      gap = false;
+      out.append(p, g_utf8_next_char(p) - p);
+    }
+    const auto first = out.find_first_not_of(" \n");
+    const auto last = out.find_last_not_of(" \n");
+    out = first == std::string::npos ? "" : out.substr(first, last - first + 1);
+  }
+  g_free(rects);
+  g_free(text);
+  g_object_unref(page);
+  g_object_unref(doc);
+  return out;
+}
+
+// Text read from a PDF as one name: its lines joined by a space when the
+// name has spaces (a Latin name wraps between words, dropping the space),
+// else with nothing between them, and with no other whitespace.
+inline std::string read_as_name(const std::string& pdf_text, std::string_view name) {
+  const bool spaced = name.find(' ') != std::string_view::npos;
+  std::string out;
+  for (char c : pdf_text) {
+    if (c != ' ' && c != '\n' && c != '\r' && c != '\t')
+      out += c;
+    else if (spaced && !out.empty() && out.back() != ' ')
+      out += ' ';
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
 // Page size in points of the first page; {0,0} on failure.
 inline std::pair<double, double> pdf_page_size(std::string_view pdf) {
   GBytes* bytes = g_bytes_new(pdf.data(), pdf.size());

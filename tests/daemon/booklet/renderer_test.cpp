@@ -1,6 +1,7 @@
 // The booklet renderer and booklet tokens: record -> pages -> QR back.
 #include <catch2/catch.hpp>
 
+#include "common/file.hpp"
 #include "daemon/booklet/renderer.hpp"
 #include "daemon/booklet/tokens.hpp"
 #include "support/pdf_text.hpp"
@@ -30,6 +31,21 @@ token::KeyRing ring(std::initializer_list<std::uint8_t> ids) {
     keys.push_back(k);
   }
   return token::KeyRing::from_keys(keys);
+}
+
+// A sample with its parties' names replaced, validated as intake would.
+issuance::Issuance with_names(const char* file, const std::string& male,
+                              const std::string& female) {
+  auto read = read_file(source_dir() / "samples" / file, "sample");
+  REQUIRE(read.ok());
+  std::string doc = *read;
+  const auto rec = sample(file);
+  for (const auto& [from, to] :
+       {std::pair{rec.male.name, male}, std::pair{rec.female.name, female}})
+    doc.replace(doc.find("\"" + from + "\""), from.size() + 2, "\"" + to + "\"");
+  auto parsed = issuance::parse_issuance(doc, kValidation);
+  if (!parsed.ok()) FAIL(parsed.errors.front().to_string());
+  return parsed.issuance;
 }
 
 std::unique_ptr<booklet::BookletRenderer> renderer_for(const issuance::Issuance& rec) {
@@ -108,4 +124,39 @@ TEST_CASE("a replacement renders only the booklet it carries", "[daemon][booklet
   REQUIRE_FALSE(refused.ok());
   CHECK_THAT(refused.error().message,
              Catch::Contains("no " + std::string(issuance::to_string(missing))));
+}
+
+TEST_CASE("long and rare names print whole on both booklets of both kinds", "[daemon][booklet]") {
+  // A passport name of 44 characters, a transliterated Uyghur name of 17
+  // (wraps at a middle dot), and four characters from CJK Extensions A-C.
+  const std::string latin = "MONTGOMERY-FITZWILLIAM ALEXANDER CHRISTOPHER";
+  const std::string uyghur = "阿依古丽·买买提艾力·阿不都热合曼";
+  const std::string rare = "欧𠮷𫖯䶮";
+  booklet::RenderOptions options;
+  options.device = {{180, 180}, 0};
+  for (const char* file : {"marriage.json", "divorce.json"})
+    for (const auto& [male, female] :
+         {std::pair{uyghur, latin}, std::pair{latin, rare}, std::pair{rare, uyghur}}) {
+      const auto rec = with_names(file, male, female);
+      auto renderer = renderer_for(rec);
+      for (Holder h : {Holder::male, Holder::female}) {
+        INFO(file << " " << issuance::to_string(h) << " booklet; male " << male << ", female "
+                  << female);
+        auto pages = renderer->render_booklet(rec, h, "CP:TEST", options);
+        INFO((pages ? "" : pages.error().message));
+        REQUIRE(pages.ok());
+        const std::string& pdf = (*pages)[0].pdf;
+        const auto fields = issuance::info_page_fields(rec, h);
+        int names = 0;  // holder, male.name, female.name
+        for (const auto& box : renderer->page_template().info.fields) {
+          const std::string& value = fields.at(box.name);
+          if (value != male && value != female) continue;
+          INFO(box.name);
+          ++names;
+          const auto& b = box.box;
+          CHECK(read_as_name(pdf_text_in(pdf, b.x_mm, b.y_mm, b.w_mm, b.h_mm), value) == value);
+        }
+        CHECK(names == 3);
+      }
+    }
 }
