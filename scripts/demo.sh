@@ -74,7 +74,7 @@ port=$(free_port 8631)
   --callback-secret-file "$demo/callback-secret" >"$demo/certprintd.log" 2>&1 &
 daemon_pid=$!
 export CERTPRINT_URL="http://127.0.0.1:$port"
-for _ in $(seq 100); do
+for _ in $(seq 300); do  # up to 30 s: a sanitized build starts slowly
   CERTPRINT_TOKEN=$clerk_token "$certprint" printers >/dev/null 2>&1 && break
   sleep 0.1
 done
