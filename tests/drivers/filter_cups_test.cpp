@@ -15,6 +15,7 @@
 #include "escp_interpreter.hpp"
 #include "support/cups_harness.hpp"
 #include "support/qr_decode.hpp"
+#include "support/read_file.hpp"
 #include "support/sample_booklet.hpp"
 
 using namespace certprint;
@@ -22,12 +23,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using certprint::testing::slurp;
 
 }  // namespace
 

@@ -32,18 +32,14 @@
 
 #include "support/pdf_text.hpp"
 #include "support/qr_decode.hpp"
+#include "support/read_file.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
 
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using certprint::testing::slurp;
 
 std::string hmac_hex(const std::string& secret, const std::string& body) {
   unsigned char mac[EVP_MAX_MD_SIZE];

@@ -21,17 +21,11 @@
 #include "daemon/engine/print_engine.hpp"
 #include "daemon/store/store.hpp"
 #include "support/contract_log.hpp"
+#include "support/read_file.hpp"
 #include "support/recorded_api.hpp"
 #include "support/temp_dir.hpp"
 
 namespace certprint::testing {
-
-inline std::string slurp(const std::filesystem::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 // What the instant printer received.
 struct PaperTray {

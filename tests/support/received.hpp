@@ -14,15 +14,9 @@
 #include "daemon/booklet/tokens.hpp"
 #include "support/pdf_text.hpp"
 #include "support/qr_decode.hpp"
+#include "support/read_file.hpp"
 
 namespace certprint::testing {
-
-inline std::string slurp(const std::filesystem::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 // Documents in the order the printer got them: files named "<job-id>-...".
 inline std::vector<std::string> received(const std::filesystem::path& dir, const std::string& ext) {

@@ -9,21 +9,13 @@
 
 #include "daemon/printing/cups/cups_probe.hpp"
 #include "support/cups_harness.hpp"
+#include "support/read_file.hpp"
 
 using namespace certprint;
 using namespace certprint::printing::cups;
 using namespace certprint::testing;
 
-namespace {
-
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("probe: a PPD's filters and resolutions", "[daemon][printing]") {
   const auto facts = parse_ppd(
