@@ -4,7 +4,7 @@
 // head passes, paper-move commands and a modelled print time, with the
 // physical minimum of one pass per 24-row band that holds ink.
 //
-//   build/bench/driver_bench
+//   build/bench/driver_bench   (--help)
 //
 // The time model (an assumption, the same for both): each head pass costs
 // 0.25 s (carriage start, travel, return at about 10 in/s over a 94 mm
@@ -18,6 +18,7 @@
 #include <sstream>
 #include <string>
 
+#include "bench_options.hpp"
 #include "daemon/booklet/renderer.hpp"
 #include "daemon/booklet/tokens.hpp"
 
@@ -198,7 +199,15 @@ int inked_bands(const layout::Raster& r) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  const bench::Usage usage{
+      "driver_bench",
+      "Feeds the same 180x180 info-page and page-5 rasters to rastertopassbook and to\n"
+      "CUPS's own rastertoepson (Epson 24-pin PPD from Debian's sample.drv); prints\n"
+      "bytes, head passes, paper moves and a modelled print time for each, the\n"
+      "physical minimum of passes, and the ratios ours/rastertoepson.",
+      "build/bench/driver_bench"};
+  bench::parse_options(argc, argv, usage, bench::po::options_description("driver_bench options"));
   const fs::path src = CERTPRINT_SOURCE_DATA_DIR;
   const char* epson_filter = "/usr/lib/cups/filter/rastertoepson";
   if (!fs::exists(epson_filter)) {

@@ -7,7 +7,7 @@
 //          queue, to exit (the anchor)
 // Medians over --runs runs, all measured in this one run.
 //
-//   build/bench/print_bench [--runs N] [--queue raw]
+//   build/bench/print_bench [--runs N] [--queue raw|everywhere|capture]   (--help)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -19,7 +19,10 @@
 #include <string>
 #include <vector>
 
+#include "bench_options.hpp"
+
 namespace fs = std::filesystem;
+namespace bench = certprint::bench;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -58,13 +61,26 @@ std::pair<double, double> timed(const std::string& cmd, const char* marker) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int runs = 5;
-  std::string queue = "raw";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--runs") == 0) runs = std::atoi(argv[i + 1]);
-    if (std::strcmp(argv[i], "--queue") == 0) queue = argv[i + 1];
+  const bench::Usage usage{
+      "print_bench",
+      "Starts a private cupsd (tests/cups/cups_harness.sh) and measures `certprint print\n"
+      "--direct` from process start to the first job accepted, and its whole one-click\n"
+      "sequence (4 pages), each against `lp` submitting the same pre-rendered PDF to the\n"
+      "same queue (the anchor); medians over the runs.",
+      "build/bench/print_bench --runs 5 --queue capture"};
+  bench::po::options_description options("print_bench options");
+  options.add_options()("runs", bench::po::value<int>()->default_value(5), "runs (medians)")(
+      "queue", bench::po::value<std::string>()->default_value("raw"),
+      "the harness's queue: raw (to the virtual printer as is), everywhere (IPP\n"
+      "Everywhere) or capture (a PPD queue)");
+  const auto vm = bench::parse_options(argc, argv, usage, options);
+  const int runs = bench::at_least(vm, usage, "runs", 1);
+  const std::string queue = vm["queue"].as<std::string>();
+  if (queue != "raw" && queue != "everywhere" && queue != "capture") {
+    std::fprintf(stderr, "print_bench: --queue %s: expected raw, everywhere or capture\n",
+                 queue.c_str());
+    return 2;
   }
-  if (runs < 1) runs = 1;
   const fs::path src = CERTPRINT_SOURCE_DATA_DIR;
   const std::string certprint = CERTPRINT_BINARY;
   char tmpl[] = "/tmp/certprint-bench-XXXXXX";

@@ -2,7 +2,7 @@
 // them in the ways issue 10 lists, and prints a table of what it measured
 // against each goal, PASS or FAIL per row. Progress goes to stderr.
 //
-//   reliability [--quick] [--only kill|faults|outbox|http|tokens]...
+//   reliability [--quick] [--only kill|faults|outbox|http|tokens]...   (--help)
 //
 // Exit status 0 when every row passed, 1 when one failed, 2 when the
 // private CUPS could not start.
@@ -11,6 +11,7 @@
 #include <cstring>
 #include <set>
 
+#include "bench_options.hpp"
 #include "reliability/rows.hpp"
 
 using namespace certprint::reliability;
@@ -25,22 +26,41 @@ void print_table(const std::vector<Row>& rows) {
 }
 
 Settings parse(int argc, char** argv, std::set<std::string>& only) {
+  const certprint::bench::Usage usage{
+      "reliability",
+      "Breaks the real certprintd, cupsd and ippeveprinter the ways issue 10 lists and\n"
+      "prints one Markdown table row per goal with what it measured, PASS or FAIL\n"
+      "(exit status 1 when a row failed, 2 when the private CUPS could not start;\n"
+      "progress on stderr). Rows: kill, faults (needs root: a tmpfs), outbox, http,\n"
+      "tokens.",
+      "build/bench/reliability --quick --only kill --only tokens"};
+  namespace po = certprint::bench::po;
+  po::options_description options("reliability options");
+  options.add_options()("quick",
+                        "short runs: 10 kill moments, 20-booklet batches, 8 s of HTTP "
+                        "load, 10^5 tokens (about a minute)")(
+      "only", po::value<std::vector<std::string>>(),
+      "run this row only (kill, faults, outbox, http or tokens); may be repeated");
+  const auto vm = certprint::bench::parse_options(argc, argv, usage, options);
   Settings s;
-  for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--quick")) {
-      s.quick = true;
-      s.kill_moments = 10;
-      s.booklets = 20;
-      s.tokens = 100'000;
-      s.http_seconds = 8;
-    } else if (!std::strcmp(argv[i], "--only") && i + 1 < argc) {
-      only.insert(argv[++i]);
-    } else {
-      std::fprintf(stderr,
-                   "usage: reliability [--quick] [--only kill|faults|outbox|http|tokens]...\n");
-      std::exit(2);
-    }
+  if (vm.count("quick")) {
+    s.quick = true;
+    s.kill_moments = 10;
+    s.booklets = 20;
+    s.tokens = 100'000;
+    s.http_seconds = 8;
   }
+  const std::set<std::string> rows{"kill", "faults", "outbox", "http", "tokens"};
+  if (vm.count("only"))
+    for (const auto& row : vm["only"].as<std::vector<std::string>>()) {
+      if (!rows.count(row)) {
+        std::fprintf(stderr,
+                     "reliability: --only %s: expected kill, faults, outbox, http or tokens\n",
+                     row.c_str());
+        std::exit(2);
+      }
+      only.insert(row);
+    }
   s.src = CERTPRINT_SOURCE_DATA_DIR;
   return s;
 }

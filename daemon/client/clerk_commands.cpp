@@ -26,9 +26,11 @@ int report_failure(const Answer& a, std::ostream& err) {
   return a.status == 401 || a.status == 403 ? 2 : 1;
 }
 
+// One row per booklet; QR is the text its page 5 carries (docs/qr-token.md:
+// "CP:" and 42 Base45 characters), what the registry keeps in its record.
 void booklet_table(const json& status, std::ostream& out) {
   out << std::left << std::setw(8) << "holder" << std::setw(14) << "stock serial" << std::setw(12)
-      << "state"
+      << "state" << std::setw(47) << "QR"
       << "note\n";
   for (const auto& b : status.value("booklets", json::array())) {
     std::string note =
@@ -36,7 +38,8 @@ void booklet_table(const json& status, std::ostream& out) {
     if (b.contains("replaces"))
       note += (note.empty() ? "" : "; ") + std::string("replaces booklet ") + b["replaces"].dump();
     out << std::setw(8) << b.value("holder", "") << std::setw(14) << b.value("stock_serial", "")
-        << std::setw(12) << b.value("state", "") << note << "\n";
+        << std::setw(12) << b.value("state", "") << std::setw(47) << b.value("qr", "") << note
+        << "\n";
   }
 }
 

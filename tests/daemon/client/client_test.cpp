@@ -50,6 +50,9 @@ TEST_CASE("the certprint client against the daemon: tables, --json, exit codes",
   out.str("");
   CHECK(client_status(clerk, id, out, err) == 0);
   CHECK_THAT(out.str(), Catch::Contains("booklet_printed") && Catch::Contains("printed"));
+  // Each booklet's QR, as the registry keeps it: a clerk can read it out.
+  CHECK_THAT(out.str(), Catch::Contains(token_of(*w.store, id, "male")) &&
+                            Catch::Contains(token_of(*w.store, id, "female")));
   CHECK(client_confirm(clerk, id, "male", out, err) == 0);
   out.str("");
   CHECK(client_void(clerk, id, "female", "torn", "4400269998", out, err) == 0);
