@@ -1,5 +1,6 @@
 #include "common/clock.hpp"
 
+#include <ctime>
 #include <thread>
 
 namespace certprint {
@@ -21,6 +22,16 @@ class SystemClock final : public Clock {
 Clock& system_clock() {
   static SystemClock clock;
   return clock;
+}
+
+std::string utc_minute_text(Millis at) {
+  // Floor division: a time before 1970 still names its own minute.
+  const std::time_t seconds = static_cast<std::time_t>(at >= 0 ? at / 1000 : (at - 999) / 1000);
+  std::tm tm{};
+  if (!gmtime_r(&seconds, &tm)) return std::to_string(at) + " ms";
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%d %H:%M UTC", &tm);
+  return text;
 }
 
 }  // namespace certprint

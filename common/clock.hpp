@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string>
 
 namespace certprint {
 
@@ -25,5 +26,9 @@ class Clock {
 
 // The real clocks; one instance for the process.
 Clock& system_clock();
+
+// A wall time as people read it in messages and reports, to the minute:
+// "2026-12-02 14:00 UTC".
+std::string utc_minute_text(Millis at);
 
 }  // namespace certprint

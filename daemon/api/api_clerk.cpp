@@ -100,7 +100,7 @@ Reply Api::void_booklet(const Caller& who, const std::string& issuance_id,
   if (!allowed(who, {Role::clerk})) return forbidden(who, "void booklets");
   auto holder = holder_param(holder_text);
   if (!holder) return error_reply(holder.error());
-  auto j = object_body(body, {"reason", "new_stock_serial"});
+  auto j = object_body(body, {"reason", "new_stock_serial", "blank_damaged"});
   if (!j) return error_reply(j.error());
   auto reason = text_field(*j, "reason", 200, "why the booklet is spoiled");
   if (!reason) return error_reply(reason.error());
@@ -112,7 +112,12 @@ Reply Api::void_booklet(const Caller& who, const std::string& issuance_id,
                      (j->contains("new_stock_serial") ? j->at("new_stock_serial").dump()
                                                       : std::string("is missing")) +
                      ": expected the new blank's 10-digit serial");
-  auto voided = office_.void_booklet(actor(who), issuance_id, *holder, *reason, *serial);
+  if (j->contains("blank_damaged") && !j->at("blank_damaged").is_boolean())
+    return error(400, "invalid",
+                 "field \"blank_damaged\" " + j->at("blank_damaged").dump() +
+                     ": expected true (the blank itself is damaged) or false");
+  const engine::VoidRequest request{*reason, *serial, j->value("blank_damaged", false)};
+  auto voided = office_.void_booklet(actor(who), issuance_id, *holder, request);
   if (!voided) return error_reply(voided.error());
   return {200,
           {{"voided", voided->voided_id}, {"booklet", booklet_json(voided->replacement)}},

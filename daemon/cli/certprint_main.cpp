@@ -1,5 +1,7 @@
 // certprint: the command-line tool of clerks and technicians. Parses options
 // into the offline and client libraries' command structs and runs them; nothing else.
+#include <unistd.h>
+
 #include <boost/program_options.hpp>
 
 #include <algorithm>
@@ -143,7 +145,7 @@ struct ClientOptions {
 struct DaemonArgs {
   std::vector<std::string> positional;
   std::string printer, holder, reason, serial, out = ".";
-  bool no_wait = false;
+  bool no_wait = false, blank_damaged = false, yes = false;
 };
 
 // Adds the options of `command` to `opts`; returns its synopsis.
@@ -161,8 +163,11 @@ const char* add_daemon_options(const std::string& command, po::options_descripti
     opts.add_options()("holder", po::value(&a.holder)->required(), "male or female");
   if (command == "void") {
     opts.add_options()("reason", po::value(&a.reason)->required(), "why the booklet is spoiled")(
-        "new-stock-serial", po::value(&a.serial)->required(), "the new blank's 10-digit serial");
-    return "ISSUANCE_ID --holder male|female --reason TEXT --new-stock-serial N";
+        "new-stock-serial", po::value(&a.serial)->required(), "the new blank's 10-digit serial")(
+        "blank-damaged", po::bool_switch(&a.blank_damaged),
+        "the blank itself is damaged (torn, stained): needed to void a booklet that was never "
+        "printed")("yes", po::bool_switch(&a.yes), "do not ask before voiding (for scripts)");
+    return "ISSUANCE_ID --holder male|female --reason TEXT --new-stock-serial N [--yes]";
   }
   if (command == "preview") {
     opts.add_options()("out", po::value(&a.out)->default_value("."),
@@ -174,6 +179,24 @@ const char* add_daemon_options(const std::string& command, po::options_descripti
   if (command == "confirm") return "ISSUANCE_ID --holder male|female";
   if (command == "verify") return "TOKEN";
   return "ISSUANCE_ID";
+}
+
+// A void cannot be undone: asked at a terminal, refused without one unless
+// --yes says the caller has asked already.
+bool confirm_void(const std::string& id, const DaemonArgs& a) {
+  if (!isatty(STDIN_FILENO)) {
+    std::cerr << "certprint void: asks before it voids, and there is no terminal to ask at: "
+                 "run it at a terminal, or pass --yes\n";
+    return false;
+  }
+  std::cerr << "Void the " << a.holder << " booklet of " << id << " (\"" << a.reason
+            << "\")? Its QR stops verifying and blank " << a.serial
+            << " takes its place. This cannot be undone. Type yes to void: " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  if (answer == "yes") return true;
+  std::cerr << "not voided\n";
+  return false;
 }
 
 int run_daemon_command(const std::string& command, const client::ClientConfig& c,
@@ -188,8 +211,11 @@ int run_daemon_command(const std::string& command, const client::ClientConfig& c
                                 !a.no_wait, std::cout, std::cerr);
   if (command == "status") return client::client_status(c, first, std::cout, std::cerr);
   if (command == "confirm") return client::client_confirm(c, first, a.holder, std::cout, std::cerr);
-  if (command == "void")
-    return client::client_void(c, first, a.holder, a.reason, a.serial, std::cout, std::cerr);
+  if (command == "void") {
+    if (!a.yes && !confirm_void(first, a)) return 2;
+    return client::client_void(c, first, a.holder, {a.reason, a.serial, a.blank_damaged}, std::cout,
+                               std::cerr);
+  }
   if (command == "preview")
     return client::client_preview(c, first, a.holder, a.out, std::cout, std::cerr);
   return client::client_verify(c, first, std::cout, std::cerr);

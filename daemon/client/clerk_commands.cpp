@@ -157,10 +157,12 @@ int client_confirm(const ClientConfig& c, const std::string& id, const std::stri
 }
 
 int client_void(const ClientConfig& c, const std::string& id, const std::string& holder,
-                const std::string& reason, const std::string& serial, std::ostream& out,
-                std::ostream& err) {
-  const Answer a = ApiClient(c).post("/v1/issuances/" + id + "/booklets/" + holder + "/void",
-                                     json{{"reason", reason}, {"new_stock_serial", serial}}.dump());
+                const VoidArgs& v, std::ostream& out, std::ostream& err) {
+  const std::string& serial = v.new_stock_serial;
+  json body{{"reason", v.reason}, {"new_stock_serial", serial}};
+  if (v.blank_damaged) body["blank_damaged"] = true;
+  const Answer a =
+      ApiClient(c).post("/v1/issuances/" + id + "/booklets/" + holder + "/void", body.dump());
   if (a.status != 200) return report_failure(a, err);
   if (c.json) {
     out << a.body.dump() << "\n";

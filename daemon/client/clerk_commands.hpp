@@ -24,9 +24,14 @@ int client_status(const ClientConfig& c, const std::string& issuance_id, std::os
                   std::ostream& err);
 int client_confirm(const ClientConfig& c, const std::string& issuance_id, const std::string& holder,
                    std::ostream& out, std::ostream& err);
+// A void: why, the new blank, and whether the blank itself is damaged.
+struct VoidArgs {
+  std::string reason;
+  std::string new_stock_serial;
+  bool blank_damaged = false;
+};
 int client_void(const ClientConfig& c, const std::string& issuance_id, const std::string& holder,
-                const std::string& reason, const std::string& new_stock_serial, std::ostream& out,
-                std::ostream& err);
+                const VoidArgs& v, std::ostream& out, std::ostream& err);
 int client_printers(const ClientConfig& c, std::ostream& out, std::ostream& err);
 // Frees a held printer (see docs/api.md, "held").
 int client_release(const ClientConfig& c, const std::string& printer, std::ostream& out,

@@ -70,6 +70,15 @@ struct PrintJobView {
   std::size_t pages_done = 0;
 };
 
+// A clerk's void: why, the new blank, and whether the blank itself was
+// damaged (torn, stained by the supplier): only then may a booklet that
+// never reached the printer be voided, since otherwise nothing was spoiled.
+struct VoidRequest {
+  std::string reason;
+  std::string new_stock_serial;
+  bool blank_damaged = false;
+};
+
 struct Voided {
   std::int64_t voided_id = 0;
   store::BookletRow replacement;  // on the new blank, state ready
@@ -118,8 +127,7 @@ class Office {
   Result<store::BookletRow> confirm(const Actor& who, const std::string& issuance_id,
                                     issuance::Holder holder);
   Result<Voided> void_booklet(const Actor& who, const std::string& issuance_id,
-                              issuance::Holder holder, const std::string& reason,
-                              const std::string& new_stock_serial);
+                              issuance::Holder holder, const VoidRequest& request);
   // PNG of the page over the blank form (previews at 150 dpi of the
   // 180-dpi raster).
   Result<std::string> preview_png(const std::string& issuance_id, issuance::Holder holder,

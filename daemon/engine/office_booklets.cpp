@@ -29,9 +29,24 @@ Result<store::BookletRow> Office::confirm(const Actor& who, const std::string& i
   return **after;
 }
 
+namespace {
+
+// A booklet none of whose pages reached a printer carries no ink.
+Result<bool> never_printed(store::Store& store, const store::BookletRow& b) {
+  if (b.state != store::BookletState::ready) return false;
+  auto tasks = store.booklet_page_tasks(b.id);
+  if (!tasks) return tasks.error();
+  for (const auto& t : *tasks)
+    if (store::reached_printer(t.state)) return false;
+  return true;
+}
+
+}  // namespace
+
 Result<Voided> Office::void_booklet(const Actor& who, const std::string& issuance_id,
-                                    issuance::Holder holder, const std::string& reason,
-                                    const std::string& new_stock_serial) {
+                                    issuance::Holder holder, const VoidRequest& request) {
+  const std::string& reason = request.reason;
+  const std::string& new_stock_serial = request.new_stock_serial;
   auto record = load_stored_issuance(store_, issuance_id);
   if (!record) return record.error();
   auto b = live_booklet(issuance_id, holder);
@@ -39,6 +54,13 @@ Result<Voided> Office::void_booklet(const Actor& who, const std::string& issuanc
   const std::string holder_text(issuance::to_string(holder));
   if (b->state == store::BookletState::printing)
     return conflict("the " + holder_text + " booklet is printing; wait for its print job to end",
+                    "booklet_state");
+  auto unprinted = never_printed(store_, *b);
+  if (!unprinted) return unprinted.error();
+  if (*unprinted && !request.blank_damaged)
+    return conflict("the " + holder_text + " booklet (stock serial " + b->stock_serial +
+                        ") was never printed: nothing on it is spoiled, so it is not voided; "
+                        "a blank damaged before printing is voided with blank_damaged true",
                     "booklet_state");
   auto tok = booklet::issue_booklet_token(
       keys_, booklet::with_stock_serial(*record, holder, new_stock_serial), holder, random_);

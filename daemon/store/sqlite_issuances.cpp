@@ -10,22 +10,36 @@ Error coded(ErrorCode code, std::string_view op, const std::string& text,
   return store_error(code, op, text, std::move(keyword));
 }
 
+// Where a serial went: "the male booklet of issuance I-1", its state, when.
+struct SerialUse {
+  std::string where;
+  std::string state;
+  Millis at = 0;
+};
+
+Result<SerialUse> read_serial_use(const Stmt& s) {
+  return SerialUse{"the " + s.text(1) + " booklet of issuance " + s.text(0), s.text(2), s.i64(3)};
+}
+
 }  // namespace
 
 Result<std::int64_t> SqliteStore::insert_booklet(std::string_view op,
                                                  const std::string& issuance_id,
                                                  const NewBooklet& b,
                                                  std::optional<std::int64_t> replaces, Millis now) {
-  // Checked here for a clear message; the partial unique index guarantees it.
-  auto live = db_.maybe_scalar(op,
-                               "SELECT id FROM booklets WHERE stock_serial = ?1 "
-                               "AND state NOT IN ('voided', 'superseded') LIMIT 1",
-                               b.stock_serial);
-  if (!live) return live.error();
-  if (*live)
+  // A serial goes on one booklet, ever (stock_serial_uses' key guarantees
+  // it); checked here to say where and when it was used.
+  auto used = db_.one(op, &read_serial_use,
+                      "SELECT b.issuance_id, b.holder, b.state, u.used_at "
+                      "FROM stock_serial_uses u JOIN booklets b ON b.id = u.booklet_id "
+                      "WHERE u.stock_serial = ?1",
+                      b.stock_serial);
+  if (!used) return used.error();
+  if (*used)
     return coded(ErrorCode::conflict, op,
-                 "stock serial " + b.stock_serial + " is on live booklet " +
-                     std::to_string(**live) + "; void that booklet or use another blank",
+                 "stock serial " + b.stock_serial + " was used on " + (*used)->where + " on " +
+                     utc_minute_text((*used)->at) + " (that booklet is now " + (*used)->state +
+                     "); a blank is used once: take another blank",
                  "stock_serial");
   auto same_token = db_.maybe_scalar(op, "SELECT id FROM booklets WHERE token = ?1", b.token);
   if (!same_token) return same_token.error();
@@ -41,7 +55,14 @@ Result<std::int64_t> SqliteStore::insert_booklet(std::string_view op,
           issuance_id, issuance::to_string(b.holder), b.stock_serial, b.token, replaces, now);
       !s)
     return s.error();
-  return db_.last_insert_id();
+  const std::int64_t id = db_.last_insert_id();
+  if (auto s = db_.exec(op,
+                        "INSERT INTO stock_serial_uses (stock_serial, booklet_id, used_at) "
+                        "VALUES (?1, ?2, ?3)",
+                        b.stock_serial, id, now);
+      !s)
+    return s.error();
+  return id;
 }
 
 Status SqliteStore::add_issuance(const IssuanceRow& issuance,

@@ -16,7 +16,7 @@ namespace {
 
 // Step i takes PRAGMA user_version from i to i+1. Append new steps; never
 // edit one that has shipped.
-constexpr std::array<const char*, 3> kMigrations = {
+constexpr std::array<const char*, 4> kMigrations = {
     // 1: the initial schema.
     R"sql(
 CREATE TABLE issuances (
@@ -123,6 +123,18 @@ ALTER TABLE events ADD COLUMN dead_at INTEGER;
 DROP INDEX events_undelivered;
 CREATE INDEX events_undelivered ON events(issuance_id, sequence)
   WHERE delivered_at IS NULL AND dead_at IS NULL;
+)sql",
+    // 4: a blank is controlled stock: its serial goes on one booklet, ever.
+    // Serials a store already holds twice (allowed before) keep their first
+    // booklet here; the ledger's reconciliation lists the later ones.
+    R"sql(
+CREATE TABLE stock_serial_uses (
+  stock_serial TEXT PRIMARY KEY NOT NULL,
+  booklet_id INTEGER NOT NULL REFERENCES booklets(id),
+  used_at INTEGER NOT NULL
+) STRICT;
+INSERT OR IGNORE INTO stock_serial_uses (stock_serial, booklet_id, used_at)
+  SELECT stock_serial, id, updated_at FROM booklets ORDER BY id;
 )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(kMigrations.size());

@@ -395,6 +395,51 @@ TEST_CASE("HTTPS when given a certificate and key", "[daemon][api]") {
   CHECK_THAT(missing_key.error().message, Catch::Contains("both a certificate and a key"));
 }
 
+TEST_CASE(
+    "void: a blank never printed is voided only when the blank itself is damaged; "
+    "a serial is used once",
+    "[daemon][api]") {
+  World w;
+  REQUIRE(w.api->submit_issuance(kRegistry, w.sample("marriage.json")).status == 201);
+  const std::string id = "440106-20260512-0001";
+  // Nothing was printed on the female blank: nothing is spoiled.
+  auto refused = w.api->void_booklet(kClerk, id, "female",
+                                     R"({"reason":"typo","new_stock_serial":"4400269001"})");
+  REQUIRE(refused.status == 409);
+  CHECK(refused.body["error"]["code"] == "booklet_state");
+  CHECK_THAT(refused.body["error"]["message"].get<std::string>(),
+             Catch::Contains("never printed") && Catch::Contains("blank_damaged"));
+  CHECK(token_of(*w.store, id, "female").size() > 3);  // still the live booklet
+  auto bad_flag = w.api->void_booklet(
+      kClerk, id, "female",
+      R"({"reason":"torn","new_stock_serial":"4400269001","blank_damaged":"yes"})");
+  CHECK(bad_flag.status == 400);
+  CHECK_THAT(bad_flag.body["error"]["message"].get<std::string>(),
+             Catch::Contains("blank_damaged") && Catch::Contains("\"yes\""));
+
+  // A torn blank is spoiled stock, printed or not.
+  auto torn = w.api->void_booklet(
+      kClerk, id, "female",
+      R"({"reason":"blank torn","new_stock_serial":"4400269001","blank_damaged":true})");
+  REQUIRE(torn.status == 200);
+  // The serial just voided may not come back, on a void or on an intake.
+  auto back = w.api->void_booklet(
+      kClerk, id, "female",
+      R"({"reason":"blank torn","new_stock_serial":"4400260102","blank_damaged":true})");
+  REQUIRE(back.status == 409);
+  CHECK(back.body["error"]["code"] == "stock_serial");
+  CHECK_THAT(back.body["error"]["message"].get<std::string>(),
+             Catch::Contains("4400260102") && Catch::Contains("female booklet of issuance " + id) &&
+                 Catch::Contains("voided") && Catch::Contains("UTC"));
+  std::string other = w.sample("divorce.json");
+  const auto at = other.find("4400260312");
+  REQUIRE(at != std::string::npos);
+  other.replace(at, 10, "4400260102");
+  auto submit = w.api->submit_issuance(kRegistry, other);
+  CHECK(submit.status == 409);
+  CHECK(submit.body["error"]["code"] == "stock_serial");
+}
+
 TEST_CASE("a booklet is queued once, and a booklet voided while queued is not printed",
           "[daemon][api]") {
   World w(/*start_printing=*/false);
@@ -410,7 +455,8 @@ TEST_CASE("a booklet is queued once, and a booklet voided while queued is not pr
   // Spoiled on the desk before the printer got to it.
   REQUIRE(w.api
               ->void_booklet(kClerk, id, "female",
-                             R"({"reason":"torn","new_stock_serial":"4400269997"})")
+                             R"({"reason":"torn","new_stock_serial":"4400269997",)"
+                             R"("blank_damaged":true})")
               .status == 200);
   w.engine->start();
   json job = w.wait_job(first.body["print_job_id"]);

@@ -55,7 +55,7 @@ TEST_CASE("the certprint client against the daemon: tables, --json, exit codes",
                             Catch::Contains(token_of(*w.store, id, "female")));
   CHECK(client_confirm(clerk, id, "male", out, err) == 0);
   out.str("");
-  CHECK(client_void(clerk, id, "female", "torn", "4400269998", out, err) == 0);
+  CHECK(client_void(clerk, id, "female", {"torn", "4400269998"}, out, err) == 0);
   CHECK_THAT(out.str(), Catch::Contains("4400269998"));
 
   ClientConfig as_json = clerk;

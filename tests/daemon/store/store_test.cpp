@@ -168,6 +168,40 @@ TEST_CASE("store: data survives close and reopen", "[daemon][store]") {
   CHECK(ok(store->add_calibration({"desk-3", 0, "{}", "tech", 8})) == 2);
 }
 
+TEST_CASE("store: a store that reused a serial before migrates; the first use keeps it",
+          "[daemon][store]") {
+  TempDir dir;
+  const auto file = dir / "certprint.db";
+  {
+    auto store = open_store(file);
+    ok(add_couple(*store, "I-1", "0000000001", "0000000002"));
+    auto b = ok(store->booklets("I-1"));
+    ok(store->void_and_replace(b[1].id, "torn", "0000000003", "tok-repl",
+                               event_row("ev-I-1-2", "I-1", 2, 2000, "voided")));
+  }
+  {
+    // As version 3 left it: no record of uses, and the voided female
+    // booklet's blank taken again by a later issuance.
+    RawDb raw(file);
+    raw.exec("DROP TABLE stock_serial_uses");
+    raw.exec("PRAGMA user_version = 3");
+    raw.exec("INSERT INTO issuances VALUES ('I-2', '{}', 3000)");
+    raw.exec(
+        "INSERT INTO booklets (issuance_id, holder, stock_serial, token, state, updated_at) "
+        "VALUES ('I-2', 'female', '0000000002', 'tok-I-2-f', 'ready', 3000)");
+  }
+  auto store = open_store(file);
+  RawDb raw(file);
+  CHECK(raw.text("PRAGMA user_version") == "4");
+  CHECK(raw.text("SELECT count(*) FROM stock_serial_uses") == "3");
+  // The serial's first booklet (I-1's voided female) is its use.
+  CHECK(raw.text("SELECT b.issuance_id FROM stock_serial_uses u JOIN booklets b "
+                 "ON b.id = u.booklet_id WHERE u.stock_serial = '0000000002'") == "I-1");
+  auto s = add_couple(*store, "I-3", "0000000002", "0000000009");
+  REQUIRE_FALSE(s);
+  CHECK_THAT(s.message(), Catch::Contains("issuance I-1"));
+}
+
 TEST_CASE("store: a file from a newer certprint is refused", "[daemon][store]") {
   TempDir dir;
   const auto file = dir / "certprint.db";
@@ -333,19 +367,54 @@ TEST_CASE("store: a reused token is a conflict", "[daemon][store]") {
   CHECK_FALSE(ok(store->issuance("I-2")));
 }
 
-TEST_CASE("store: the serial of a voided booklet may be used again", "[daemon][store]") {
+TEST_CASE("store: a stock serial is used once, ever, whatever became of its booklet",
+          "[daemon][store]") {
   TempDir dir;
-  auto store = open_store(dir / "db");
+  FakeClock clock;
+  clock.step_wall(
+      std::chrono::milliseconds(1'796'220'000'000 - clock.wall_ms()));  // 2026-12-02 14:00 UTC
+  auto store = ok(Store::open(dir / "db", clock));
   ok(add_couple(*store, "I-1", "0000000001", "0000000002"));
   auto b = ok(store->booklets("I-1"));
+  clock.advance(std::chrono::hours(1));
   ok(store->void_and_replace(b[0].id, "misprint", "0000000003", "tok-repl",
                              event_row("ev-I-1-2", "I-1", 2, 2000, "voided")));
-  ok(add_couple(*store, "I-2", "0000000001", "0000000004"));
-  // ... but not the replacement's.
-  auto s = add_couple(*store, "I-3", "0000000003", "0000000005");
+
+  // The voided booklet's blank: a new issuance may not take it; the refusal
+  // says where and when it was used.
+  auto s = add_couple(*store, "I-2", "0000000001", "0000000004");
   REQUIRE_FALSE(s);
   CHECK(s.error().code == ErrorCode::conflict);
   CHECK(s.error().keyword == "stock_serial");
+  CHECK_THAT(s.message(), Catch::Contains("0000000001") && Catch::Contains("male booklet") &&
+                              Catch::Contains("I-1") && Catch::Contains("2026-12-02 14:00 UTC") &&
+                              Catch::Contains("voided"));
+  CHECK_FALSE(ok(store->issuance("I-2")));
+
+  // ... nor may a void's successor take it, or any serial seen before.
+  auto repl = ok(store->booklets("I-1"));
+  const auto live_male = std::find_if(
+      repl.begin(), repl.end(), [](const BookletRow& r) { return r.stock_serial == "0000000003"; });
+  REQUIRE(live_male != repl.end());
+  auto again = store->void_and_replace(live_male->id, "ink smudge", "0000000001", "tok-repl-2",
+                                       event_row("ev-I-1-3", "I-1", 3, 3000, "voided"));
+  REQUIRE_FALSE(again);
+  CHECK(again.error().keyword == "stock_serial");
+  CHECK(ok(store->booklet(live_male->id))->state == BookletState::ready);
+
+  // A superseded booklet's blank and a confirmed one's stay used too.
+  ok(store->set_booklet_state(b[1].id, BookletState::superseded, std::nullopt));
+  auto superseded = add_couple(*store, "I-3", "0000000002", "0000000005");
+  REQUIRE_FALSE(superseded);
+  CHECK_THAT(superseded.message(), Catch::Contains("superseded"));
+  ok(store->set_booklet_state(live_male->id, BookletState::printed, std::nullopt));
+  ok(store->set_booklet_state(live_male->id, BookletState::confirmed, std::nullopt));
+  auto issued = add_couple(*store, "I-4", "0000000003", "0000000006");
+  REQUIRE_FALSE(issued);
+  CHECK_THAT(issued.message(), Catch::Contains("confirmed"));
+
+  // A fresh serial still goes through.
+  ok(add_couple(*store, "I-5", "0000000007", "0000000008"));
 }
 
 TEST_CASE("store: void_and_replace", "[daemon][store]") {
