@@ -62,6 +62,7 @@ Result<std::int64_t> SqliteStore::insert_booklet(std::string_view op,
                         b.stock_serial, id, now);
       !s)
     return s.error();
+  if (auto s = note_booklet_state(op, id, BookletState::ready, now); !s) return s.error();
   return id;
 }
 
@@ -143,8 +144,20 @@ Status SqliteStore::change_booklet_state(std::string_view op, std::int64_t bookl
   on.unique = coded(ErrorCode::conflict, op,
                     "stock serial " + (*current)->stock_serial + " is on another live booklet",
                     "stock_serial");
-  return db_.exec(op, on, "UPDATE booklets SET state = ?2, updated_at = ?3 WHERE id = ?1",
-                  booklet_id, to_string(state), clock_.wall_ms());
+  const Millis now = clock_.wall_ms();
+  if (auto s = db_.exec(op, on, "UPDATE booklets SET state = ?2, updated_at = ?3 WHERE id = ?1",
+                        booklet_id, to_string(state), now);
+      !s)
+    return s;
+  if (old_state == state) return Status::success();
+  return note_booklet_state(op, booklet_id, state, now);
+}
+
+// REQUIRES: mu_ held, inside a transaction.
+Status SqliteStore::note_booklet_state(std::string_view op, std::int64_t booklet_id,
+                                       BookletState state, Millis at) {
+  return db_.exec(op, "INSERT INTO booklet_states (booklet_id, state, at) VALUES (?1, ?2, ?3)",
+                  booklet_id, to_string(state), at);
 }
 
 Status SqliteStore::set_booklet_state(std::int64_t booklet_id, BookletState state,
@@ -190,6 +203,8 @@ Result<std::int64_t> SqliteStore::void_and_replace(std::int64_t booklet_id,
                           "updated_at = ?3 WHERE id = ?1",
                           booklet_id, reason, now);
         !s)
+      return s.error();
+    if (auto s = note_booklet_state(op, booklet_id, BookletState::voided, now); !s)
       return s.error();
     auto id = insert_booklet(op, b.issuance_id, {b.holder, new_stock_serial, new_token}, b.id, now);
     if (!id) return id.error();

@@ -16,7 +16,7 @@ namespace {
 
 // Step i takes PRAGMA user_version from i to i+1. Append new steps; never
 // edit one that has shipped.
-constexpr std::array<const char*, 4> kMigrations = {
+constexpr std::array<const char*, 5> kMigrations = {
     // 1: the initial schema.
     R"sql(
 CREATE TABLE issuances (
@@ -135,6 +135,35 @@ CREATE TABLE stock_serial_uses (
 ) STRICT;
 INSERT OR IGNORE INTO stock_serial_uses (stock_serial, booklet_id, used_at)
   SELECT stock_serial, id, updated_at FROM booklets ORDER BY id;
+)sql",
+    // 5: the blank-stock ledger: movements in and out of the stock, and each
+    // booklet's states over time (for a reconciliation of any past period).
+    // Neither is ever deleted. Booklets from before start with their use
+    // and their state as stored.
+    R"sql(
+CREATE TABLE stock_movements (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('received', 'returned', 'destroyed')),
+  first_serial TEXT NOT NULL,
+  last_serial TEXT NOT NULL,
+  reference TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  CHECK (length(first_serial) = 10 AND length(last_serial) = 10 AND first_serial <= last_serial)
+) STRICT;
+CREATE INDEX stock_movements_by_range ON stock_movements(first_serial, last_serial);
+CREATE TABLE booklet_states (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  booklet_id INTEGER NOT NULL REFERENCES booklets(id),
+  state TEXT NOT NULL,
+  at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX booklet_states_by_booklet ON booklet_states(booklet_id, id);
+INSERT INTO booklet_states (booklet_id, state, at)
+  SELECT b.id, 'ready', coalesce(u.used_at, b.updated_at)
+  FROM booklets b LEFT JOIN stock_serial_uses u ON u.booklet_id = b.id ORDER BY b.id;
+INSERT INTO booklet_states (booklet_id, state, at)
+  SELECT id, state, updated_at FROM booklets WHERE state <> 'ready' ORDER BY id;
 )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(kMigrations.size());

@@ -85,6 +85,11 @@ class SqliteStore final : public Store {
   Status audit(const AuditRow& row) override;
   Result<std::vector<AuditRow>> audit_log(int limit) override;
 
+  Result<std::int64_t> add_stock_movement(const StockMovementRow& row,
+                                          const AuditRow& audit) override;
+  Result<LedgerFacts> ledger_facts() override;
+  Result<bool> stock_received(const std::string& serial) override;
+
   Result<int> add_calibration(const CalibrationRow& row) override;
   Result<std::vector<CalibrationRow>> calibrations(const std::string& printer) override;
 
@@ -98,6 +103,9 @@ class SqliteStore final : public Store {
                                       const NewBooklet& booklet,
                                       std::optional<std::int64_t> replaces, Millis now);
   Status change_booklet_state(std::string_view op, std::int64_t booklet_id, BookletState state);
+  Status note_booklet_state(std::string_view op, std::int64_t booklet_id, BookletState state,
+                            Millis at);
+  Status check_stock_movement(std::string_view op, const StockMovementRow& row);
   Result<int> user_version(std::string_view op);
   Status migrate();
 

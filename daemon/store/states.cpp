@@ -44,6 +44,11 @@ constexpr std::array<std::pair<PageTaskState, std::string_view>, 6> kPageTask = 
     {PageTaskState::failed, "failed"},
     {PageTaskState::skipped, "skipped"},
 }};
+constexpr std::array<std::pair<StockMovementKind, std::string_view>, 3> kStockMovement = {{
+    {StockMovementKind::received, "received"},
+    {StockMovementKind::returned, "returned"},
+    {StockMovementKind::destroyed, "destroyed"},
+}};
 
 }  // namespace
 
@@ -55,6 +60,10 @@ std::optional<BookletState> booklet_state_from_string(std::string_view s) {
 }
 std::optional<PrintJobState> print_job_state_from_string(std::string_view s) {
   return value_of(s, kPrintJob);
+}
+std::string_view to_string(StockMovementKind k) { return name_of(k, kStockMovement); }
+std::optional<StockMovementKind> stock_movement_kind_from_string(std::string_view s) {
+  return value_of(s, kStockMovement);
 }
 std::optional<PageTaskState> page_task_state_from_string(std::string_view s) {
   return value_of(s, kPageTask);

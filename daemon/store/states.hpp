@@ -21,12 +21,18 @@ enum class PrintJobState { queued, running, done, failed };
 // "skipped" when an earlier page failed.
 enum class PageTaskState { queued, submitting, submitted, completed, failed, skipped };
 
+// Blank stock entering the office's ledger ("received") or leaving it
+// unused ("returned" to the supplier, "destroyed" under record).
+enum class StockMovementKind { received, returned, destroyed };
+
 std::string_view to_string(BookletState s);
 std::string_view to_string(PrintJobState s);
 std::string_view to_string(PageTaskState s);
 std::optional<BookletState> booklet_state_from_string(std::string_view s);
 std::optional<PrintJobState> print_job_state_from_string(std::string_view s);
 std::optional<PageTaskState> page_task_state_from_string(std::string_view s);
+std::string_view to_string(StockMovementKind k);
+std::optional<StockMovementKind> stock_movement_kind_from_string(std::string_view s);
 
 // A voided or superseded booklet is finished: its QR is invalid and it never
 // changes state again.

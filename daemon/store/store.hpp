@@ -137,6 +137,49 @@ struct PageProgress {
   std::optional<PendingCancelRow> pending_cancel;  // a cancel that did not get through
 };
 
+// ---- blank stock: the ledger's facts ---------------------------------------
+
+// A range of blanks entering or leaving the stock; never deleted or changed
+// (a mistake is put right by a later movement).
+struct StockMovementRow {
+  std::int64_t id = 0;
+  Millis at = 0;
+  StockMovementKind kind = StockMovementKind::received;
+  std::string first_serial;  // 10 digits
+  std::string last_serial;   // 10 digits, >= first_serial; the range is inclusive
+  std::string reference;     // delivery note, return slip, destruction record
+  std::string actor;         // token name
+};
+
+// A serial put on a booklet (once, ever: see add_issuance).
+struct SerialUseRow {
+  std::string stock_serial;
+  std::int64_t booklet_id = 0;
+  std::string issuance_id;
+  issuance::Holder holder = issuance::Holder::male;
+  Millis used_at = 0;
+};
+
+// A booklet's state from `at` on; with the void's reason when voided.
+struct BookletStateRow {
+  std::int64_t booklet_id = 0;
+  BookletState state = BookletState::ready;
+  Millis at = 0;
+  std::string void_reason;
+};
+
+// Everything the ledger reckons with, in time order (booklet states per
+// booklet in time order). `reused`: booklets of a store from before serials
+// were used once that took a serial already used (their serial's use is the
+// first booklet's). `voids`: the audit rows of voids (who and when).
+struct LedgerFacts {
+  std::vector<StockMovementRow> movements;
+  std::vector<SerialUseRow> uses;
+  std::vector<BookletStateRow> booklet_states;
+  std::vector<SerialUseRow> reused;
+  std::vector<AuditRow> voids;
+};
+
 // ---- the store -----------------------------------------------------------
 
 class Store {
@@ -228,6 +271,17 @@ class Store {
 
   virtual Status audit(const AuditRow& row) = 0;
   virtual Result<std::vector<AuditRow>> audit_log(int limit) = 0;
+
+  // The blank-stock ledger. A movement and its audit row in one
+  // transaction; refused with code conflict (keyword "stock") when a
+  // received range overlaps one received before, or a returned or destroyed
+  // range holds a serial that was never received, was used on a booklet, or
+  // left the stock already (the message names the serial and why).
+  virtual Result<std::int64_t> add_stock_movement(const StockMovementRow& row,
+                                                  const AuditRow& audit) = 0;
+  virtual Result<LedgerFacts> ledger_facts() = 0;
+  // Whether a received range holds `serial`.
+  virtual Result<bool> stock_received(const std::string& serial) = 0;
 
   // Calibration profiles, versioned per printer; the newest is in force.
   virtual Result<int> add_calibration(const CalibrationRow& row) = 0;  // returns the new version

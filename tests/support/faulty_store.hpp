@@ -145,6 +145,15 @@ class FaultyStore final : public store::Store {
   Result<std::vector<store::AuditRow>> audit_log(int limit) override {
     return real_.audit_log(limit);
   }
+  Result<std::int64_t> add_stock_movement(const store::StockMovementRow& r,
+                                          const store::AuditRow& a) override {
+    if (refuse("add_stock_movement")) return fault();
+    return real_.add_stock_movement(r, a);
+  }
+  Result<store::LedgerFacts> ledger_facts() override { return real_.ledger_facts(); }
+  Result<bool> stock_received(const std::string& serial) override {
+    return real_.stock_received(serial);
+  }
   Result<int> add_calibration(const store::CalibrationRow& r) override {
     if (refuse("add_calibration")) return fault();
     return real_.add_calibration(r);

@@ -1,6 +1,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <set>
 #include <thread>
@@ -184,6 +185,8 @@ TEST_CASE("store: a store that reused a serial before migrates; the first use ke
     // booklet's blank taken again by a later issuance.
     RawDb raw(file);
     raw.exec("DROP TABLE stock_serial_uses");
+    raw.exec("DROP TABLE stock_movements");
+    raw.exec("DROP TABLE booklet_states");
     raw.exec("PRAGMA user_version = 3");
     raw.exec("INSERT INTO issuances VALUES ('I-2', '{}', 3000)");
     raw.exec(
@@ -192,8 +195,10 @@ TEST_CASE("store: a store that reused a serial before migrates; the first use ke
   }
   auto store = open_store(file);
   RawDb raw(file);
-  CHECK(raw.text("PRAGMA user_version") == "4");
+  CHECK(raw.text("PRAGMA user_version") == "5");
   CHECK(raw.text("SELECT count(*) FROM stock_serial_uses") == "3");
+  // Each booklet's history starts with its use and its state as stored.
+  CHECK(raw.text("SELECT count(*) FROM booklet_states") == "5");  // 4 ready + 1 voided
   // The serial's first booklet (I-1's voided female) is its use.
   CHECK(raw.text("SELECT b.issuance_id FROM stock_serial_uses u JOIN booklets b "
                  "ON b.id = u.booklet_id WHERE u.stock_serial = '0000000002'") == "I-1");
@@ -895,4 +900,65 @@ TEST_CASE("store: a caller's bad arguments are invalid, not a store failure", "[
   CHECK(other.code() == ErrorCode::invalid);
   CHECK(ok(store->events("I-1")).size() == 1);
   CHECK_FALSE(ok(store->issuance("I-2")));
+}
+
+TEST_CASE("store: the stock ledger's movements: overlaps, unreceived, used and gone serials",
+          "[daemon][store]") {
+  TempDir dir;
+  auto store = open_store(dir / "db");
+  auto move = [&](StockMovementKind kind, const std::string& first, const std::string& last,
+                  const std::string& ref = "delivery 2026-117") {
+    return store->add_stock_movement({0, 5000, kind, first, last, ref, "tech-1"},
+                                     {5000, "tech-1", "technician", "stock", first, ref});
+  };
+  CHECK(ok(move(StockMovementKind::received, "4400260001", "4400260500")) > 0);
+  CHECK(ok(store->stock_received("4400260500")));
+  CHECK_FALSE(ok(store->stock_received("4400260501")));
+
+  auto overlap = move(StockMovementKind::received, "4400260400", "4400260600", "delivery 118");
+  REQUIRE_FALSE(overlap);
+  CHECK(overlap.error().code == ErrorCode::conflict);
+  CHECK(overlap.error().keyword == "stock");
+  CHECK_THAT(overlap.error().message,
+             Catch::Contains("4400260001..4400260500") && Catch::Contains("delivery 2026-117"));
+
+  auto unreceived = move(StockMovementKind::returned, "4400260490", "4400260510", "slip 9");
+  REQUIRE_FALSE(unreceived);
+  CHECK_THAT(unreceived.error().message,
+             Catch::Contains("4400260501") && Catch::Contains("never received"));
+
+  ok(add_couple(*store, "I-1", "4400260005", "4400260006"));
+  auto used = move(StockMovementKind::destroyed, "4400260001", "4400260010", "record 3");
+  REQUIRE_FALSE(used);
+  CHECK_THAT(used.error().message,
+             Catch::Contains("4400260005") && Catch::Contains("male booklet of issuance I-1"));
+
+  ok(move(StockMovementKind::destroyed, "4400260011", "4400260020", "record 4"));
+  auto twice = move(StockMovementKind::returned, "4400260015", "4400260016", "slip 10");
+  REQUIRE_FALSE(twice);
+  CHECK_THAT(twice.error().message, Catch::Contains("4400260015") &&
+                                        Catch::Contains("destroyed already") &&
+                                        Catch::Contains("record 4"));
+
+  auto backwards = move(StockMovementKind::received, "4400269999", "4400269000");
+  REQUIRE_FALSE(backwards);
+  CHECK(backwards.error().code == ErrorCode::invalid);
+  CHECK_FALSE(move(StockMovementKind::received, "44002", "4400269000"));
+  CHECK_FALSE(move(StockMovementKind::received, "4400270000", "4400270001", ""));
+
+  // The facts: two movements, two uses, each booklet's first state; every
+  // movement has its audit row.
+  const auto facts = ok(store->ledger_facts());
+  REQUIRE(facts.movements.size() == 2);
+  CHECK(facts.movements[1].kind == StockMovementKind::destroyed);
+  CHECK(facts.movements[1].reference == "record 4");
+  REQUIRE(facts.uses.size() == 2);
+  CHECK(facts.uses[0].stock_serial == "4400260005");
+  CHECK(facts.uses[0].issuance_id == "I-1");
+  REQUIRE(facts.booklet_states.size() == 2);
+  CHECK(facts.booklet_states[0].state == BookletState::ready);
+  CHECK(facts.reused.empty());
+  const auto audit = ok(store->audit_log(10));
+  CHECK(std::count_if(audit.begin(), audit.end(),
+                      [](const AuditRow& a) { return a.action == "stock"; }) == 2);
 }
