@@ -74,6 +74,13 @@ class Api {
   // {"page": "info"|"page5", "corrected": bool}: prints a calibration target
   // on an idle printer, with or without its current correction.
   Reply print_target(const Caller& who, const std::string& printer, std::string_view body);
+  // technician: the blank-stock ledger. {"kind", "first_serial",
+  // "last_serial", "reference"}; a serial's state; the reconciliation of the
+  // days from..to (YYYY-MM-DD, the daemon's local time), as "json" or "csv".
+  Reply record_stock(const Caller& who, std::string_view body);
+  Reply stock_serial(const Caller& who, const std::string& serial);
+  Reply stock_reconciliation(const Caller& who, const std::string& from, const std::string& to,
+                             const std::string& format);
   // verifier
   Reply verify(const Caller& who, std::string_view body);
   // registry, technician: the outbox's set-aside events, and one put back.

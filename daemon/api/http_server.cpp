@@ -166,6 +166,16 @@ void add_routes(httplib::Server& s, HttpServer::Impl* self) {
          route(self, [](Api& a, const Caller& c, Req q) {
            return a.print_target(c, q.matches[1], q.body);
          }));
+  s.Post("/v1/stock/movements",
+         route(self, [](Api& a, const Caller& c, Req q) { return a.record_stock(c, q.body); }));
+  s.Get(R"(/v1/stock/serials/([^/]+))", route(self, [](Api& a, const Caller& c, Req q) {
+          return a.stock_serial(c, q.matches[1]);
+        }));
+  s.Get("/v1/stock/reconciliation", route(self, [](Api& a, const Caller& c, Req q) {
+          return a.stock_reconciliation(
+              c, q.get_param_value("from"), q.get_param_value("to"),
+              q.has_param("format") ? q.get_param_value("format") : std::string("json"));
+        }));
   s.Post("/v1/verify",
          route(self, [](Api& a, const Caller& c, Req q) { return a.verify(c, q.body); }));
   s.Get("/healthz", route(self, [](Api& a, const Caller& c, Req) { return a.health(c); }));

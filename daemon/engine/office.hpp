@@ -28,6 +28,7 @@
 #include "daemon/engine/audit_queue.hpp"
 #include "daemon/engine/event_log.hpp"
 #include "daemon/engine/print_engine.hpp"
+#include "daemon/stock/reconcile.hpp"
 #include "daemon/store/store.hpp"
 #include "issuance/record.hpp"
 #include "layout/calibration.hpp"
@@ -148,6 +149,14 @@ class Office {
   // current correction.
   Result<TargetPrinted> print_target(const Actor& who, const std::string& printer,
                                      issuance::PageKind page, bool corrected);
+
+  // technician: the blank-stock ledger. A movement (received, returned,
+  // destroyed) dated now, by `who`, with its audit row; refused as the
+  // store says (overlap, never received, used, gone). The reconciliation
+  // of [from, to), and where one serial stands now.
+  Result<store::StockMovementRow> record_stock(const Actor& who, store::StockMovementRow movement);
+  Result<stock::Reconciliation> reconcile_stock(Millis from, Millis to);
+  Result<stock::SerialState> stock_serial_state(const std::string& serial);
 
   // verifier
   Result<Verification> verify(const Actor& who, const std::string& token);

@@ -68,6 +68,16 @@ class RecordedApi {
     return seen(c, "POST", "/v1/printers/{printer}/calibration/target",
                 api_.print_target(c, printer, body));
   }
+  Reply record_stock(const Caller& c, std::string_view body) {
+    return seen(c, "POST", "/v1/stock/movements", api_.record_stock(c, body));
+  }
+  Reply stock_serial(const Caller& c, Text serial) {
+    return seen(c, "GET", "/v1/stock/serials/{serial}", api_.stock_serial(c, serial));
+  }
+  Reply stock_reconciliation(const Caller& c, Text from, Text to, Text format) {
+    return seen(c, "GET", "/v1/stock/reconciliation",
+                api_.stock_reconciliation(c, from, to, format));
+  }
   Reply verify(const Caller& c, std::string_view body) {
     return seen(c, "POST", "/v1/verify", api_.verify(c, body));
   }

@@ -114,6 +114,17 @@ TEST_CASE("every role is refused outside its own calls", "[daemon][api]") {
       {"set calibration",
        {Role::technician},
        [&](const Caller& c) { return w.api->set_calibration(c, "desk", "{}"); }},
+      {"stock movement",
+       {Role::technician},
+       [&](const Caller& c) { return w.api->record_stock(c, "{}"); }},
+      {"stock serial",
+       {Role::technician},
+       [&](const Caller& c) { return w.api->stock_serial(c, "4400260101"); }},
+      {"stock reconciliation",
+       {Role::technician},
+       [&](const Caller& c) {
+         return w.api->stock_reconciliation(c, "2026-11-01", "2026-11-30", "json");
+       }},
       {"verify", {Role::verifier}, [&](const Caller& c) { return w.api->verify(c, "{}"); }},
       // Every role, and the monitor (a scraper's or a health check's token)
       // only these two.

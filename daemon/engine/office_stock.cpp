@@ -1,0 +1,39 @@
+// The blank-stock ledger: movements in and out of the stock, and the
+// reconciliation of a period (daemon/stock/).
+#include "daemon/engine/office.hpp"
+
+namespace certprint::engine {
+
+Result<store::StockMovementRow> Office::record_stock(const Actor& who,
+                                                     store::StockMovementRow movement) {
+  movement.at = events_.now();
+  movement.actor = who.name;
+  const std::string kind(store::to_string(movement.kind));
+  const store::AuditRow row{movement.at,
+                            who.name,
+                            who.role,
+                            "stock_" + kind,
+                            movement.first_serial + ".." + movement.last_serial,
+                            "reference " + movement.reference};
+  auto id = store_.add_stock_movement(movement, row);
+  if (!id) return id.error();
+  movement.id = *id;
+  log_(Priority::info, "stock: " + kind + " " + movement.first_serial + ".." +
+                           movement.last_serial + " by " + who.name);
+  return movement;
+}
+
+Result<stock::Reconciliation> Office::reconcile_stock(Millis from, Millis to) {
+  if (from >= to) return invalid("the period's start must come before its end");
+  auto facts = store_.ledger_facts();
+  if (!facts) return facts.error();
+  return stock::reconcile(*facts, from, to);
+}
+
+Result<stock::SerialState> Office::stock_serial_state(const std::string& serial) {
+  auto facts = store_.ledger_facts();
+  if (!facts) return facts.error();
+  return stock::state_of(*facts, serial, events_.now() + 1);
+}
+
+}  // namespace certprint::engine

@@ -1,0 +1,91 @@
+// The blank-stock ledger through the API: a technician records deliveries,
+// returns and destructions; serials used on booklets leave the stock; the
+// reconciliation of the days around them balances, as JSON and as CSV.
+#include <catch2/catch.hpp>
+
+#include "support/api_world.hpp"
+
+using namespace certprint;
+using namespace certprint::testing;
+using nlohmann::json;
+
+namespace {
+
+api::Reply move(ApiWorld& w, const std::string& kind, const std::string& first,
+                const std::string& last, const std::string& reference = "delivery 2026-117") {
+  return w.api->record_stock(
+      kTech,
+      json{{"kind", kind}, {"first_serial", first}, {"last_serial", last}, {"reference", reference}}
+          .dump());
+}
+
+std::string today() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char text[16];
+  std::strftime(text, sizeof text, "%Y-%m-%d", &tm);
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("stock: movements, a serial's state and the day's reconciliation", "[daemon][api]") {
+  ApiWorld w;
+  auto received = move(w, "received", "4400260101", "4400260200");
+  REQUIRE(received.status == 201);
+  CHECK(received.body["count"] == 100);
+  CHECK(received.body["by"] == "tech-1");
+
+  // Refusals name the field and the value.
+  auto bad_kind = move(w, "lost", "4400260201", "4400260300");
+  CHECK(bad_kind.status == 400);
+  CHECK_THAT(bad_kind.body["error"]["message"].get<std::string>(), Catch::Contains("\"lost\""));
+  auto bad_serial = move(w, "received", "44002602", "4400260300");
+  CHECK(bad_serial.status == 400);
+  CHECK_THAT(bad_serial.body["error"]["message"].get<std::string>(),
+             Catch::Contains("first_serial") && Catch::Contains("\"44002602\""));
+  auto too_many = move(w, "received", "4400000000", "4400999999");
+  CHECK(too_many.status == 400);
+  CHECK_THAT(too_many.body["error"]["message"].get<std::string>(),
+             Catch::Contains("at most 100000"));
+  auto overlap = move(w, "received", "4400260150", "4400260250", "delivery 118");
+  CHECK(overlap.status == 409);
+  CHECK(overlap.body["error"]["code"] == "stock");
+  CHECK_THAT(overlap.body["error"]["message"].get<std::string>(),
+             Catch::Contains("delivery 2026-117"));
+
+  // The sample's blanks 4400260101 and 4400260102 go on its booklets.
+  REQUIRE(w.api->submit_issuance(kRegistry, w.sample("marriage.json")).status == 201);
+  auto on_booklet = move(w, "destroyed", "4400260101", "4400260105", "record 1");
+  CHECK(on_booklet.status == 409);
+  CHECK_THAT(on_booklet.body["error"]["message"].get<std::string>(),
+             Catch::Contains("4400260101") && Catch::Contains("booklet"));
+  REQUIRE(move(w, "returned", "4400260191", "4400260200", "slip 4").status == 201);
+
+  auto serial = w.api->stock_serial(kTech, "4400260195");
+  REQUIRE(serial.status == 200);
+  CHECK(serial.body["state"] == "returned");
+  CHECK(w.api->stock_serial(kTech, "4400260150").body["state"] == "in_stock");
+  CHECK(w.api->stock_serial(kTech, "4400269999").body["state"] == "unknown");
+  CHECK(w.api->stock_serial(kTech, "44").status == 400);
+
+  const std::string day = today();
+  auto r = w.api->stock_reconciliation(kTech, day, day, "json");
+  REQUIRE(r.status == 200);
+  CHECK(r.body["balances"] == true);
+  CHECK(r.body["figures"]["received"] == 100);
+  CHECK(r.body["figures"]["returned"] == 10);
+  CHECK(r.body["figures"]["closing_in_stock"] == 90);  // two of them on ready booklets
+  CHECK(r.body["closing_stock"][0]["first_serial"] == "4400260101");
+  auto csv = w.api->stock_reconciliation(kTech, day, day, "csv");
+  REQUIRE(csv.status == 200);
+  CHECK(csv.content_type == "text/csv; charset=utf-8");
+  CHECK_THAT(csv.raw, Catch::Contains("figure,,,100,received\r\n"));
+
+  CHECK(w.api->stock_reconciliation(kTech, "2026/11/01", day, "json").status == 400);
+  CHECK(w.api->stock_reconciliation(kTech, "2026-02-30", day, "json").status == 400);
+  CHECK(w.api->stock_reconciliation(kTech, day, "2020-01-01", "json").status == 400);
+  CHECK(w.api->stock_reconciliation(kTech, "2025-01-01", "2026-12-31", "json").status == 400);
+  CHECK(w.api->stock_reconciliation(kTech, day, day, "xml").status == 400);
+}
