@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "daemon/client/clerk_commands.hpp"
+#include "daemon/client/stock_commands.hpp"
 #include "daemon/offline/direct_print.hpp"
 #include "daemon/offline/offline.hpp"
 
@@ -43,6 +44,8 @@ constexpr const char* kUsage =
     "  release  free a printer held by a cancel that did not get through\n"
     "  verify   (without --issuance) check a scanned token with the daemon\n"
     "  preview  download an issuance's page previews (PNG)\n"
+    "  stock    record blanks received, returned or destroyed (technician)\n"
+    "  reconcile the blank-stock reconciliation of some days, and its CSV (technician)\n"
     "\n"
     "Run 'certprint <command> --help' for the options of a command.\n";
 
@@ -87,6 +90,12 @@ const char* example(const std::string& command) {
        "  certprint void 440106-20260512-0001 --holder female --reason 'ink smudged' "
        "--new-stock-serial 4400269001 --token-file clerk.token"},
       {"printers", "  certprint printers --token-file clerk.token"},
+      {"stock",
+       "  certprint stock received 4400260101 4400260600 --reference 'delivery note 2026-117' "
+       "--token-file technician.token"},
+      {"reconcile",
+       "  certprint reconcile --from 2026-11-01 --to 2026-11-30 --csv november.csv "
+       "--token-file technician.token"},
       {"release", "  certprint release --printer desk1 --token-file clerk.token"},
       {"preview",
        "  certprint preview 440106-20260512-0001 --holder male --out previews/ "
@@ -254,6 +263,46 @@ int release_command(const std::vector<std::string>& args) {
   auto c = client.config();
   if (!c) return 2;
   return client::client_release(*c, printer, std::cout, std::cerr);
+}
+
+int stock_command(const std::vector<std::string>& args) {
+  ClientOptions client;
+  po::options_description opts("stock options");
+  client.add(opts);
+  client::StockArgs a;
+  opts.add_options()("reference", po::value(&a.reference)->required(),
+                     "the delivery note, return slip or destruction record");
+  std::vector<std::string> words;
+  po::options_description hidden;
+  hidden.add_options()("args", po::value(&words)->multitoken());
+  po::positional_options_description pos;
+  pos.add("args", -1);
+  po::variables_map vm;
+  const char* synopsis = "received|returned|destroyed FIRST_SERIAL LAST_SERIAL --reference TEXT";
+  if (!parse("stock", opts, pos, args, vm, synopsis, &hidden)) return 0;
+  if (words.size() != 3) return fail(std::string("stock: expected ") + synopsis);
+  a.kind = words[0];
+  a.first_serial = words[1];
+  a.last_serial = words[2];
+  auto c = client.config();
+  if (!c) return 2;
+  return client::client_stock(*c, a, std::cout, std::cerr);
+}
+
+int reconcile_command(const std::vector<std::string>& args) {
+  ClientOptions client;
+  po::options_description opts("reconcile options");
+  client.add(opts);
+  std::string from, to, csv;
+  opts.add_options()("from", po::value(&from)->required(), "the first day, YYYY-MM-DD")(
+      "to", po::value(&to)->required(), "the last day, YYYY-MM-DD (included)")(
+      "csv", po::value(&csv), "also write the reconciliation as CSV to this file");
+  po::positional_options_description pos;
+  po::variables_map vm;
+  if (!parse("reconcile", opts, pos, args, vm, "--from DAY --to DAY [--csv FILE]")) return 0;
+  auto c = client.config();
+  if (!c) return 2;
+  return client::client_reconcile(*c, from, to, csv, std::cout, std::cerr);
 }
 
 int printers_command(const std::vector<std::string>& args) {
@@ -459,6 +508,8 @@ int main(int argc, char** argv) {
       if (command == c) return daemon_command(command, args);
     if (command == "printers") return printers_command(args);
     if (command == "release") return release_command(args);
+    if (command == "stock") return stock_command(args);
+    if (command == "reconcile") return reconcile_command(args);
     if (command == "--help" || command == "-h" || command == "help") {
       std::cout << kUsage;
       return 0;

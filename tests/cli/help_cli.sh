@@ -15,7 +15,8 @@ check_help() {  # NAME TEXT
   grep -q "^example" <<<"$text" || fail "$name --help gives no example"
 }
 
-for c in keygen render verify print submit batch status confirm void printers release preview; do
+for c in keygen render verify print submit batch status confirm void printers release preview stock \
+         reconcile; do
   text=$("$certprint" "$c" --help 2>&1) || fail "certprint $c --help exits non-zero"
   check_help "certprint $c" "$text"
   grep -q -- "--args" <<<"$text" && fail "certprint $c --help shows an internal --args option"

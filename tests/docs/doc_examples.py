@@ -32,7 +32,8 @@ docs' system paths are mapped into the scratch folder (the table is printed),
 so nothing outside it is touched. certprintd started by an example runs in
 the background until the end; the client commands get $CERTPRINT_URL and the
 token of the role the command needs ($CERTPRINT_TOKEN: registry for submit,
-verifier for verify, technician for certcal, clerk otherwise). 'CP:...' stands for a scanned QR:
+verifier for verify, technician for certcal, stock and reconcile, clerk
+otherwise). 'CP:...' stands for a scanned QR:
 it is replaced by the newest token an earlier line of the same block printed.
 
   doc_examples.py --source SRC --build BUILD [--python PYTHON]
@@ -304,6 +305,8 @@ class World:
             return "registry"
         if program == "certprint" and len(words) > 1 and words[1] == "verify":
             return "verifier"
+        if program == "certprint" and len(words) > 1 and words[1] in ("stock", "reconcile"):
+            return "technician"
         return "clerk"
 
     def start_daemon(self, text, where):

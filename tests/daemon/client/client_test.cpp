@@ -6,6 +6,7 @@
 
 #include "calibration/target.hpp"
 #include "daemon/client/clerk_commands.hpp"
+#include "daemon/client/stock_commands.hpp"
 #include "daemon/client/technician_commands.hpp"
 #include "support/api_world.hpp"
 
@@ -262,4 +263,41 @@ TEST_CASE("the certprint client shows a held printer and releases it", "[daemon]
   REQUIRE(client_printers(clerk, out, err) == 0);
   CHECK(out.str().find("held") == std::string::npos);
   CHECK(client_release(clerk, "nowhere", out, err) == 1);
+}
+
+TEST_CASE("certprint stock and reconcile: a delivery, the day's figures and the CSV",
+          "[daemon][client]") {
+  World w;
+  auto tokens = api::TokenTable::parse(kTokenFile, "tokens");
+  REQUIRE(tokens.ok());
+  Served served(*w.api, *tokens);
+  ClientConfig tech{served.url(), std::string(36, 't'), false, 10};
+  ClientConfig clerk = tech;
+  clerk.token = std::string(36, 'c');
+  std::ostringstream out, err;
+  REQUIRE(client_stock(tech, {"received", "4400260101", "4400260150", "delivery 7"}, out, err) ==
+          0);
+  CHECK_THAT(out.str(), Catch::Contains("4400260101..4400260150 (50 blanks)"));
+  // Refusals: the daemon's words, exit 1; a clerk may not, exit 2.
+  err.str("");
+  CHECK(client_stock(tech, {"received", "4400260140", "4400260160", "delivery 8"}, out, err) == 1);
+  CHECK_THAT(err.str(), Catch::Contains("overlaps 4400260101..4400260150"));
+  CHECK(client_stock(clerk, {"received", "4400260200", "4400260210", "d"}, out, err) == 2);
+  CHECK(client_stock(tech, {"lost", "4400260200", "4400260210", "d"}, out, err) == 1);
+
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char day[16];
+  std::strftime(day, sizeof day, "%Y-%m-%d", &tm);
+  TempDir dir;
+  out.str("");
+  REQUIRE(client_reconcile(tech, day, day, (dir / "day.csv").string(), out, err) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("received") && Catch::Contains("50") &&
+                            Catch::Contains("balances") &&
+                            Catch::Contains("closing stock 4400260101..4400260150 (50)"));
+  CHECK_THAT(slurp(dir / "day.csv"), Catch::Contains("figure,,,50,received\r\n"));
+  err.str("");
+  CHECK(client_reconcile(tech, "yesterday", day, "", out, err) == 1);
+  CHECK_THAT(err.str(), Catch::Contains("\"yesterday\""));
 }
