@@ -94,4 +94,5 @@ if [ "$status" -ne 0 ]; then
   exit 1
 fi
 tail -n 12 "$log"
-echo "fuzz-smoke: $target: no crash in $seconds s"
+runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+echo "fuzz-smoke: $target: no crash in ${runs:-?} executions (a limit of $seconds s${CERTPRINT_FUZZ_RUNS:+ or $CERTPRINT_FUZZ_RUNS executions})"
