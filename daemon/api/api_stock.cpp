@@ -1,5 +1,6 @@
 // The technician's blank-stock ledger: movements, a serial's state, and the
 // reconciliation of a period (JSON or CSV).
+#include <algorithm>
 #include <ctime>
 
 #include "daemon/api/api.hpp"
@@ -31,8 +32,10 @@ Result<std::string> serial_field(const json& j, const char* name) {
 Result<Millis> day_start(const std::string& text, const char* name, int days_after = 0) {
   std::tm tm{};
   int y = 0, m = 0, d = 0;
-  char rest = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%c", &y, &m, &d, &rest) == 3 && text.size() == 10) {
+  const bool shaped = text.size() == 10 && text[4] == '-' && text[7] == '-' &&
+                      std::all_of(text.begin(), text.end(),
+                                  [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
+  if (shaped && std::sscanf(text.c_str(), "%4d-%2d-%2d", &y, &m, &d) == 3) {
     tm.tm_year = y - 1900;
     tm.tm_mon = m - 1;
     tm.tm_mday = d;
@@ -43,8 +46,9 @@ Result<Millis> day_start(const std::string& text, const char* name, int days_aft
       return Millis{std::mktime(&tm)} * 1000;
     }
   }
-  return invalid("parameter \"" + std::string(name) + "\" \"" + text +
-                 "\": expected a day as YYYY-MM-DD (for example 2026-11-01)");
+  return invalid("parameter \"" + std::string(name) + "\" " +
+                 (text.empty() ? std::string("is missing") : "\"" + text + "\"") +
+                 ": expected a day as YYYY-MM-DD (for example 2026-11-01)");
 }
 
 json range_json(const stock::SerialRange& r) {

@@ -53,7 +53,7 @@ struct Options {
   int poll_ms = 100;
   std::size_t max_body = 64 * 1024;
   int callback_attempts = 288, retain_events_days = 90, retain_verify_days = 365;
-  bool check = false;
+  bool check = false, refuse_unreceived_stock = false;
 };
 
 po::options_description describe(Options& o) {
@@ -92,6 +92,9 @@ po::options_description describe(Options& o) {
       "GET /v1/outbox lists them, POST /v1/events/ID/retry puts one back")(
       "retain-events-days", po::value(&o.retain_events_days)->default_value(o.retain_events_days),
       "days a delivered event is kept (each issuance's newest for ever)")(
+      "refuse-unreceived-stock", po::bool_switch(&o.refuse_unreceived_stock),
+      "refuse an intake or a void whose stock serial no recorded delivery holds (else such a "
+      "blank is only listed as an anomaly in the reconciliation)")(
       "retain-verify-audit-days",
       po::value(&o.retain_verify_days)->default_value(o.retain_verify_days),
       "days the audit rows of verifications are kept (other audit rows: for ever)")(
@@ -208,6 +211,7 @@ Result<service::DaemonConfig> make_config(const Options& o) {
     *field = *ms;
   }
   cfg.sequencer.poll_interval = std::chrono::milliseconds(o.poll_ms);
+  cfg.stock.refuse_unreceived = o.refuse_unreceived_stock;
   return cfg;
 }
 

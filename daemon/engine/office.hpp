@@ -80,6 +80,14 @@ struct VoidRequest {
   bool blank_damaged = false;
 };
 
+// What the stock ledger holds intakes and voids to. A serial never
+// received is always listed as an anomaly by the reconciliation; with
+// refuse_unreceived it is refused too (409 stock_serial), so stock must be
+// recorded as received before its blanks are used.
+struct StockPolicy {
+  bool refuse_unreceived = false;
+};
+
 struct Voided {
   std::int64_t voided_id = 0;
   store::BookletRow replacement;  // on the new blank, state ready
@@ -157,6 +165,7 @@ class Office {
   Result<store::StockMovementRow> record_stock(const Actor& who, store::StockMovementRow movement);
   Result<stock::Reconciliation> reconcile_stock(Millis from, Millis to);
   Result<stock::SerialState> stock_serial_state(const std::string& serial);
+  void set_stock_policy(StockPolicy policy) { stock_policy_ = policy; }
 
   // verifier
   Result<Verification> verify(const Actor& who, const std::string& token);
@@ -195,8 +204,12 @@ class Office {
                                        const std::vector<calibration::Mark>& marks);
   void audit(const Actor& who, const std::string& action, const std::string& subject,
              const std::string& detail);
+  // Under StockPolicy::refuse_unreceived, a serial no received range holds
+  // is refused, naming `field`.
+  Status check_received(const std::string& field, const std::string& serial);
 
   store::Store& store_;
+  StockPolicy stock_policy_;
   const token::KeyRing& keys_;
   EventLog& events_;
   PrintEngine& engine_;

@@ -55,6 +55,7 @@ Result<Voided> Office::void_booklet(const Actor& who, const std::string& issuanc
   if (b->state == store::BookletState::printing)
     return conflict("the " + holder_text + " booklet is printing; wait for its print job to end",
                     "booklet_state");
+  if (auto s = check_received("new_stock_serial", new_stock_serial); !s) return s.error();
   auto unprinted = never_printed(store_, *b);
   if (!unprinted) return unprinted.error();
   if (*unprinted && !request.blank_damaged)

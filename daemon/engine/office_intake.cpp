@@ -93,6 +93,12 @@ Result<Submitted> Office::submit(const Actor& who, const issuance::Issuance& rec
     if (!tok) return tok.error();
     booklets.push_back({h, record.booklet(h)->stock_serial, *tok});
   }
+  for (const auto& b : booklets)
+    if (auto s = check_received(
+            "booklets." + std::string(issuance::to_string(b.holder)) + ".stock_serial",
+            b.stock_serial);
+        !s)
+      return s.error();
   if (auto s = check_printable(record, booklets); !s) return s.error();
   store::IssuanceRow row{record.issuance_id, canonical, events_.now()};
   // Each booklet's QR goes back to the registry, to be saved with the record.

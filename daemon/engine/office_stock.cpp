@@ -30,6 +30,17 @@ Result<stock::Reconciliation> Office::reconcile_stock(Millis from, Millis to) {
   return stock::reconcile(*facts, from, to);
 }
 
+Status Office::check_received(const std::string& field, const std::string& serial) {
+  if (!stock_policy_.refuse_unreceived) return Status::success();
+  auto received = store_.stock_received(serial);
+  if (!received) return received.error();
+  if (*received) return Status::success();
+  return conflict(field + " \"" + serial +
+                      "\": this blank was never received into the stock; record its delivery "
+                      "first (certprint stock received FIRST LAST --reference NOTE)",
+                  "stock_serial");
+}
+
 Result<stock::SerialState> Office::stock_serial_state(const std::string& serial) {
   auto facts = store_.ledger_facts();
   if (!facts) return facts.error();

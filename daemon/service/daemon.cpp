@@ -66,6 +66,7 @@ Result<std::unique_ptr<Daemon>> Daemon::create(const DaemonConfig& config, LogSi
   d.office =
       std::make_unique<engine::Office>(*d.store, d.keys, *d.events, *d.engine, config.templates_dir,
                                        system_random(), log, config.verify_audit);
+  d.office->set_stock_policy(config.stock);
   d.outbox = std::make_unique<engine::Outbox>(*d.store, config.outbox, d.callback_transport, log,
                                               system_clock());
   api::ApiConfig api_config{config.http.max_body_bytes};

@@ -30,6 +30,7 @@ struct DaemonConfig {
   printing::SequencerConfig sequencer;          // page timeouts
   api::RateLimit verify_limit{};                // verifications per caller (429 beyond)
   engine::AuditBatchConfig verify_audit{};      // how verifications' audit rows are batched
+  engine::StockPolicy stock{};                  // whether unreceived blanks are refused
 };
 
 class Daemon {

@@ -100,6 +100,16 @@ struct Ledger {
     return SerialState::unknown;
   }
 
+  // Whether the booklet was voided within [from, to) after a confirmation.
+  bool voided_after_confirm(std::int64_t booklet, Millis from, Millis to) const {
+    bool confirmed = false;
+    for (const auto& s : booklets.at(booklet).states) {
+      if (s.state == BookletState::confirmed) confirmed = true;
+      if (s.state == BookletState::voided && confirmed && s.at >= from && s.at < to) return true;
+    }
+    return false;
+  }
+
   SerialState state(const History& h, Millis before) const {
     if (h.left_at && *h.left_at < before) return h.left_as;
     if (h.booklet && h.used_at < before) return booklet_state(booklets.at(*h.booklet), before);
@@ -181,8 +191,8 @@ void add_skipped(const store::LedgerFacts& facts, const Ledger& ledger, Millis t
   }
 }
 
-void add_anomalies(const std::string& serial, const History& h, SerialState start, SerialState end,
-                   Millis from, Millis to, std::vector<Anomaly>& out) {
+void add_anomalies(const std::string& serial, const History& h, const Ledger& ledger,
+                   SerialState end, Millis from, Millis to, std::vector<Anomaly>& out) {
   if (h.booklet && h.used_at < to && !(h.received_at && *h.received_at < to))
     out.push_back({serial, "never_received",
                    "used on booklet " + std::to_string(*h.booklet) + " on " +
@@ -192,8 +202,10 @@ void add_anomalies(const std::string& serial, const History& h, SerialState star
     out.push_back({serial, "received_after_use",
                    "used on " + utc_minute_text(h.used_at) + ", received on " +
                        utc_minute_text(*h.received_at)});
-  if (start == SerialState::issued && end == SerialState::spoiled)
-    out.push_back({serial, "issued_then_voided", "issued before the period, voided in it"});
+  if (end == SerialState::spoiled && h.booklet && ledger.voided_after_confirm(*h.booklet, from, to))
+    out.push_back({serial, "issued_then_voided",
+                   "confirmed as issued, then voided in the period: an issued certificate came "
+                   "back spoiled"});
   if (end == SerialState::awaiting)
     out.push_back(
         {serial, "awaiting_confirmation",
@@ -254,7 +266,7 @@ Reconciliation reconcile(const store::LedgerFacts& facts, Millis from, Millis to
         r.spoiled.push_back(spoiled_row(serial, ledger.booklets.at(*h.booklet), to));
     }
     if (end == SerialState::in_stock) closing.push_back(serial);
-    add_anomalies(serial, h, start, end, from, to, r.anomalies);
+    add_anomalies(serial, h, ledger, end, from, to, r.anomalies);
   }
   for (const auto& u : facts.reused)
     if (u.used_at < to)

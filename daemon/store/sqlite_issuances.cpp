@@ -17,6 +17,15 @@ struct SerialUse {
   Millis at = 0;
 };
 
+// A movement that took a blank out of the stock.
+struct Gone {
+  std::string kind;
+  Millis at = 0;
+  std::string reference;
+};
+
+Result<Gone> read_gone(const Stmt& s) { return Gone{s.text(0), s.i64(1), s.text(2)}; }
+
 Result<SerialUse> read_serial_use(const Stmt& s) {
   return SerialUse{"the " + s.text(1) + " booklet of issuance " + s.text(0), s.text(2), s.i64(3)};
 }
@@ -40,6 +49,18 @@ Result<std::int64_t> SqliteStore::insert_booklet(std::string_view op,
                  "stock serial " + b.stock_serial + " was used on " + (*used)->where + " on " +
                      utc_minute_text((*used)->at) + " (that booklet is now " + (*used)->state +
                      "); a blank is used once: take another blank",
+                 "stock_serial");
+  // A blank returned or destroyed has left the stock: it is not on the desk.
+  auto gone = db_.one(op, &read_gone,
+                      "SELECT kind, at, reference FROM stock_movements WHERE kind <> 'received' "
+                      "AND first_serial <= ?1 AND last_serial >= ?1 LIMIT 1",
+                      b.stock_serial);
+  if (!gone) return gone.error();
+  if (*gone)
+    return coded(ErrorCode::conflict, op,
+                 "stock serial " + b.stock_serial + " was " + (*gone)->kind + " on " +
+                     utc_minute_text((*gone)->at) + " (reference \"" + (*gone)->reference +
+                     "\"): it left the stock; take another blank",
                  "stock_serial");
   auto same_token = db_.maybe_scalar(op, "SELECT id FROM booklets WHERE token = ?1", b.token);
   if (!same_token) return same_token.error();

@@ -146,6 +146,8 @@ def join_commands(lines, first, end):
             continue
         commands.append((at, pending + text))
         pending = ""
+    if pending:
+        raise DocError(f"line {at}: a command continued (\\) past the end of its block")
     return commands
 
 
@@ -385,7 +387,8 @@ def world_runner(world):
     def run_line(text, role, in_build):
         env = dict(world.env, CERTPRINT_TOKEN=world.tokens[role])
         cwd = os.path.join(world.tree, "build") if in_build else world.tree
-        answer = subprocess.run(["bash", "-c", text], cwd=cwd, env=env, capture_output=True,
+        answer = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", text], cwd=cwd, env=env,
+                                capture_output=True,
                                 text=True, errors="replace", timeout=900)
         return answer.returncode, answer.stdout + answer.stderr
     return run_line
@@ -447,6 +450,9 @@ def self_test():
         "unknown marker": "<!-- example: maybe -->\n```sh\ntrue\n```\n",
         "replace not in block": "<!-- example: runs; replace \"x1\" with \"x2\" -->\n```sh\ntrue\n```\n",
         "failing command": "<!-- example: runs -->\n```sh\ntrue\nfalse\n```\n",
+        "failing command in a pipe": "<!-- example: runs -->\n```sh\nfalse | true\n```\n",
+        "failing command before a ;": "<!-- example: runs -->\n```sh\nfalse; true\n```\n",
+        "continued past the end": "<!-- example: runs -->\n```sh\ntrue \\\n```\n",
         "placeholder without token": "<!-- example: runs -->\n```sh\necho 'CP:...'\n```\n",
         "quick start changed": "<!-- example: quick start -->\n```sh\nbash scripts/demo.sh --fast\n```\n",
     }
@@ -497,7 +503,8 @@ def self_test():
 
 
 def plain_runner(text, role, in_build):
-    answer = subprocess.run(["bash", "-c", text], capture_output=True, text=True)
+    answer = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", text], capture_output=True,
+                            text=True)
     return answer.returncode, answer.stdout + answer.stderr
 
 

@@ -85,7 +85,42 @@ TEST_CASE("stock: movements, a serial's state and the day's reconciliation", "[d
 
   CHECK(w.api->stock_reconciliation(kTech, "2026/11/01", day, "json").status == 400);
   CHECK(w.api->stock_reconciliation(kTech, "2026-02-30", day, "json").status == 400);
+  CHECK(w.api->stock_reconciliation(kTech, "2026-+1-01", day, "json").status == 400);
+  CHECK(w.api->stock_reconciliation(kTech, " 2026-1-01", day, "json").status == 400);
+  auto missing = w.api->stock_reconciliation(kTech, "", day, "json");
+  CHECK(missing.status == 400);
+  CHECK_THAT(missing.body["error"]["message"].get<std::string>(),
+             Catch::Contains("\"from\" is missing"));
   CHECK(w.api->stock_reconciliation(kTech, day, "2020-01-01", "json").status == 400);
   CHECK(w.api->stock_reconciliation(kTech, "2025-01-01", "2026-12-31", "json").status == 400);
   CHECK(w.api->stock_reconciliation(kTech, day, day, "xml").status == 400);
+}
+
+TEST_CASE("stock: with refuse_unreceived, a blank no delivery holds is refused at intake and void",
+          "[daemon][api]") {
+  ApiWorld w;
+  w.office->set_stock_policy({true});
+  auto refused = w.api->submit_issuance(kRegistry, w.sample("marriage.json"));
+  REQUIRE(refused.status == 409);
+  CHECK(refused.body["error"]["code"] == "stock_serial");
+  CHECK_THAT(refused.body["error"]["message"].get<std::string>(),
+             Catch::Contains("booklets.male.stock_serial \"4400260101\"") &&
+                 Catch::Contains("never received"));
+  REQUIRE(move(w, "received", "4400260101", "4400260102").status == 201);
+  REQUIRE(w.api->submit_issuance(kRegistry, w.sample("marriage.json")).status == 201);
+  // The void's new blank too.
+  const std::string id = "440106-20260512-0001";
+  auto job = w.api->print(kClerk, id, R"({"printer":"desk"})");
+  REQUIRE(job.status == 202);
+  w.wait_job(job.body["print_job_id"]);
+  auto v = w.api->void_booklet(kClerk, id, "female",
+                               R"({"reason":"smudge","new_stock_serial":"4400269999"})");
+  REQUIRE(v.status == 409);
+  CHECK_THAT(v.body["error"]["message"].get<std::string>(),
+             Catch::Contains("new_stock_serial \"4400269999\""));
+  REQUIRE(move(w, "received", "4400269990", "4400269999").status == 201);
+  CHECK(w.api
+            ->void_booklet(kClerk, id, "female",
+                           R"({"reason":"smudge","new_stock_serial":"4400269999"})")
+            .status == 200);
 }

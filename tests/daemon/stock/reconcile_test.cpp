@@ -285,7 +285,8 @@ TEST_CASE("stock: anomalies by serial, and the CSV", "[daemon][stock]") {
   f.uses = {{serial(1), 1, "I-1", Holder::male, 2 * day},
             {serial(5), 2, "I-2", Holder::female, 11 * day},
             {serial(50), 3, "I-3", Holder::male, 12 * day},
-            {serial(60), 4, "I-4", Holder::female, 12 * day}};
+            {serial(60), 4, "I-4", Holder::female, 12 * day},
+            {serial(61), 6, "I-6", Holder::male, 13 * day + 1}};
   f.movements.push_back({2, 13 * day, StockMovementKind::received, serial(60), serial(61),
                          "delivery 2, late", "tech"});
   f.booklet_states = {{1, BookletState::ready, 2 * day, ""},
@@ -295,7 +296,12 @@ TEST_CASE("stock: anomalies by serial, and the CSV", "[daemon][stock]") {
                       {2, BookletState::ready, 11 * day, ""},
                       {2, BookletState::printed, 11 * day + 5, ""},
                       {3, BookletState::ready, 12 * day, ""},
-                      {4, BookletState::ready, 12 * day, ""}};
+                      {4, BookletState::ready, 12 * day, ""},
+                      // Confirmed and voided within the period.
+                      {6, BookletState::ready, 13 * day + 1, ""},
+                      {6, BookletState::printed, 13 * day + 2, ""},
+                      {6, BookletState::confirmed, 14 * day, ""},
+                      {6, BookletState::voided, 16 * day, "wrong date"}};
   f.reused = {{serial(5), 5, "I-0", Holder::male, 3 * day}};
   f.voids = {{15 * day, "clerk-9", "clerk", "void", "I-1", "male booklet 1"}};
 
@@ -311,10 +317,12 @@ TEST_CASE("stock: anomalies by serial, and the CSV", "[daemon][stock]") {
   CHECK(kinds_of(serial(5)) == std::set<std::string>{"awaiting_confirmation", "reused"});
   CHECK(kinds_of(serial(50)) == std::set<std::string>{"never_received"});
   CHECK(kinds_of(serial(60)) == std::set<std::string>{"received_after_use"});
+  CHECK(kinds_of(serial(61)) == std::set<std::string>{"issued_then_voided"});
   CHECK(kinds_of(serial(6)).empty());  // above the highest used: not a gap
   // Serial 1 was issued before the period: its void is not this period's
-  // spoilage. Serials 50 and 60 entered by use.
-  CHECK(r.figures.spoiled == 0);
+  // spoilage; 61's is (issued and voided within it). Serials 50 and 60
+  // entered by use.
+  CHECK(r.figures.spoiled == 1);
   CHECK(r.figures.used_without_receipt == 2);
   CHECK(r.figures.received == 1);  // 61; 60 was in use before its receipt
   CHECK(r.figures.opening_in_stock == 9);
@@ -333,7 +341,7 @@ TEST_CASE("stock: anomalies by serial, and the CSV", "[daemon][stock]") {
 
   // A void in the period is listed with its reason (quoted for CSV) and who.
   const auto earlier = stock::reconcile(f, 0, to);
-  REQUIRE(earlier.spoiled.size() == 1);
+  REQUIRE(earlier.spoiled.size() == 2);
   CHECK(earlier.spoiled[0].by == "clerk-9");
   CHECK(earlier.spoiled[0].reason == "found a typo, \"name\"");
   CHECK_THAT(stock::to_csv(earlier),

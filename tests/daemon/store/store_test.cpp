@@ -940,6 +940,15 @@ TEST_CASE("store: the stock ledger's movements: overlaps, unreceived, used and g
                                         Catch::Contains("destroyed already") &&
                                         Catch::Contains("record 4"));
 
+  // A blank that left the stock cannot go on a booklet.
+  auto gone_blank = add_couple(*store, "I-2", "4400260012", "4400260030");
+  REQUIRE_FALSE(gone_blank);
+  CHECK(gone_blank.error().keyword == "stock_serial");
+  CHECK_THAT(gone_blank.error().message, Catch::Contains("4400260012") &&
+                                             Catch::Contains("destroyed") &&
+                                             Catch::Contains("record 4"));
+  CHECK_FALSE(ok(store->issuance("I-2")));
+
   auto backwards = move(StockMovementKind::received, "4400269999", "4400269000");
   REQUIRE_FALSE(backwards);
   CHECK(backwards.error().code == ErrorCode::invalid);
