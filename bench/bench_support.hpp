@@ -5,7 +5,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -35,6 +38,22 @@ inline std::map<std::string, std::string> start_cups(const std::filesystem::path
 inline void stop_cups(const std::filesystem::path& src, const std::filesystem::path& dir) {
   const std::string harness = "bash '" + (src / "tests/cups/cups_harness.sh").string() + "'";
   (void)std::system((harness + " stop '" + dir.string() + "' >/dev/null").c_str());
+}
+
+// A loopback TCP port free at the time of asking, or -1.
+inline int free_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  int port = -1;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+    port = ntohs(a.sin_port);
+  close(fd);
+  return port;
 }
 
 inline pid_t spawn(const std::vector<std::string>& argv, const std::string& log) {

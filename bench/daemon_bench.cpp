@@ -62,7 +62,13 @@ int main(int argc, char** argv) {
   (void)std::system(("'" + std::string(CERTPRINT_BINARY) + "' keygen --keys '" +
                      (dir / "keys").string() + "' >/dev/null")
                         .c_str());
-  const int port = 20000 + static_cast<int>(getpid() % 20000);
+  // A port the kernel just gave out (not one derived from the pid, which
+  // the private cupsd or another test could hold).
+  const int port = free_port();
+  if (port <= 0) {
+    std::fprintf(stderr, "daemon_bench: no free loopback port\n");
+    return 1;
+  }
   const pid_t pid =
       spawn({CERTPRINTD_BINARY, "--listen", "127.0.0.1:" + std::to_string(port), "--database",
              (dir / "certprint.db").string(), "--keys", (dir / "keys").string(), "--tokens",
@@ -71,7 +77,7 @@ int main(int argc, char** argv) {
             (dir / "certprintd.log").string());
   httplib::Client probe("127.0.0.1", port);
   bool up = false;
-  for (int i = 0; i < 200 && !up; ++i) {
+  for (int i = 0; i < 1500 && !up; ++i) {  // up to 30 s: a loaded machine starts it slowly
     auto r = probe.Get("/healthz", {{"Authorization", "Bearer " + clerk}});
     up = r && r->status == 200;
     if (!up) std::this_thread::sleep_for(std::chrono::milliseconds(20));
