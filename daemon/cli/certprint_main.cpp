@@ -176,7 +176,8 @@ const char* add_daemon_options(const std::string& command, po::options_descripti
         "blank-damaged", po::bool_switch(&a.blank_damaged),
         "the blank itself is damaged (torn, stained): needed to void a booklet that was never "
         "printed")("yes", po::bool_switch(&a.yes), "do not ask before voiding (for scripts)");
-    return "ISSUANCE_ID --holder male|female --reason TEXT --new-stock-serial N [--yes]";
+    return "ISSUANCE_ID --holder male|female --reason TEXT --new-stock-serial N [--blank-damaged] "
+           "[--yes]";
   }
   if (command == "preview") {
     opts.add_options()("out", po::value(&a.out)->default_value("."),
