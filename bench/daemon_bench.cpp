@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
   const int port = free_port();
   if (port <= 0) {
     std::fprintf(stderr, "daemon_bench: no free loopback port\n");
+    stop_cups(src, dir / "cups");
     return 1;
   }
   const pid_t pid =
@@ -85,6 +86,9 @@ int main(int argc, char** argv) {
   if (!up) {
     std::fprintf(stderr, "daemon_bench: certprintd did not start (see %s)\n",
                  (dir / "certprintd.log").c_str());
+    kill(pid, SIGKILL);
+    waitpid(pid, nullptr, 0);
+    stop_cups(src, dir / "cups");  // nothing it started outlives it
     return 1;
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
