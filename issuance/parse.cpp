@@ -335,7 +335,7 @@ void Validator::check_booklets(const Fields& top) {
     constexpr std::string_view kSerial = "exactly 10 digits (the serial inside the back cover)";
     auto serial = booklet->string("stock_serial", kSerial);
     if (!serial) continue;
-    if (serial->size() != 10 || !all_digits(*serial)) {
+    if (!is_stock_serial(*serial)) {
       booklet->fail("stock_serial", "expected " + std::string(kSerial));
       continue;
     }

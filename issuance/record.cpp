@@ -28,6 +28,15 @@ std::string_view to_string(Kind k) { return k == Kind::marriage ? "marriage" : "
 
 std::string_view to_string(Holder h) { return h == Holder::male ? "male" : "female"; }
 
+bool is_stock_serial(std::string_view s) {
+  return s.size() == 10 && s.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+std::string stock_serial_text(long long n) {
+  std::string s = std::to_string(n);
+  return std::string(s.size() < 10 ? 10 - s.size() : 0, '0') + s;
+}
+
 std::string_view to_string(IdType t) {
   switch (t) {
     case IdType::resident_id:

@@ -68,6 +68,11 @@ struct Booklet {
   std::string stock_serial;  // exactly 10 digits
 };
 
+// A stock serial's form: exactly 10 digits. Serials of one form compare as
+// text the way they compare as numbers; stock_serial_text(n) is serial n.
+bool is_stock_serial(std::string_view s);
+std::string stock_serial_text(long long n);
+
 struct Issuance {
   std::string issuance_id;  // [A-Za-z0-9._:-]{1,64}
   Kind kind = Kind::marriage;

@@ -105,8 +105,7 @@ Reply Api::void_booklet(const Caller& who, const std::string& issuance_id,
   auto reason = text_field(*j, "reason", 200, "why the booklet is spoiled");
   if (!reason) return error_reply(reason.error());
   auto serial = string_field(*j, "new_stock_serial");
-  if (!serial || serial->size() != 10 ||
-      serial->find_first_not_of("0123456789") != std::string::npos)
+  if (!serial || !issuance::is_stock_serial(*serial))
     return error(400, "invalid",
                  "field \"new_stock_serial\" " +
                      (j->contains("new_stock_serial") ? j->at("new_stock_serial").dump()

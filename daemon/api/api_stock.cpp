@@ -15,13 +15,9 @@ namespace {
 constexpr long long kMaxRange = 100'000;  // serials in one movement
 constexpr int kMaxDays = 366;             // days in one reconciliation
 
-bool is_serial(const std::string& s) {
-  return s.size() == 10 && s.find_first_not_of("0123456789") == std::string::npos;
-}
-
 Result<std::string> serial_field(const json& j, const char* name) {
   auto s = string_field(j, name);
-  if (s && is_serial(*s)) return *s;
+  if (s && issuance::is_stock_serial(*s)) return *s;
   return invalid("field \"" + std::string(name) + "\" " +
                  (j.contains(name) ? j.at(name).dump() : std::string("is missing")) +
                  ": expected a 10-digit stock serial");
@@ -133,7 +129,7 @@ Reply Api::record_stock(const Caller& who, std::string_view body) {
 
 Reply Api::stock_serial(const Caller& who, const std::string& serial) {
   if (!allowed(who, {Role::technician})) return forbidden(who, "read the stock ledger");
-  if (!is_serial(serial))
+  if (!issuance::is_stock_serial(serial))
     return error(400, "invalid", "serial \"" + serial + "\": expected 10 digits");
   auto state = office_.stock_serial_state(serial);
   if (!state) return error_reply(state.error());

@@ -10,10 +10,7 @@ namespace {
 
 using store::BookletState;
 
-std::string serial_text(long long n) {
-  std::string s = std::to_string(n);
-  return std::string(s.size() < 10 ? 10 - s.size() : 0, '0') + s;
-}
+using issuance::stock_serial_text;
 
 // One serial's facts.
 struct History {
@@ -43,7 +40,7 @@ struct Ledger {
     for (const auto& m : f.movements)
       for (long long n = std::stoll(m.first_serial), last = std::stoll(m.last_serial); n <= last;
            ++n) {
-        History& h = serials[serial_text(n)];
+        History& h = serials[stock_serial_text(n)];
         if (m.kind == store::StockMovementKind::received) {
           if (!h.received_at) h.received_at = m.at;
         } else if (!h.left_at) {

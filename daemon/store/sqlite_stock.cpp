@@ -12,15 +12,6 @@ Error stock_conflict(std::string_view op, const std::string& text) {
   return store_error(ErrorCode::conflict, op, text, "stock");
 }
 
-bool is_serial(const std::string& s) {
-  return s.size() == 10 && s.find_first_not_of("0123456789") == std::string::npos;
-}
-
-std::string serial_text(long long n) {
-  std::string s = std::to_string(n);
-  return std::string(10 - std::min<std::size_t>(10, s.size()), '0') + s;
-}
-
 struct Range {
   std::string first, last, reference;
   Millis at = 0;
@@ -64,7 +55,7 @@ constexpr std::string_view kOverlapping =
 
 // REQUIRES: mu_ held, inside a transaction.
 Status SqliteStore::check_stock_movement(std::string_view op, const StockMovementRow& row) {
-  if (!is_serial(row.first_serial) || !is_serial(row.last_serial) ||
+  if (!issuance::is_stock_serial(row.first_serial) || !issuance::is_stock_serial(row.last_serial) ||
       row.first_serial > row.last_serial)
     return invalid("stock range " + row.first_serial + ".." + row.last_serial +
                    ": expected two 10-digit serials, the first not above the last");
@@ -91,7 +82,7 @@ Status SqliteStore::check_stock_movement(std::string_view op, const StockMovemen
     next = std::max(next, std::stoll(r.last) + 1);
   }
   if (next <= std::stoll(row.last_serial))
-    return stock_conflict(op, "serial " + serial_text(next) + " of " + range +
+    return stock_conflict(op, "serial " + issuance::stock_serial_text(next) + " of " + range +
                                   " was never received: it cannot be " +
                                   std::string(to_string(row.kind)));
   auto used = db_.one(op, &read_use,
