@@ -7,7 +7,7 @@
 #     capture     PPD queue whose filter copies each document to DIR/capture
 #     badfilter   PPD queue whose filter fails (fault injection)
 #
-#   cups_harness.sh start DIR [--cups-port N] [--eve-port N]
+#   cups_harness.sh start DIR [--cups-port N] [--eve-port N]   (ports: see pick_port)
 #   cups_harness.sh stop DIR
 #
 # `start` writes DIR/harness.env (CUPS_SERVER, EVE_URI, EVE_SPOOL, CAPTURE_DIR,
@@ -54,16 +54,28 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-free_port() {
+# Ports are picked below Linux's ephemeral range (32768 and up), where the
+# kernel hands out the local ports of outgoing connections: a port probed free
+# there can be taken by a client before cupsd binds it. Even so another test
+# can take a port between the probe and the bind, so a server that cannot bind
+# its picked port is started again on another (a port given on the command
+# line is kept). CUPS_HARNESS_PORTS, a space-separated list, is tried first:
+# the harness's own test uses it to hand out a port it holds.
+read -r -a preferred_ports <<<"${CUPS_HARNESS_PORTS:-}"
+pick_port() {  # sets $picked; no subshell, so the preferred list is consumed
   local p
+  if [ "${#preferred_ports[@]}" -gt 0 ]; then
+    picked=${preferred_ports[0]}; preferred_ports=("${preferred_ports[@]:1}"); return 0
+  fi
   for _ in $(seq 100); do
-    p=$(( (RANDOM << 1 | RANDOM & 1) % 30000 + 20000 ))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
+    p=$(( RANDOM % 12000 + 20000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then picked=$p; return 0; fi
   done
   echo "no free port found" >&2; return 1
 }
-[ -n "$cups_port" ] || cups_port=$(free_port)
-[ -n "$eve_port" ] || eve_port=$(free_port)
+cups_port_given=$cups_port eve_port_given=$eve_port
+[ -n "$eve_port" ] || { pick_port; eve_port=$picked; }
+[ -n "$cups_port" ] || { pick_port; cups_port=$picked; }
 
 for tool in dbus-daemon ippeveprinter ipptool cupsd lpadmin lpstat; do
   command -v "$tool" >/dev/null || { echo "cups_harness: $tool is not installed (run scripts/install-deps.sh)" >&2; exit 1; }
@@ -110,17 +122,26 @@ esac
 exit 0
 EOF
 chmod 0755 "$dir/eve-print.sh"
-ippeveprinter -p "$eve_port" -d "$dir/eve-spool" -k -r off \
-  -f application/pdf,image/pwg-raster,image/urf,application/vnd.cups-raster,application/octet-stream \
-  -c "$dir/eve-print.sh" certprint-test-printer >"$dir/eve.log" 2>&1 &
-echo $! > "$dir/eve.pid"
-eve_uri="ipp://127.0.0.1:$eve_port/ipp/print"
-for _ in $(seq 100); do
-  ipptool -q "$eve_uri" get-printer-attributes.test 2>/dev/null && break
-  kill -0 "$(cat "$dir/eve.pid")" 2>/dev/null || fail "ippeveprinter exited"
-  sleep 0.05
+# Starts ippeveprinter on $eve_port; 1 when it exits (its port was taken).
+start_eve() {
+  ippeveprinter -p "$eve_port" -d "$dir/eve-spool" -k -r off \
+    -f application/pdf,image/pwg-raster,image/urf,application/vnd.cups-raster,application/octet-stream \
+    -c "$dir/eve-print.sh" certprint-test-printer >"$dir/eve.log" 2>&1 &
+  echo $! > "$dir/eve.pid"
+  eve_uri="ipp://127.0.0.1:$eve_port/ipp/print"
+  for _ in $(seq 100); do
+    ipptool -q "$eve_uri" get-printer-attributes.test 2>/dev/null && return 0
+    kill -0 "$(cat "$dir/eve.pid")" 2>/dev/null || return 1
+    sleep 0.05
+  done
+  ipptool -q "$eve_uri" get-printer-attributes.test || fail "ippeveprinter does not answer on port $eve_port"
+}
+for attempt in 1 2 3 4 5; do
+  start_eve && break
+  [ -z "$eve_port_given" ] && [ "$attempt" -lt 5 ] || fail "ippeveprinter exited"
+  echo "cups_harness: ippeveprinter could not use port $eve_port; trying another" >&2
+  rm -f "$dir/eve.pid"; pick_port; eve_port=$picked
 done
-ipptool -q "$eve_uri" get-printer-attributes.test || fail "ippeveprinter does not answer on port $eve_port"
 
 # 3. cupsd with its own folders, loopback only.
 c="$dir/cups"
@@ -235,15 +256,32 @@ make_ppd capture capture
 make_ppd badfilter fail
 
 cupsd -t -c "$c/etc/cupsd.conf" -s "$c/etc/cups-files.conf" >/dev/null 2>&1 || fail "cupsd rejects its configuration"
-cupsd -f -c "$c/etc/cupsd.conf" -s "$c/etc/cups-files.conf" >"$c/log/stdout" 2>&1 &
-echo $! > "$dir/cupsd.pid"
-export CUPS_SERVER="localhost:$cups_port"
-for _ in $(seq 100); do
-  lpstat -r 2>/dev/null | grep -q "scheduler is running" && break
-  kill -0 "$(cat "$dir/cupsd.pid")" 2>/dev/null || fail "cupsd exited"
-  sleep 0.05
+# Starts cupsd listening on $cups_port; 1 when it cannot bind that port
+# (cupsd then stays up on its socket alone, so it is stopped here).
+start_cupsd() {
+  sed -i "s/^Listen 127\.0\.0\.1:.*/Listen 127.0.0.1:$cups_port/" "$c/etc/cupsd.conf"
+  : >"$c/log/error_log"
+  cupsd -f -c "$c/etc/cupsd.conf" -s "$c/etc/cups-files.conf" >"$c/log/stdout" 2>&1 &
+  echo $! > "$dir/cupsd.pid"
+  export CUPS_SERVER="localhost:$cups_port"
+  for _ in $(seq 100); do
+    lpstat -r 2>/dev/null | grep -q "scheduler is running" && return 0
+    kill -0 "$(cat "$dir/cupsd.pid")" 2>/dev/null || fail "cupsd exited"
+    if grep -q "Unable to open listen socket" "$c/log/error_log" 2>/dev/null; then
+      kill "$(cat "$dir/cupsd.pid")"; wait "$(cat "$dir/cupsd.pid")" 2>/dev/null || true
+      rm -f "$dir/cupsd.pid"
+      return 1
+    fi
+    sleep 0.05
+  done
+  lpstat -r 2>/dev/null | grep -q "scheduler is running" || fail "cupsd does not answer on port $cups_port"
+}
+for attempt in 1 2 3 4 5; do
+  start_cupsd && break
+  [ -z "$cups_port_given" ] && [ "$attempt" -lt 5 ] || fail "cupsd cannot listen on port $cups_port"
+  echo "cups_harness: cupsd could not use port $cups_port; trying another" >&2
+  pick_port; cups_port=$picked
 done
-lpstat -r 2>/dev/null | grep -q "scheduler is running" || fail "cupsd does not answer on port $cups_port"
 
 lpadmin -p everywhere -E -v "$eve_uri" -m everywhere 2>>"$dir/lpadmin.log" || fail "cannot create the everywhere queue"
 lpadmin -p raw -E -v "$eve_uri" 2>>"$dir/lpadmin.log" || fail "cannot create the raw queue"
