@@ -76,7 +76,7 @@ class Api {
   Reply print_target(const Caller& who, const std::string& printer, std::string_view body);
   // technician: the blank-stock ledger. {"kind", "first_serial",
   // "last_serial", "reference"}; a serial's state; the reconciliation of the
-  // days from..to (YYYY-MM-DD, the daemon's local time), as "json" or "csv".
+  // days from..to (YYYY-MM-DD, the daemon's local time), as "json", "csv" or "pdf".
   Reply record_stock(const Caller& who, std::string_view body);
   Reply stock_serial(const Caller& who, const std::string& serial);
   Reply stock_reconciliation(const Caller& who, const std::string& from, const std::string& to,

@@ -142,9 +142,9 @@ Reply Api::stock_serial(const Caller& who, const std::string& serial) {
 Reply Api::stock_reconciliation(const Caller& who, const std::string& from, const std::string& to,
                                 const std::string& format) {
   if (!allowed(who, {Role::technician})) return forbidden(who, "read the stock ledger");
-  if (format != "json" && format != "csv")
+  if (format != "json" && format != "csv" && format != "pdf")
     return error(400, "invalid",
-                 "parameter \"format\" \"" + format + "\": expected \"json\" or \"csv\"");
+                 "parameter \"format\" \"" + format + "\": expected \"json\", \"csv\" or \"pdf\"");
   auto start = day_start(from, "from");
   if (!start) return error_reply(start.error());
   auto end = day_start(to, "to", 1);  // `to` is the period's last day
@@ -154,6 +154,11 @@ Reply Api::stock_reconciliation(const Caller& who, const std::string& from, cons
                  "parameters \"from\" \"" + from + "\" and \"to\" \"" + to +
                      "\": expected the first and last day of a period of 1.." +
                      std::to_string(kMaxDays) + " days");
+  if (format == "pdf") {
+    auto pdf = office_.stock_report_pdf(actor(who), *start, *end, from, to);
+    if (!pdf) return error_reply(pdf.error());
+    return {200, nullptr, "application/pdf", std::move(*pdf)};
+  }
   auto r = office_.reconcile_stock(*start, *end);
   if (!r) return error_reply(r.error());
   if (format == "csv") return {200, nullptr, "text/csv; charset=utf-8", stock::to_csv(*r)};

@@ -45,7 +45,7 @@ constexpr const char* kUsage =
     "  verify   (without --issuance) check a scanned token with the daemon\n"
     "  preview  download an issuance's page previews (PNG)\n"
     "  stock    record blanks received, returned or destroyed (technician)\n"
-    "  reconcile the blank-stock reconciliation of some days, and its CSV (technician)\n"
+    "  reconcile the blank-stock reconciliation of some days, as CSV and PDF (technician)\n"
     "\n"
     "Run 'certprint <command> --help' for the options of a command.\n";
 
@@ -95,7 +95,7 @@ const char* example(const std::string& command) {
        "--token-file technician.token"},
       {"reconcile",
        "  certprint reconcile --from 2026-11-01 --to 2026-11-30 --csv november.csv "
-       "--token-file technician.token"},
+       "--pdf november.pdf --token-file technician.token"},
       {"release", "  certprint release --printer desk1 --token-file clerk.token"},
       {"preview",
        "  certprint preview 440106-20260512-0001 --holder male --out previews/ "
@@ -294,16 +294,18 @@ int reconcile_command(const std::vector<std::string>& args) {
   ClientOptions client;
   po::options_description opts("reconcile options");
   client.add(opts);
-  std::string from, to, csv;
-  opts.add_options()("from", po::value(&from)->required(), "the first day, YYYY-MM-DD")(
-      "to", po::value(&to)->required(), "the last day, YYYY-MM-DD (included)")(
-      "csv", po::value(&csv), "also write the reconciliation as CSV to this file");
+  client::ReconcileArgs a;
+  opts.add_options()("from", po::value(&a.from)->required(), "the first day, YYYY-MM-DD")(
+      "to", po::value(&a.to)->required(), "the last day, YYYY-MM-DD (included)")(
+      "csv", po::value(&a.csv_file), "also write the reconciliation as CSV to this file")(
+      "pdf", po::value(&a.pdf_file), "also write the A4 report a manager signs (PDF) to this file");
   po::positional_options_description pos;
   po::variables_map vm;
-  if (!parse("reconcile", opts, pos, args, vm, "--from DAY --to DAY [--csv FILE]")) return 0;
+  if (!parse("reconcile", opts, pos, args, vm, "--from DAY --to DAY [--csv FILE] [--pdf FILE]"))
+    return 0;
   auto c = client.config();
   if (!c) return 2;
-  return client::client_reconcile(*c, from, to, csv, std::cout, std::cerr);
+  return client::client_reconcile(*c, a, std::cout, std::cerr);
 }
 
 int printers_command(const std::vector<std::string>& args) {

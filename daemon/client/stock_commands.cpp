@@ -1,7 +1,8 @@
 #include "daemon/client/stock_commands.hpp"
 
-#include <fstream>
 #include <iomanip>
+
+#include "common/file.hpp"
 
 namespace certprint::client {
 
@@ -33,6 +34,22 @@ void figures_table(const json& r, std::ostream& out) {
   out << "  " << (r.value("balances", false) ? "balances" : "DOES NOT BALANCE") << "\n";
 }
 
+// Fetches `query` and writes its body to `file`; false after saying why.
+bool save(const ClientConfig& c, const std::string& query, const std::string& file,
+          std::ostream& err, int* code) {
+  const Answer a = ApiClient(c).get(query);
+  if (a.status != 200) {
+    *code = failed(a, err);
+    return false;
+  }
+  if (auto s = write_private_file(file, a.raw); !s) {
+    err << "certprint: " << s.message() << "\n";
+    *code = 1;
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 int client_stock(const ClientConfig& c, const StockArgs& a, std::ostream& out, std::ostream& err) {
@@ -53,26 +70,19 @@ int client_stock(const ClientConfig& c, const StockArgs& a, std::ostream& out, s
   return 0;
 }
 
-int client_reconcile(const ClientConfig& c, const std::string& from, const std::string& to,
-                     const std::string& csv_file, std::ostream& out, std::ostream& err) {
-  const std::string query = "/v1/stock/reconciliation?from=" + from + "&to=" + to;
+int client_reconcile(const ClientConfig& c, const ReconcileArgs& a, std::ostream& out,
+                     std::ostream& err) {
+  const std::string query = "/v1/stock/reconciliation?from=" + a.from + "&to=" + a.to;
   const Answer r = ApiClient(c).get(query);
   if (r.status != 200) return failed(r, err);
-  if (!csv_file.empty()) {
-    const Answer csv = ApiClient(c).get(query + "&format=csv");
-    if (csv.status != 200) return failed(csv, err);
-    std::ofstream f(csv_file, std::ios::binary | std::ios::trunc);
-    f << csv.raw;
-    if (!f.flush()) {
-      err << "certprint: cannot write " << csv_file << "\n";
-      return 1;
-    }
-  }
+  int code = 0;
+  if (!a.csv_file.empty() && !save(c, query + "&format=csv", a.csv_file, err, &code)) return code;
+  if (!a.pdf_file.empty() && !save(c, query + "&format=pdf", a.pdf_file, err, &code)) return code;
   if (c.json) {
     out << r.body.dump() << "\n";
     return 0;
   }
-  out << "blank stock " << from << " .. " << to << "\n";
+  out << "blank stock " << a.from << " .. " << a.to << "\n";
   figures_table(r.body, out);
   for (const auto& s : r.body["closing_stock"])
     out << "closing stock " << s.value("first_serial", "") << ".." << s.value("last_serial", "")
@@ -84,7 +94,8 @@ int client_reconcile(const ClientConfig& c, const std::string& from, const std::
   for (const auto& a : r.body["anomalies"])
     out << "anomaly " << a.value("serial", "") << " " << a.value("kind", "") << ": "
         << a.value("detail", "") << "\n";
-  if (!csv_file.empty()) out << "wrote " << csv_file << "\n";
+  if (!a.csv_file.empty()) out << "wrote " << a.csv_file << "\n";
+  if (!a.pdf_file.empty()) out << "wrote " << a.pdf_file << " (to print and sign)\n";
   return 0;
 }
 

@@ -16,8 +16,14 @@ struct StockArgs {
 };
 int client_stock(const ClientConfig& c, const StockArgs& a, std::ostream& out, std::ostream& err);
 
-// The days from..to (YYYY-MM-DD); with `csv_file`, also writes the CSV there.
-int client_reconcile(const ClientConfig& c, const std::string& from, const std::string& to,
-                     const std::string& csv_file, std::ostream& out, std::ostream& err);
+// The days from..to (YYYY-MM-DD), shown as a table; with `csv_file` or
+// `pdf_file`, also the CSV or the A4 report a manager signs, each written
+// owner-only (it names issuances and staff) and whole or not at all.
+struct ReconcileArgs {
+  std::string from, to;
+  std::string csv_file, pdf_file;  // empty: not asked for
+};
+int client_reconcile(const ClientConfig& c, const ReconcileArgs& a, std::ostream& out,
+                     std::ostream& err);
 
 }  // namespace certprint::client

@@ -164,6 +164,10 @@ class Office {
   // of [from, to), and where one serial stands now.
   Result<store::StockMovementRow> record_stock(const Actor& who, store::StockMovementRow movement);
   Result<stock::Reconciliation> reconcile_stock(Millis from, Millis to);
+  // The same as the A4 PDF a manager signs (daemon/report/), in the
+  // templates' font; `first_day`/`last_day` name the period on it.
+  Result<std::string> stock_report_pdf(const Actor& who, Millis from, Millis to,
+                                       const std::string& first_day, const std::string& last_day);
   Result<stock::SerialState> stock_serial_state(const std::string& serial);
   void set_stock_policy(StockPolicy policy) { stock_policy_ = policy; }
 

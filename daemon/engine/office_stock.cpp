@@ -2,6 +2,8 @@
 // reconciliation of a period (daemon/stock/).
 #include "daemon/engine/office.hpp"
 
+#include "daemon/report/stock_report.hpp"
+
 namespace certprint::engine {
 
 Result<store::StockMovementRow> Office::record_stock(const Actor& who,
@@ -28,6 +30,23 @@ Result<stock::Reconciliation> Office::reconcile_stock(Millis from, Millis to) {
   auto facts = store_.ledger_facts();
   if (!facts) return facts.error();
   return stock::reconcile(*facts, from, to);
+}
+
+Result<std::string> Office::stock_report_pdf(const Actor& who, Millis from, Millis to,
+                                             const std::string& first_day,
+                                             const std::string& last_day) {
+  auto r = reconcile_stock(from, to);
+  if (!r) return r.error();
+  report::StockReportHeader h{
+      first_day, last_day, report::utc_offset_text(from), report::local_minute_text(events_.now()),
+      who.name,  {}};
+  {
+    std::lock_guard lock(render_mutex_);
+    auto renderer = renderers_.get(issuance::Kind::marriage);
+    if (!renderer) return renderer.error();
+    h.font_family = (*renderer)->page_template().font_family;
+  }
+  return report::stock_report_pdf(*r, h);
 }
 
 Status Office::check_received(const std::string& field, const std::string& serial) {

@@ -47,6 +47,7 @@ except ImportError as missing:
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 PNG_SIGNATURE = "89504e470d0a1a0a"
+PDF_SIGNATURE = "255044462d"  # %PDF-
 
 
 def pointer(*parts):
@@ -208,6 +209,9 @@ def body_problems(spec, resp_ref, resp, rec):
     if ctype == "image/png" and not (rec.get("bytes", 0) > 0
                                      and rec.get("head_hex", "").startswith(PNG_SIGNATURE)):
         problems.append(f"not a PNG ({rec.get('bytes', 0)} bytes, starting {rec.get('head_hex')})")
+    if ctype == "application/pdf" and not (rec.get("bytes", 0) > 0
+                                           and rec.get("head_hex", "").startswith(PDF_SIGNATURE)):
+        problems.append(f"not a PDF ({rec.get('bytes', 0)} bytes, starting {rec.get('head_hex')})")
     return problems
 
 

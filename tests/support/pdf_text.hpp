@@ -4,6 +4,7 @@
 #include <poppler.h>
 
 #include <cmath>
+#include <regex>
 
 #include <string>
 #include <string_view>
@@ -32,6 +33,18 @@ inline std::string pdf_text(std::string_view pdf) {
   }
   g_object_unref(doc);
   return all;
+}
+
+// The number Poppler reads next after `label`, -1 when none follows it or
+// the label is missing: a table's cell beside its label (Poppler reads a
+// row's cells in turn, with or without white space between them).
+inline long long pdf_figure_after(const std::string& text, const std::string& label) {
+  const auto at = text.find(label);
+  if (at == std::string::npos) return -1;
+  const std::string rest = text.substr(at + label.size(), 40);
+  std::smatch m;
+  if (!std::regex_search(rest, m, std::regex("^\\s*([0-9]+)(\\s|$)"))) return -1;
+  return std::stoll(m[1]);
 }
 
 // The text Poppler reads inside a rectangle of the first page, given in mm

@@ -1,9 +1,10 @@
 // The blank-stock ledger through the API: a technician records deliveries,
 // returns and destructions; serials used on booklets leave the stock; the
-// reconciliation of the days around them balances, as JSON and as CSV.
+// reconciliation of the days around them balances, as JSON, CSV and PDF.
 #include <catch2/catch.hpp>
 
 #include "support/api_world.hpp"
+#include "support/pdf_text.hpp"
 
 using namespace certprint;
 using namespace certprint::testing;
@@ -82,6 +83,16 @@ TEST_CASE("stock: movements, a serial's state and the day's reconciliation", "[d
   REQUIRE(csv.status == 200);
   CHECK(csv.content_type == "text/csv; charset=utf-8");
   CHECK_THAT(csv.raw, Catch::Contains("figure,,,100,received\r\n"));
+  // The report a manager signs: the same figures, the day named, who asked.
+  auto pdf = w.api->stock_reconciliation(kTech, day, day, "pdf");
+  REQUIRE(pdf.status == 200);
+  CHECK(pdf.content_type == "application/pdf");
+  const std::string text = pdf_text(pdf.raw);
+  CHECK_THAT(text, Catch::Contains(day + " – " + day) && Catch::Contains("tech-1") &&
+                       Catch::Contains("平衡 balances") && Catch::Contains("4400260101"));
+  CHECK(pdf_figure_after(text, "本期入库 Received") == 100);
+  CHECK(pdf_figure_after(text, "退回 Returned") == 10);
+  CHECK(pdf_figure_after(text, "期末库存 Closing stock (unprinted)") == 90);
 
   CHECK(w.api->stock_reconciliation(kTech, "2026/11/01", day, "json").status == 400);
   CHECK(w.api->stock_reconciliation(kTech, "2026-02-30", day, "json").status == 400);
@@ -93,7 +104,10 @@ TEST_CASE("stock: movements, a serial's state and the day's reconciliation", "[d
              Catch::Contains("\"from\" is missing"));
   CHECK(w.api->stock_reconciliation(kTech, day, "2020-01-01", "json").status == 400);
   CHECK(w.api->stock_reconciliation(kTech, "2025-01-01", "2026-12-31", "json").status == 400);
-  CHECK(w.api->stock_reconciliation(kTech, day, day, "xml").status == 400);
+  auto xml = w.api->stock_reconciliation(kTech, day, day, "xml");
+  CHECK(xml.status == 400);
+  CHECK_THAT(xml.body["error"]["message"].get<std::string>(),
+             Catch::Contains("\"xml\"") && Catch::Contains("\"pdf\""));
 }
 
 TEST_CASE("stock: with refuse_unreceived, a blank no delivery holds is refused at intake and void",

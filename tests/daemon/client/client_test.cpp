@@ -9,6 +9,7 @@
 #include "daemon/client/stock_commands.hpp"
 #include "daemon/client/technician_commands.hpp"
 #include "support/api_world.hpp"
+#include "support/pdf_text.hpp"
 
 using namespace certprint;
 using namespace certprint::client;
@@ -292,12 +293,23 @@ TEST_CASE("certprint stock and reconcile: a delivery, the day's figures and the 
   std::strftime(day, sizeof day, "%Y-%m-%d", &tm);
   TempDir dir;
   out.str("");
-  REQUIRE(client_reconcile(tech, day, day, (dir / "day.csv").string(), out, err) == 0);
+  REQUIRE(client_reconcile(tech, {day, day, (dir / "day.csv").string(), (dir / "day.pdf").string()},
+                           out, err) == 0);
   CHECK_THAT(out.str(), Catch::Contains("received") && Catch::Contains("50") &&
                             Catch::Contains("balances") &&
                             Catch::Contains("closing stock 4400260101..4400260150 (50)"));
   CHECK_THAT(slurp(dir / "day.csv"), Catch::Contains("figure,,,50,received\r\n"));
+  CHECK(pdf_figure_after(pdf_text(slurp(dir / "day.pdf")), "本期入库 Received") == 50);
+  namespace fs = std::filesystem;
+  CHECK((fs::status(dir / "day.pdf").permissions() & fs::perms::all) ==
+        (fs::perms::owner_read | fs::perms::owner_write));
+  CHECK_THAT(out.str(), Catch::Contains("wrote " + (dir / "day.pdf").string()));
   err.str("");
-  CHECK(client_reconcile(tech, "yesterday", day, "", out, err) == 1);
+  CHECK(client_reconcile(tech, {"yesterday", day, "", ""}, out, err) == 1);
   CHECK_THAT(err.str(), Catch::Contains("\"yesterday\""));
+  // A file that cannot be written is named, and nothing is left of it.
+  err.str("");
+  CHECK(client_reconcile(tech, {day, day, "", (dir / "no-such-dir" / "day.pdf").string()}, out,
+                         err) == 1);
+  CHECK_THAT(err.str(), Catch::Contains("no-such-dir"));
 }
