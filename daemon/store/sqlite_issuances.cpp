@@ -211,7 +211,15 @@ Result<std::int64_t> SqliteStore::void_and_replace(std::int64_t booklet_id,
     if (!is_live(b.state))
       return coded(ErrorCode::conflict, op,
                    "booklet " + std::to_string(booklet_id) + " is already " +
-                       std::string(to_string(b.state)));
+                       std::string(to_string(b.state)),
+                   "booklet_state");
+    // Checked again here, in the transaction: a print run may have taken
+    // the blank since the caller looked.
+    if (b.state == BookletState::printing)
+      return coded(
+          ErrorCode::conflict, op,
+          "booklet " + std::to_string(booklet_id) + " is printing; wait for its print job to end",
+          "booklet_state");
     // The spoiled blank stays spoiled: the successor goes on another one.
     if (new_stock_serial == b.stock_serial)
       return coded(ErrorCode::conflict, op,

@@ -216,6 +216,8 @@ class Store {
                                    const std::optional<EventRow>& event) = 0;
   // Voids a booklet and adds its successor on a new blank (state ready,
   // replaces = the voided one) in one transaction; returns the new id.
+  // Refused (conflict, booklet_state) when the booklet is no longer live or
+  // is printing by then.
   virtual Result<std::int64_t> void_and_replace(std::int64_t booklet_id, const std::string& reason,
                                                 const std::string& new_stock_serial,
                                                 const std::string& new_token,

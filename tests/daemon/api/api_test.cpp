@@ -7,6 +7,7 @@
 
 #include "layout/template.hpp"
 #include "support/api_world.hpp"
+#include "support/faulty_store.hpp"
 #include "support/pdf_text.hpp"
 #include "support/qr_decode.hpp"
 
@@ -449,6 +450,37 @@ TEST_CASE(
   auto submit = w.api->submit_issuance(kRegistry, other);
   CHECK(submit.status == 409);
   CHECK(submit.body["error"]["code"] == "stock_serial");
+}
+
+TEST_CASE("void: a print that starts while the void is being checked is not voided under it",
+          "[daemon][api]") {
+  World w(/*start_printing=*/false);
+  REQUIRE(w.api->submit_issuance(kRegistry, w.sample("marriage.json")).status == 201);
+  const std::string id = "440106-20260512-0001";
+  auto booklets = w.store->booklets(id);
+  REQUIRE(booklets.ok());
+  const store::BookletRow female = booklets->at(1);
+  REQUIRE(female.holder == issuance::Holder::female);
+  // The void's checks pass on a ready blank; then, before its write, a print
+  // run takes the same blank (another clerk, a batch).
+  FaultyStore racing(*w.store);
+  racing.fail_when([&](std::string_view op) {
+    if (op == "void_and_replace")
+      REQUIRE(
+          w.store->set_booklet_state(female.id, store::BookletState::printing, std::nullopt).ok());
+    return false;
+  });
+  engine::Office office(racing, w.keys, *w.events, *w.engine, source_dir() / "templates",
+                        system_random(), null_log());
+  auto v = office.void_booklet({"clerk-1", "clerk"}, id, issuance::Holder::female,
+                               {"blank torn", "4400269001", true});
+  REQUIRE_FALSE(v.ok());
+  CHECK(v.error().code == ErrorCode::conflict);
+  CHECK(v.error().keyword == "booklet_state");
+  CHECK_THAT(v.error().message, Catch::Contains("printing"));
+  auto after = w.store->booklet(female.id);
+  REQUIRE(after.ok());
+  CHECK((*after)->state == store::BookletState::printing);  // not voided under the printer
 }
 
 TEST_CASE("a booklet is queued once, and a booklet voided while queued is not printed",
