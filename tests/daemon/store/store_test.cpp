@@ -465,7 +465,7 @@ TEST_CASE("store: void_and_replace", "[daemon][store]") {
                                          event_row("ev-I-1-3", "I-1", 3, 3000, "voided"));
     REQUIRE_FALSE(again);
     CHECK(again.error().code == ErrorCode::conflict);
-    CHECK(again.error().keyword.empty());
+    CHECK(again.error().keyword == "booklet_state");
     CHECK(ok(store->booklets("I-1")).size() == 3);
     CHECK(ok(store->events("I-1")).size() == 2);
     CHECK_FALSE(ok(store->booklet_by_token("tok-2")));
