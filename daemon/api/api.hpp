@@ -79,6 +79,8 @@ class Api {
   // days from..to (YYYY-MM-DD, the daemon's local time), as "json", "csv" or "pdf".
   Reply record_stock(const Caller& who, std::string_view body);
   Reply stock_serial(const Caller& who, const std::string& serial);
+  // technician: every movement recorded, oldest first (the ledger's history).
+  Reply stock_movements(const Caller& who);
   Reply stock_reconciliation(const Caller& who, const std::string& from, const std::string& to,
                              const std::string& format);
   // verifier

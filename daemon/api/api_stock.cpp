@@ -88,6 +88,17 @@ json reconciliation_json(const stock::Reconciliation& r, const std::string& from
   return j;
 }
 
+json movement_json(const store::StockMovementRow& m) {
+  return {{"id", m.id},
+          {"kind", std::string(store::to_string(m.kind))},
+          {"first_serial", m.first_serial},
+          {"last_serial", m.last_serial},
+          {"count", std::stoll(m.last_serial) - std::stoll(m.first_serial) + 1},
+          {"reference", m.reference},
+          {"by", m.actor},
+          {"at_ms", m.at}};
+}
+
 }  // namespace
 
 Reply Api::record_stock(const Caller& who, std::string_view body) {
@@ -114,17 +125,16 @@ Reply Api::record_stock(const Caller& who, std::string_view body) {
   if (!reference) return error_reply(reference.error());
   auto m = office_.record_stock(actor(who), {0, 0, *kind, *first, *last, *reference, ""});
   if (!m) return error_reply(m.error());
-  return {201,
-          {{"id", m->id},
-           {"kind", *kind_text},
-           {"first_serial", m->first_serial},
-           {"last_serial", m->last_serial},
-           {"count", count},
-           {"reference", m->reference},
-           {"by", m->actor},
-           {"at_ms", m->at}},
-          "application/json",
-          {}};
+  return {201, movement_json(*m), "application/json", {}};
+}
+
+Reply Api::stock_movements(const Caller& who) {
+  if (!allowed(who, {Role::technician})) return forbidden(who, "read the stock ledger");
+  auto list = office_.stock_movements();
+  if (!list) return error_reply(list.error());
+  json j{{"movements", json::array()}};
+  for (const auto& m : *list) j["movements"].push_back(movement_json(m));
+  return {200, j, "application/json", {}};
 }
 
 Reply Api::stock_serial(const Caller& who, const std::string& serial) {

@@ -168,6 +168,8 @@ void add_routes(httplib::Server& s, HttpServer::Impl* self) {
          }));
   s.Post("/v1/stock/movements",
          route(self, [](Api& a, const Caller& c, Req q) { return a.record_stock(c, q.body); }));
+  s.Get("/v1/stock/movements",
+        route(self, [](Api& a, const Caller& c, Req) { return a.stock_movements(c); }));
   s.Get(R"(/v1/stock/serials/([^/]+))", route(self, [](Api& a, const Caller& c, Req q) {
           return a.stock_serial(c, q.matches[1]);
         }));

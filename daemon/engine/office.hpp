@@ -169,6 +169,8 @@ class Office {
   Result<std::string> stock_report_pdf(const Actor& who, Millis from, Millis to,
                                        const std::string& first_day, const std::string& last_day);
   Result<stock::SerialState> stock_serial_state(const std::string& serial);
+  // Every movement recorded, oldest first.
+  Result<std::vector<store::StockMovementRow>> stock_movements();
   void set_stock_policy(StockPolicy policy) { stock_policy_ = policy; }
 
   // verifier

@@ -60,6 +60,12 @@ Status Office::check_received(const std::string& field, const std::string& seria
                   "stock_serial");
 }
 
+Result<std::vector<store::StockMovementRow>> Office::stock_movements() {
+  auto facts = store_.ledger_facts();
+  if (!facts) return facts.error();
+  return std::move(facts->movements);
+}
+
 Result<stock::SerialState> Office::stock_serial_state(const std::string& serial) {
   auto facts = store_.ledger_facts();
   if (!facts) return facts.error();

@@ -64,6 +64,19 @@ TEST_CASE("stock: movements, a serial's state and the day's reconciliation", "[d
              Catch::Contains("4400260101") && Catch::Contains("booklet"));
   REQUIRE(move(w, "returned", "4400260191", "4400260200", "slip 4").status == 201);
 
+  // The ledger's history: each movement with who, when and its reference;
+  // the refused ones left no trace.
+  auto history = w.api->stock_movements(kTech);
+  REQUIRE(history.status == 200);
+  REQUIRE(history.body["movements"].size() == 2);
+  CHECK(history.body["movements"][0]["kind"] == "received");
+  CHECK(history.body["movements"][0]["count"] == 100);
+  CHECK(history.body["movements"][0]["reference"] == "delivery 2026-117");
+  CHECK(history.body["movements"][1]["kind"] == "returned");
+  CHECK(history.body["movements"][1]["first_serial"] == "4400260191");
+  CHECK(history.body["movements"][1]["by"] == "tech-1");
+  CHECK(history.body["movements"][1]["at_ms"] >= history.body["movements"][0]["at_ms"]);
+
   auto serial = w.api->stock_serial(kTech, "4400260195");
   REQUIRE(serial.status == 200);
   CHECK(serial.body["state"] == "returned");
