@@ -422,6 +422,38 @@ TEST_CASE("store: a stock serial is used once, ever, whatever became of its book
   ok(add_couple(*store, "I-5", "0000000007", "0000000008"));
 }
 
+TEST_CASE("store: a serial's reuse is refused whatever state its booklet is in",
+          "[daemon][store]") {
+  TempDir dir;
+  auto store = ok(Store::open(dir / "db"));
+  const BookletState states[] = {BookletState::ready,     BookletState::printing,
+                                 BookletState::printed,   BookletState::failed,
+                                 BookletState::confirmed, BookletState::voided,
+                                 BookletState::superseded};
+  long long next = 100;
+  auto serial = [&] { return "00000" + std::to_string(next++) + "00"; };
+  // A live booklet to void, whose successor would take the used serial.
+  ok(add_couple(*store, "I-V", serial(), serial()));
+  const auto victim = ok(store->booklets("I-V"))[0];
+  int n = 0;
+  for (const BookletState state : states) {
+    INFO("state " << store::to_string(state));
+    const std::string id = "I-" + std::to_string(++n);
+    const std::string used = serial();
+    ok(add_couple(*store, id, used, serial()));
+    ok(store->set_booklet_state(ok(store->booklets(id))[0].id, state, std::nullopt));
+    auto intake = add_couple(*store, id + "-again", used, serial());
+    REQUIRE_FALSE(intake);
+    CHECK(intake.error().keyword == "stock_serial");
+    CHECK_THAT(intake.message(), Catch::Contains(used) && Catch::Contains(id));
+    auto as_successor = store->void_and_replace(victim.id, "smudge", used, "tok-s-" + id,
+                                                event_row("ev-V-" + id, "I-V", 2, 2000, "voided"));
+    REQUIRE_FALSE(as_successor);
+    CHECK(as_successor.error().keyword == "stock_serial");
+  }
+  CHECK(ok(store->booklet(victim.id))->state == BookletState::ready);  // never voided
+}
+
 TEST_CASE("store: void_and_replace", "[daemon][store]") {
   TempDir dir;
   auto store = open_store(dir / "db");
