@@ -24,6 +24,7 @@ rules=(
   "daemon/store|^(layout|calibration|token)/|^daemon/(booklet|printing|engine|api|client|offline|service)/|httplib\.h|^cups/|store: never CUPS, layout or HTTP"
   "daemon/stock|^(layout|calibration|token)/|^daemon/(booklet|printing|engine|api|client|offline|service)/|^daemon/store/sqlite|sqlite3\.h|httplib\.h|^cups/|stock: the ledger's arithmetic over the store's facts, nothing else"
   "daemon/report|^(layout|calibration|token|issuance)/|^daemon/(booklet|printing|store|engine|api|client|offline|service)/|sqlite3\.h|httplib\.h|^cups/|report: draws a reconciliation it is given; never the store, HTTP or CUPS"
+  "daemon/console|^(issuance|token|layout|calibration|drivers)/|^daemon/|sqlite3\.h|httplib\.h|^cups/|console: the web files and their lookup, nothing of the daemon"
   "daemon/engine|^daemon/(api|client|offline|service)/|httplib\.h|sqlite3\.h|^cups/|engine: never the HTTP server, auth, SQLite or libcups"
   "daemon/api|^daemon/(client|offline|service)/|^daemon/store/sqlite|sqlite3\.h|^cups/|api: never SQLite or libcups"
   "daemon/client|^daemon/(booklet|printing|store|engine|api|offline|service)/|sqlite3\.h|^cups/|client: never anything server-side"

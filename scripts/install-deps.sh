@@ -4,7 +4,8 @@
 # machine gets Debian's newest security updates, so this one must too, or the
 # tests here would pass against packages no new machine has).
 # Then installs the npm tools of tools/ (@redocly/cli, which lints
-# docs/openapi.yaml) exactly as tools/package-lock.json pins them (npm ci).
+# docs/openapi.yaml; playwright-core, which drives chromium in the console's
+# tests) exactly as tools/package-lock.json pins them (npm ci).
 # Run as root. Safe to run again.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,6 +35,9 @@ packages=(
   # docs/openapi.yaml: redocly lints it (npm, tools/); the contract test checks
   # the API's answers against it (tests/contract/: JSON Schema 2020-12, YAML)
   nodejs npm python3-jsonschema python3-yaml
+  # the web console's tests: Debian's chromium, driven by playwright-core
+  # (npm, tools/; it downloads no browser of its own)
+  chromium
 )
 
 # A nodejs from outside Debian (NodeSource's) brings its own npm and
@@ -81,4 +85,4 @@ if ! (cd "$root/tools" && npm ci --no-audit --no-fund --loglevel=error); then
   echo "install-deps: npm ci in $root/tools failed (see above)" >&2
   exit 1
 fi
-echo "install-deps: tools/ has @redocly/cli $(cd "$root/tools" && node -p 'require("@redocly/cli/package.json").version')"
+echo "install-deps: tools/ has @redocly/cli $(cd "$root/tools" && node -p 'require("@redocly/cli/package.json").version'), playwright-core $(cd "$root/tools" && node -p 'require("playwright-core/package.json").version')"

@@ -3,7 +3,9 @@
 #include <httplib.h>
 
 #include "common/text.hpp"
+#include "daemon/api/console_session.hpp"
 #include "daemon/api/http_connection.hpp"
+#include "daemon/console/assets.hpp"
 
 namespace certprint::api {
 
@@ -12,6 +14,7 @@ struct HttpServer::Impl {
   Api* api = nullptr;
   const TokenTable* tokens = nullptr;
   LogSink log;
+  std::unique_ptr<ConsoleSessions> sessions;
   std::unique_ptr<GuardedServer> server;
 };
 
@@ -65,6 +68,37 @@ void answer(HttpServer::Impl* self, Req req, httplib::Response& res, const Reply
                 (caller ? " by " + caller->name : ""));
 }
 
+// Who calls: a bearer token, or else the console's session cookie (then with
+// the session, whose CSRF token a state-changing call must echo).
+struct Auth {
+  std::optional<Caller> caller;
+  std::optional<ConsoleSession> session;
+};
+Auth authenticate(const HttpServer::Impl& self, Req req) {
+  const std::string authorization = req.get_header_value("Authorization");
+  if (!authorization.empty()) return {self.tokens->find(bearer_secret(authorization)), {}};
+  const std::string id = cookie_value(req.get_header_value("Cookie"), kSessionCookie);
+  if (id.empty()) return {};
+  auto session = self.sessions->find(id);
+  if (!session) return {};
+  return {session->caller, session};
+}
+
+// A call through the console's cookie that changes state without the
+// session's CSRF token (a page of another site riding on the cookie).
+std::optional<Reply> csrf_refusal(const Auth& auth, Req req) {
+  if (!auth.session || req.method == "GET" || req.method == "HEAD") return std::nullopt;
+  if (same_secret(req.get_header_value("X-CSRF-Token"), auth.session->csrf)) return std::nullopt;
+  return Reply{403,
+               {{"error",
+                 {{"code", "csrf"},
+                  {"message",
+                   "a call that changes state through the console's session needs its "
+                   "X-CSRF-Token header"}}}},
+               "application/json",
+               {}};
+}
+
 // Runs after the head and before any body byte is read (httplib's pre-routing
 // and 100-continue handlers): a body is read only for a known caller, with a
 // Content-Length within the limit, neither chunked nor encoded. Its role is
@@ -72,9 +106,10 @@ void answer(HttpServer::Impl* self, Req req, httplib::Response& res, const Reply
 std::optional<Reply> refuse_before_body(const HttpServer::Impl& self, Req req) {
   const bool framed = req.has_header("Content-Length") || req.has_header("Transfer-Encoding") ||
                       req.has_header("Content-Encoding");
-  if (!framed && (req.method == "GET" || req.method == "HEAD")) return std::nullopt;
-  if (!self.tokens->find(bearer_secret(req.get_header_value("Authorization"))))
-    return unauthorized();
+  if (!framed && req.method != "POST" && req.method != "PUT") return std::nullopt;
+  const Auth auth = authenticate(self, req);
+  if (!auth.caller) return unauthorized();
+  if (auto r = csrf_refusal(auth, req)) return r;
   if (req.has_header("Transfer-Encoding"))
     return refusal(411, "length_required",
                    "send the body with a Content-Length; Transfer-Encoding is not accepted");
@@ -98,12 +133,14 @@ std::optional<Reply> refuse_before_body(const HttpServer::Impl& self, Req req) {
 template <class Call>
 httplib::Server::Handler route(HttpServer::Impl* self, Call call) {
   return [self, call](Req req, httplib::Response& res) {
-    const auto caller = self->tokens->find(bearer_secret(req.get_header_value("Authorization")));
+    const Auth auth = authenticate(*self, req);
+    const auto csrf = csrf_refusal(auth, req);
     answer(self, req, res,
-           !caller              ? unauthorized()
+           !auth.caller         ? unauthorized()
+           : csrf               ? *csrf
            : !is_text(req.path) ? error_reply(invalid("the path is not valid UTF-8 text"))
-                                : call(*self->api, *caller, req),
-           caller);
+                                : call(*self->api, *auth.caller, req),
+           auth.caller);
   };
 }
 
@@ -124,7 +161,81 @@ void check_before_body(httplib::Server& s, HttpServer::Impl* self) {
   });
 }
 
+// The console's answers: its files only, never inside a frame, never kept.
+void console_headers(httplib::Response& res) {
+  res.set_header("Content-Security-Policy", std::string(console::content_security_policy()));
+  res.set_header("X-Content-Type-Options", "nosniff");
+  res.set_header("X-Frame-Options", "DENY");
+  res.set_header("Referrer-Policy", "no-referrer");
+  res.set_header("Cache-Control", "no-store");
+}
+
+// The console's page ("/") and its files ("/console/NAME"): no sign-in, as
+// they hold no data.
+void serve_asset(HttpServer::Impl* self, Req req, httplib::Response& res) {
+  console_headers(res);
+  auto a = console::find_asset(req.path);
+  answer(self, req, res,
+         a ? Reply{200, nullptr, a->content_type, std::string(a->bytes)}
+           : error_reply(not_found("the console has no file " + loggable(req.path))),
+         std::nullopt);
+}
+
+Reply session_reply(int status, const ConsoleSession& s) {
+  return {status,
+          {{"name", s.caller.name},
+           {"role", std::string(to_string(s.caller.role))},
+           {"csrf", s.csrf},
+           {"expires_at_ms", s.expires_at}},
+          "application/json",
+          {}};
+}
+
+// Signing in: the token in the Authorization header, as for any call; the
+// answer sets the session cookie.
+void sign_in(HttpServer::Impl* self, Req req, httplib::Response& res) {
+  console_headers(res);
+  const auto caller = self->tokens->find(bearer_secret(req.get_header_value("Authorization")));
+  if (!caller) return answer(self, req, res, unauthorized(), std::nullopt);
+  auto s = self->sessions->open(*caller);
+  if (!s) return answer(self, req, res, refusal(403, "forbidden", s.error().message), caller);
+  res.set_header("Set-Cookie", session_cookie(*s, self->sessions->config().lifetime,
+                                              self->config.tls_cert.has_value()));
+  answer(self, req, res, session_reply(201, *s), caller);
+}
+
+void session_of(HttpServer::Impl* self, Req req, httplib::Response& res) {
+  console_headers(res);
+  const Auth auth = authenticate(*self, req);
+  if (!auth.session)
+    return answer(self, req, res, refusal(401, "unauthorized", "not signed in to the console"),
+                  std::nullopt);
+  answer(self, req, res, session_reply(200, *auth.session), auth.caller);
+}
+
+void sign_out(HttpServer::Impl* self, Req req, httplib::Response& res) {
+  console_headers(res);
+  const Auth auth = authenticate(*self, req);
+  if (!auth.session)
+    return answer(self, req, res, refusal(401, "unauthorized", "not signed in to the console"),
+                  std::nullopt);
+  if (auto r = csrf_refusal(auth, req)) return answer(self, req, res, *r, auth.caller);
+  self->sessions->close(auth.session->id);
+  res.set_header("Set-Cookie", expired_session_cookie(self->config.tls_cert.has_value()));
+  answer(self, req, res, Reply{200, {{"signed_out", true}}, "application/json", {}}, auth.caller);
+}
+
+void add_console_routes(httplib::Server& s, HttpServer::Impl* self) {
+  // The session's routes first: httplib takes the first route that matches.
+  s.Post("/console/session", [self](Req q, httplib::Response& r) { sign_in(self, q, r); });
+  s.Get("/console/session", [self](Req q, httplib::Response& r) { session_of(self, q, r); });
+  s.Delete("/console/session", [self](Req q, httplib::Response& r) { sign_out(self, q, r); });
+  s.Get("/", [self](Req q, httplib::Response& r) { serve_asset(self, q, r); });
+  s.Get(R"(/console/([^/]+))", [self](Req q, httplib::Response& r) { serve_asset(self, q, r); });
+}
+
 void add_routes(httplib::Server& s, HttpServer::Impl* self) {
+  add_console_routes(s, self);
   s.Post("/v1/issuances",
          route(self, [](Api& a, const Caller& c, Req q) { return a.submit_issuance(c, q.body); }));
   s.Get(R"(/v1/issuances/([^/]+))", route(self, [](Api& a, const Caller& c, Req q) {
@@ -233,6 +344,8 @@ Result<std::unique_ptr<HttpServer>> HttpServer::create(const HttpConfig& config,
   impl->api = &api;
   impl->tokens = &tokens;
   impl->log = std::move(log);
+  impl->sessions =
+      std::make_unique<ConsoleSessions>(system_clock(), system_random(), config.console);
   if (config.tls_cert.has_value() != config.tls_key.has_value())
     return invalid("TLS needs both a certificate and a key");
   SSL_CTX* tls = nullptr;

@@ -16,6 +16,7 @@
 #include "common/result.hpp"
 #include "daemon/api/api.hpp"
 #include "daemon/api/auth.hpp"
+#include "daemon/api/console_session.hpp"
 
 namespace certprint::api {
 
@@ -44,6 +45,7 @@ struct HttpConfig {
   std::chrono::milliseconds write_timeout{5000};    // one answer, in total
   std::size_t max_connections = 128;                // served at once, a worker thread each
   std::size_t max_requests_per_connection = 100;    // then the connection is closed
+  ConsoleSessionConfig console = {};                // the web console's sign-in sessions
   // Told of every answer written, routed or refused before routing, on the
   // worker thread that wrote it. certprintd leaves it unset; the contract
   // test sets it to check each answer against docs/openapi.yaml

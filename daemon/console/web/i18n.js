@@ -1,0 +1,73 @@
+// The console's words: Simplified Chinese first, English beside it.
+export const words = {
+  zh: {
+    title: "证书打印",
+    language: "语言",
+    sign_in_title: "登录",
+    token_label: "API 令牌（登记员或技术员）",
+    sign_in: "登录",
+    sign_out: "退出",
+    printers_title: "打印机",
+    printer: "打印机",
+    state: "状态",
+    attention: "需要处理",
+    role_clerk: "登记员",
+    role_technician: "技术员",
+    none: "无",
+    signed_out: "已退出。",
+    bad_token: "令牌无效，请检查后重试。",
+    no_console: "此令牌的角色不能使用控制台，请使用登记员或技术员的令牌。",
+    session_over: "登录已过期，请重新登录。",
+    unreachable: "无法连接打印服务，请稍后重试。",
+    state_idle: "空闲",
+    state_processing: "正在打印",
+    state_stopped: "已暂停",
+    state_unreachable: "离线",
+    reason_media_empty: "打印机缺纸",
+    reason_media_jam: "卡纸",
+    reason_offline: "离线",
+    reason_paused: "暂停",
+    reason_door_open: "机盖打开",
+    reason_held: "有已取消的页面可能仍会打印，请检查打印机后释放",
+    reason_other: "需要处理",
+  },
+  en: {
+    title: "Certificate printing",
+    language: "Language",
+    sign_in_title: "Sign in",
+    token_label: "API token (clerk or technician)",
+    sign_in: "Sign in",
+    sign_out: "Sign out",
+    printers_title: "Printers",
+    printer: "Printer",
+    state: "State",
+    attention: "Needs a person",
+    role_clerk: "Clerk",
+    role_technician: "Technician",
+    none: "None",
+    signed_out: "Signed out.",
+    bad_token: "That token is not valid; check it and try again.",
+    no_console: "This token's role has no console; use a clerk's or a technician's token.",
+    session_over: "Your session has ended; sign in again.",
+    unreachable: "The print service does not answer; try again shortly.",
+    state_idle: "Idle",
+    state_processing: "Printing",
+    state_stopped: "Stopped",
+    state_unreachable: "Offline",
+    reason_media_empty: "Out of paper",
+    reason_media_jam: "Paper jam",
+    reason_offline: "Offline",
+    reason_paused: "Paused",
+    reason_door_open: "Cover open",
+    reason_held: "A cancelled page may still print: check the printer, then release it",
+    reason_other: "Needs attention",
+  },
+};
+
+// The language to start in: a choice made on this browser before, else the
+// browser's own (English for an English browser), else Chinese.
+export function initial_language(stored, navigator_languages) {
+  if (stored === "zh" || stored === "en") return stored;
+  const first = (navigator_languages && navigator_languages[0]) || "zh";
+  return first.toLowerCase().startsWith("en") ? "en" : "zh";
+}

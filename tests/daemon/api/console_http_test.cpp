@@ -1,0 +1,230 @@
+// The web console over real HTTP: its embedded files with their security
+// headers, signing in with a token (the cookie's flags, Secure under TLS),
+// the roles that have no console, the CSRF token every state-changing call
+// through the cookie needs, signing out, and sessions that end.
+#include <httplib.h>
+#include <catch2/catch.hpp>
+
+#include "daemon/api/console_session.hpp"
+#include "support/api_world.hpp"
+#include "support/fake_clock.hpp"
+
+using namespace certprint;
+using namespace certprint::api;
+using namespace certprint::testing;
+using nlohmann::json;
+
+namespace {
+
+const std::string kClerkSecret(36, 'c');
+const std::string kTechSecret(36, 't');
+
+httplib::Headers bearer(const std::string& secret) {
+  return {{"Authorization", "Bearer " + secret}};
+}
+
+// Signs in over `c`; the session cookie ("certprint_session=...") and the
+// answer's body.
+std::pair<std::string, json> sign_in(httplib::Client& c, const std::string& secret) {
+  auto r = c.Post("/console/session", bearer(secret), "", "application/json");
+  REQUIRE(r);
+  REQUIRE(r->status == 201);
+  const std::string set = r->get_header_value("Set-Cookie");
+  return {set.substr(0, set.find(';')), json::parse(r->body)};
+}
+
+}  // namespace
+
+TEST_CASE("console: its files are embedded and served with a strict policy", "[daemon][api]") {
+  ApiWorld w;
+  auto tokens = TokenTable::parse(kTokenFile, "tokens");
+  REQUIRE(tokens.ok());
+  Served served(*w.api, *tokens);
+  httplib::Client c("127.0.0.1", served.port);
+  auto page = c.Get("/");
+  REQUIRE(page);
+  CHECK(page->status == 200);
+  CHECK(page->get_header_value("Content-Type") == "text/html; charset=utf-8");
+  CHECK_THAT(page->body,
+             Catch::Contains("<html lang=\"zh-CN\">") && Catch::Contains("/console/console.js"));
+  CHECK_THAT(page->get_header_value("Content-Security-Policy"),
+             Catch::Contains("default-src 'self'") && Catch::Contains("frame-ancestors 'none'"));
+  CHECK(page->get_header_value("X-Content-Type-Options") == "nosniff");
+  auto js = c.Get("/console/console.js");
+  REQUIRE(js);
+  CHECK(js->status == 200);
+  CHECK(js->get_header_value("Content-Type") == "text/javascript; charset=utf-8");
+  CHECK_THAT(js->body, Catch::Contains("X-CSRF-Token"));
+  auto missing = c.Get("/console/nothing.js");
+  REQUIRE(missing);
+  CHECK(missing->status == 404);
+  CHECK(json::parse(missing->body)["error"]["code"] == "not_found");
+}
+
+TEST_CASE("console: a clerk signs in with a token; the session is a cookie, with CSRF",
+          "[daemon][api]") {
+  ApiWorld w;
+  auto tokens = TokenTable::parse(kTokenFile, "tokens");
+  REQUIRE(tokens.ok());
+  Served served(*w.api, *tokens);
+  httplib::Client c("127.0.0.1", served.port);
+  auto r = c.Post("/console/session", bearer(kClerkSecret), "", "application/json");
+  REQUIRE(r);
+  REQUIRE(r->status == 201);
+  const std::string set = r->get_header_value("Set-Cookie");
+  CHECK_THAT(set, Catch::StartsWith("certprint_session=") && Catch::Contains("; HttpOnly") &&
+                      Catch::Contains("; SameSite=Strict") && Catch::Contains("; Path=/") &&
+                      Catch::Contains("; Max-Age=28800") && !Catch::Contains("Secure"));
+  const json s = json::parse(r->body);
+  CHECK(s["name"] == "clerk-1");
+  CHECK(s["role"] == "clerk");
+  const std::string cookie = set.substr(0, set.find(';'));
+  CHECK(cookie.size() == std::string("certprint_session=").size() + 64);
+
+  // The cookie alone reads; the session tells the page who and its CSRF.
+  auto me = c.Get("/console/session", {{"Cookie", cookie}});
+  REQUIRE(me);
+  CHECK(me->status == 200);
+  CHECK(json::parse(me->body)["csrf"] == s["csrf"]);
+  auto printers = c.Get("/v1/printers", {{"Cookie", cookie}});
+  REQUIRE(printers);
+  CHECK(printers->status == 200);
+
+  // A call that changes state needs the session's CSRF token as well.
+  REQUIRE(w.api->submit_issuance(kRegistry, w.sample("marriage.json")).status == 201);
+  const std::string confirm = "/v1/issuances/440106-20260512-0001/booklets/male/confirm";
+  auto no_csrf = c.Post(confirm, {{"Cookie", cookie}}, "", "application/json");
+  REQUIRE(no_csrf);
+  CHECK(no_csrf->status == 403);
+  CHECK(json::parse(no_csrf->body)["error"]["code"] == "csrf");
+  auto wrong = c.Post(confirm, {{"Cookie", cookie}, {"X-CSRF-Token", std::string(64, '0')}}, "",
+                      "application/json");
+  REQUIRE(wrong);
+  CHECK(wrong->status == 403);
+  auto with = c.Post(confirm, {{"Cookie", cookie}, {"X-CSRF-Token", s["csrf"].get<std::string>()}},
+                     "", "application/json");
+  REQUIRE(with);
+  CHECK(with->status == 409);  // through to the call: the booklet is not printed yet
+  CHECK(json::parse(with->body)["error"]["code"] == "booklet_state");
+  // The clerk's session may do a clerk's calls only.
+  auto stock = c.Post(
+      "/v1/stock/movements", {{"Cookie", cookie}, {"X-CSRF-Token", s["csrf"].get<std::string>()}},
+      R"({"kind":"received","first_serial":"4400260101","last_serial":"4400260110",)"
+      R"("reference":"d"})",
+      "application/json");
+  REQUIRE(stock);
+  CHECK(stock->status == 403);
+  CHECK(json::parse(stock->body)["error"]["code"] == "forbidden");
+
+  // Signing out needs the CSRF token, ends the session and clears the cookie.
+  auto out_no_csrf = c.Delete("/console/session", {{"Cookie", cookie}});
+  REQUIRE(out_no_csrf);
+  CHECK(out_no_csrf->status == 403);
+  auto out = c.Delete("/console/session",
+                      {{"Cookie", cookie}, {"X-CSRF-Token", s["csrf"].get<std::string>()}});
+  REQUIRE(out);
+  CHECK(out->status == 200);
+  CHECK_THAT(out->get_header_value("Set-Cookie"), Catch::Contains("Max-Age=0"));
+  auto after = c.Get("/v1/printers", {{"Cookie", cookie}});
+  REQUIRE(after);
+  CHECK(after->status == 401);
+  auto gone = c.Get("/console/session", {{"Cookie", cookie}});
+  REQUIRE(gone);
+  CHECK(gone->status == 401);
+}
+
+TEST_CASE("console: registry, verifier and monitor tokens have no console; bad tokens none",
+          "[daemon][api]") {
+  ApiWorld w;
+  auto tokens = TokenTable::parse(
+      std::string(kTokenFile) + "monitor mon-1 " + std::string(36, 'm') + "\n", "tokens");
+  REQUIRE(tokens.ok());
+  Served served(*w.api, *tokens);
+  httplib::Client c("127.0.0.1", served.port);
+  for (char k : {'r', 'v', 'm'}) {
+    auto r = c.Post("/console/session", bearer(std::string(36, k)), "", "application/json");
+    REQUIRE(r);
+    CHECK(r->status == 403);
+    CHECK(json::parse(r->body)["error"]["code"] == "forbidden");
+    CHECK_FALSE(r->has_header("Set-Cookie"));
+  }
+  auto bad = c.Post("/console/session", bearer(std::string(36, 'x')), "", "application/json");
+  REQUIRE(bad);
+  CHECK(bad->status == 401);
+  CHECK_FALSE(bad->has_header("Set-Cookie"));
+  // A made-up cookie is no session.
+  auto forged = c.Get("/v1/printers", {{"Cookie", "certprint_session=" + std::string(64, 'a')}});
+  REQUIRE(forged);
+  CHECK(forged->status == 401);
+  // A technician signs in and may do a technician's calls through the cookie.
+  auto [cookie, s] = sign_in(c, kTechSecret);
+  CHECK(s["role"] == "technician");
+  auto stock = c.Post(
+      "/v1/stock/movements", {{"Cookie", cookie}, {"X-CSRF-Token", s["csrf"].get<std::string>()}},
+      R"({"kind":"received","first_serial":"4400260101","last_serial":"4400260110",)"
+      R"("reference":"delivery 1"})",
+      "application/json");
+  REQUIRE(stock);
+  CHECK(stock->status == 201);
+  CHECK(json::parse(stock->body)["by"] == "tech-1");
+}
+
+TEST_CASE("console: under TLS the session cookie is Secure", "[daemon][api]") {
+  ApiWorld w;
+  const std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -keyout '" +
+      (w.dir / "key.pem").string() + "' -out '" + (w.dir / "cert.pem").string() +
+      "' >/dev/null 2>&1";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  auto tokens = TokenTable::parse(kTokenFile, "tokens");
+  REQUIRE(tokens.ok());
+  Served served(*w.api, *tokens,
+                {"127.0.0.1", 0, w.dir / "cert.pem", w.dir / "key.pem", 64 * 1024});
+  httplib::SSLClient tls("127.0.0.1", served.port);
+  tls.enable_server_certificate_verification(false);
+  auto r = tls.Post("/console/session", bearer(kClerkSecret), "", "application/json");
+  REQUIRE(r);
+  REQUIRE(r->status == 201);
+  CHECK_THAT(r->get_header_value("Set-Cookie"),
+             Catch::Contains("; Secure") && Catch::Contains("; HttpOnly"));
+}
+
+TEST_CASE("console sessions: they end after their lifetime; the oldest makes room",
+          "[daemon][api]") {
+  FakeClock clock;
+  ConsoleSessions sessions(clock, system_random(), {std::chrono::seconds(3600), 2});
+  auto a = sessions.open({"clerk-1", Role::clerk});
+  REQUIRE(a.ok());
+  CHECK(sessions.find(a->id).has_value());
+  CHECK(a->id != a->csrf);
+  clock.advance(std::chrono::minutes(59));
+  CHECK(sessions.find(a->id).has_value());
+  clock.advance(std::chrono::minutes(2));
+  CHECK_FALSE(sessions.find(a->id).has_value());
+
+  auto b = sessions.open({"clerk-1", Role::clerk});
+  clock.advance(std::chrono::seconds(1));
+  auto c = sessions.open({"tech-1", Role::technician});
+  clock.advance(std::chrono::seconds(1));
+  auto d = sessions.open({"clerk-2", Role::clerk});
+  REQUIRE((b.ok() && c.ok() && d.ok()));
+  CHECK_FALSE(sessions.find(b->id).has_value());  // the oldest, past max_sessions
+  CHECK(sessions.find(c->id).has_value());
+  CHECK(sessions.find(d->id).has_value());
+  sessions.close(c->id);
+  CHECK_FALSE(sessions.find(c->id).has_value());
+
+  auto registry = sessions.open({"registry-1", Role::registry});
+  REQUIRE_FALSE(registry.ok());
+  CHECK_THAT(registry.error().message, Catch::Contains("registry") && Catch::Contains("clerk"));
+}
+
+TEST_CASE("console sessions: cookies read from a Cookie header", "[daemon][api]") {
+  CHECK(cookie_value("a=1; certprint_session=abc; b=2", "certprint_session") == "abc");
+  CHECK(cookie_value("certprint_session=abc", "certprint_session") == "abc");
+  CHECK(cookie_value("xcertprint_session=abc", "certprint_session").empty());
+  CHECK(cookie_value("", "certprint_session").empty());
+  CHECK(same_secret("abc", "abc"));
+  CHECK_FALSE(same_secret("abc", "abd"));
+  CHECK_FALSE(same_secret("abc", "ab"));
+}
