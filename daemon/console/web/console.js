@@ -121,6 +121,7 @@ async function load_printers() {
 
 async function sign_in(event) {
   event.preventDefault();
+  say(null);
   const token = $("token").value.trim();
   const r = await call("POST", "/console/session", { bearer: token });
   $("token").value = "";

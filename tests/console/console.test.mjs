@@ -1,0 +1,169 @@
+// The web console in Debian's chromium (playwright-core), against the
+// certprintd and private CUPS that run_console_tests.sh started. Each screen
+// is saved as a screenshot in SCREENSHOT_DIR.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+
+const { chromium } = await import(process.env.PLAYWRIGHT);
+const url = process.env.CONSOLE_URL;
+const shots = process.env.SCREENSHOT_DIR;
+let browser;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM,
+    args: ["--no-sandbox"], // root in CI: chromium's sandbox needs an unprivileged user
+  });
+});
+after(async () => {
+  await browser.close();
+});
+
+// A fresh browser profile at 1366×768 (the desk's screen), in `locale`.
+async function open_page(locale = "zh-CN") {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(url + "/");
+  return { context, page, errors };
+}
+
+async function sign_in(page, token) {
+  await page.getByLabel("API 令牌（登记员或技术员）").fill(token);
+  await page.getByRole("button", { name: "登录" }).click();
+}
+
+// A call from inside the page, as its own script would make it.
+function fetch_in(page, method, route, headers = {}) {
+  return page.evaluate(
+    async ([method, route, headers]) => {
+      const r = await fetch(route, { method, headers, credentials: "same-origin" });
+      let body = null;
+      try {
+        body = await r.json();
+      } catch {}
+      return { status: r.status, body };
+    },
+    [method, route, headers],
+  );
+}
+
+test("a clerk signs in and sees each printer's state; the session is a cookie no script reads", async () => {
+  const { context, page, errors } = await open_page();
+  await page.screenshot({ path: path.join(shots, "sign-in.png") });
+  await sign_in(page, process.env.CLERK_TOKEN);
+  await page.getByRole("heading", { name: "打印机" }).waitFor();
+  assert.equal(await page.locator("#who-name").innerText(), "clerk-desk1");
+  assert.equal(await page.locator("#who-role").innerText(), "登记员");
+  const row = page.locator("#printer-rows tr", { hasText: "desk" });
+  assert.equal(await row.locator("td").nth(1).innerText(), "空闲");
+  assert.equal(await row.locator("td").nth(2).innerText(), "无");
+  await page.screenshot({ path: path.join(shots, "clerk-printers.png") });
+
+  const cookies = await context.cookies();
+  const session = cookies.find((c) => c.name === "certprint_session");
+  assert.ok(session, "no session cookie");
+  assert.equal(session.httpOnly, true);
+  assert.equal(session.sameSite, "Strict");
+  assert.equal(session.path, "/");
+  assert.equal(session.secure, false); // plain HTTP here; Secure under TLS (console_http_test)
+  const hours = (session.expires - Date.now() / 1000) / 3600;
+  assert.ok(hours > 7.9 && hours <= 8, `the cookie lasts ${hours} h`);
+  assert.equal(await page.evaluate(() => document.cookie), "");
+  // The token typed is not kept: not in the field, not in storage.
+  assert.equal(await page.getByLabel("API 令牌（登记员或技术员）").inputValue(), "");
+  const stored = await page.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
+  assert.ok(!stored.includes(process.env.CLERK_TOKEN));
+
+  // Loaded again, the page knows who is signed in.
+  await page.reload();
+  await page.getByRole("heading", { name: "打印机" }).waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("registry and verifier tokens cannot sign in; a wrong token is told so", async () => {
+  const { context, page } = await open_page();
+  for (const token of [process.env.REGISTRY_TOKEN, process.env.VERIFIER_TOKEN]) {
+    await sign_in(page, token);
+    await page.getByRole("alert").filter({ hasText: "此令牌的角色不能使用控制台" }).waitFor();
+    assert.equal(await page.locator("#printers").isVisible(), false);
+  }
+  await sign_in(page, "x".repeat(40));
+  await page.getByRole("alert").filter({ hasText: "令牌无效" }).waitFor();
+  await page.screenshot({ path: path.join(shots, "sign-in-refused.png") });
+  assert.equal((await context.cookies()).length, 0);
+  await context.close();
+});
+
+test("through the cookie, a call that changes state needs the CSRF token", async () => {
+  const { context, page } = await open_page();
+  await sign_in(page, process.env.TECH_TOKEN);
+  await page.getByRole("heading", { name: "打印机" }).waitFor();
+  const without = await fetch_in(page, "POST", "/v1/printers/desk/release");
+  assert.equal(without.status, 403);
+  assert.equal(without.body.error.code, "csrf");
+  const session = await fetch_in(page, "GET", "/console/session");
+  assert.equal(session.status, 200);
+  const wrong = await fetch_in(page, "POST", "/v1/printers/desk/release", {
+    "X-CSRF-Token": "0".repeat(64),
+  });
+  assert.equal(wrong.status, 403);
+  const right = await fetch_in(page, "POST", "/v1/printers/desk/release", {
+    "X-CSRF-Token": session.body.csrf,
+  });
+  assert.equal(right.status, 200, JSON.stringify(right.body));
+  await context.close();
+});
+
+test("a clerk's session cannot make a technician's calls", async () => {
+  const { context, page } = await open_page();
+  await sign_in(page, process.env.CLERK_TOKEN);
+  await page.getByRole("heading", { name: "打印机" }).waitFor();
+  const csrf = (await fetch_in(page, "GET", "/console/session")).body.csrf;
+  const calibration = await fetch_in(page, "GET", "/v1/printers/desk/calibration");
+  assert.equal(calibration.status, 403);
+  const stock = await fetch_in(page, "GET", "/v1/stock/movements", { "X-CSRF-Token": csrf });
+  assert.equal(stock.status, 403);
+  assert.equal(stock.body.error.code, "forbidden");
+  await context.close();
+});
+
+test("signing out ends the session for good", async () => {
+  const { context, page } = await open_page();
+  await sign_in(page, process.env.CLERK_TOKEN);
+  await page.getByRole("heading", { name: "打印机" }).waitFor();
+  const before_out = (await context.cookies()).find((c) => c.name === "certprint_session");
+  await page.getByRole("button", { name: "退出" }).click();
+  await page.getByRole("alert").filter({ hasText: "已退出" }).waitFor();
+  assert.equal(await page.getByRole("button", { name: "登录" }).isVisible(), true);
+  assert.equal((await fetch_in(page, "GET", "/console/session")).status, 401);
+  // The old cookie, put back, is no session any more.
+  await context.addCookies([before_out]);
+  assert.equal((await fetch_in(page, "GET", "/v1/printers")).status, 401);
+  await context.close();
+});
+
+test("English for an English browser, and by the switch; the keyboard alone signs in", async () => {
+  const { context, page } = await open_page("en-US");
+  await page.getByRole("button", { name: "Sign in" }).waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.lang), "en");
+  // The cursor starts in the token field; the language switch is a Shift+Tab
+  // away, and Tab comes back. Type, Enter.
+  await page.waitForFunction(() => document.activeElement.id === "token");
+  await page.keyboard.press("Shift+Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "lang");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "token");
+  await page.keyboard.type(process.env.TECH_TOKEN);
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "Printers" }).waitFor();
+  assert.equal(await page.locator("#who-role").innerText(), "Technician");
+  await page.screenshot({ path: path.join(shots, "technician-printers-en.png") });
+  await page.getByLabel("Language").selectOption("zh");
+  await page.getByRole("heading", { name: "打印机" }).waitFor();
+  assert.equal(await page.evaluate(() => document.documentElement.lang), "zh-CN");
+  await context.close();
+});
