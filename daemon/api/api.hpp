@@ -56,6 +56,10 @@ class Api {
   Reply submit_issuance(const Caller& who, std::string_view body);
   // registry, clerk
   Reply issuance_status(const Caller& who, const std::string& issuance_id);
+  // clerk: the issuances received on `day` (YYYY-MM-DD, the daemon's local
+  // time; empty: today), newest first, with their live booklets; `state`
+  // (a booklet state; empty: any) keeps those with a booklet in it.
+  Reply issuances(const Caller& who, const std::string& day, const std::string& state);
   // clerk
   Reply print(const Caller& who, const std::string& issuance_id, std::string_view body);
   Reply print_batch(const Caller& who, std::string_view body);

@@ -1,4 +1,5 @@
-// The clerk's calls: print, follow, confirm, void, printers, previews.
+// The clerk's calls: the day's issuances, print, follow, confirm, void, printers,
+// previews.
 #include <charconv>
 
 #include "daemon/api/api.hpp"
@@ -7,6 +8,10 @@
 namespace certprint::api {
 
 using nlohmann::json;
+
+namespace {
+constexpr int kMaxIssuancesListed = 500;  // one day's issuances at the busiest office
+}  // namespace
 
 Reply Api::queue_print(const Caller& who, const std::string& printer,
                        const std::vector<engine::PrintRequest>& what) {
@@ -122,6 +127,39 @@ Reply Api::void_booklet(const Caller& who, const std::string& issuance_id,
           {{"voided", voided->voided_id}, {"booklet", booklet_json(voided->replacement)}},
           "application/json",
           {}};
+}
+
+Reply Api::issuances(const Caller& who, const std::string& day_param, const std::string& state) {
+  if (!allowed(who, {Role::clerk})) return forbidden(who, "list issuances");
+  const std::string day = day_param.empty() ? config_.today().iso() : day_param;
+  auto start = day_start(day, "day");
+  if (!start) return error_reply(start.error());
+  auto end = day_start(day, "day", 1);
+  if (!end) return error_reply(end.error());
+  std::optional<store::BookletState> wanted;
+  if (!state.empty()) {
+    wanted = store::booklet_state_from_string(state);
+    if (!wanted)
+      return error(400, "invalid",
+                   "parameter \"state\" \"" + state +
+                       "\": expected ready, printing, printed, failed, confirmed, voided or "
+                       "superseded");
+  }
+  auto list = office_.issuances_received(*start, *end, wanted, kMaxIssuancesListed);
+  if (!list) return error_reply(list.error());
+  json out = json::array();
+  for (const auto& i : *list) {
+    json booklets = json::array();
+    for (const auto& b : i.booklets) booklets.push_back(booklet_json(b));
+    out.push_back({{"issuance_id", i.issuance_id},
+                   {"kind", issuance::to_string(i.kind)},
+                   {"replacement", i.replacement},
+                   {"certificate_no", i.certificate_no},
+                   {"names", {{"male", i.male_name}, {"female", i.female_name}}},
+                   {"received_at_ms", i.received_at},
+                   {"booklets", booklets}});
+  }
+  return {200, {{"day", day}, {"issuances", out}}, "application/json", {}};
 }
 
 Reply Api::printers(const Caller& who) {

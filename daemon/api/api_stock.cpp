@@ -25,28 +25,6 @@ Result<std::string> serial_field(const json& j, const char* name) {
 
 // Midnight at the start of a YYYY-MM-DD day in the daemon's local time (or
 // of the day `days_after` it).
-Result<Millis> day_start(const std::string& text, const char* name, int days_after = 0) {
-  std::tm tm{};
-  int y = 0, m = 0, d = 0;
-  const bool shaped = text.size() == 10 && text[4] == '-' && text[7] == '-' &&
-                      std::all_of(text.begin(), text.end(),
-                                  [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
-  if (shaped && std::sscanf(text.c_str(), "%4d-%2d-%2d", &y, &m, &d) == 3) {
-    tm.tm_year = y - 1900;
-    tm.tm_mon = m - 1;
-    tm.tm_mday = d;
-    tm.tm_isdst = -1;
-    std::tm check = tm;
-    if (std::mktime(&check) != -1 && check.tm_mday == d && check.tm_mon == m - 1) {
-      tm.tm_mday += days_after;
-      return Millis{std::mktime(&tm)} * 1000;
-    }
-  }
-  return invalid("parameter \"" + std::string(name) + "\" " +
-                 (text.empty() ? std::string("is missing") : "\"" + text + "\"") +
-                 ": expected a day as YYYY-MM-DD (for example 2026-11-01)");
-}
-
 json range_json(const stock::SerialRange& r) {
   return {{"first_serial", r.first}, {"last_serial", r.last}, {"count", r.count}};
 }

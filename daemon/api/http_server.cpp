@@ -238,6 +238,9 @@ void add_routes(httplib::Server& s, HttpServer::Impl* self) {
   add_console_routes(s, self);
   s.Post("/v1/issuances",
          route(self, [](Api& a, const Caller& c, Req q) { return a.submit_issuance(c, q.body); }));
+  s.Get("/v1/issuances", route(self, [](Api& a, const Caller& c, Req q) {
+          return a.issuances(c, q.get_param_value("day"), q.get_param_value("state"));
+        }));
   s.Get(R"(/v1/issuances/([^/]+))", route(self, [](Api& a, const Caller& c, Req q) {
           return a.issuance_status(c, q.matches[1]);
         }));

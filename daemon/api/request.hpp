@@ -34,4 +34,9 @@ Result<issuance::Holder> holder_param(const std::string& text);
 
 nlohmann::json booklet_json(const store::BookletRow& b);
 
+// Midnight, in the daemon's local time, that begins the day `text`
+// (YYYY-MM-DD) plus `days_after` days. The error (invalid) names the query
+// parameter `name` and the value.
+Result<Millis> day_start(const std::string& text, const char* name, int days_after = 0);
+
 }  // namespace certprint::api

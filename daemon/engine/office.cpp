@@ -1,6 +1,8 @@
 // The Office's shared parts: construction, the audit, reading status.
 #include "daemon/engine/office.hpp"
 
+#include <algorithm>
+
 namespace certprint::engine {
 
 std::string_view to_string(VerifyResult r) {
@@ -89,6 +91,25 @@ Result<IssuanceStatus> Office::status(const std::string& issuance_id) {
   if (!events) return events.error();
   st.events = std::move(*events);
   return st;
+}
+
+Result<std::vector<IssuanceSummary>> Office::issuances_received(
+    Millis from, Millis to, std::optional<store::BookletState> state, int limit) {
+  auto rows = store_.issuances_received(from, to, limit);
+  if (!rows) return rows.error();
+  std::vector<IssuanceSummary> out;
+  for (const auto& row : *rows) {
+    auto record = issuance::from_canonical_json(row.document);
+    if (!record) return wrap("issuance " + row.issuance_id, record.error());
+    auto booklets = live_booklets(row.issuance_id);
+    if (!booklets) return booklets.error();
+    if (state && std::none_of(booklets->begin(), booklets->end(),
+                              [&](const store::BookletRow& b) { return b.state == *state; }))
+      continue;
+    out.push_back({row.issuance_id, record->kind, record->replacement, record->certificate_no,
+                   record->male.name, record->female.name, row.created_at, std::move(*booklets)});
+  }
+  return out;
 }
 
 Result<Office::Gauges> Office::gauges() {

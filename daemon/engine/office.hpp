@@ -49,6 +49,17 @@ struct IssuanceStatus {
   std::vector<store::EventRow> events;
 };
 
+// One issuance as the clerk's list shows it.
+struct IssuanceSummary {
+  std::string issuance_id;
+  issuance::Kind kind = issuance::Kind::marriage;
+  bool replacement = false;
+  std::string certificate_no;
+  std::string male_name, female_name;
+  Millis received_at = 0;
+  std::vector<store::BookletRow> booklets;  // the live ones, male first
+};
+
 enum class Submitted { created, unchanged };
 
 // One issuance of a print request: one-click, or one holder's booklet.
@@ -128,6 +139,11 @@ class Office {
   // crash in between is mended by the registry's retry).
   Result<Submitted> submit(const Actor& who, const issuance::Issuance& record);
   Result<IssuanceStatus> status(const std::string& issuance_id);
+  // clerk: the issuances received in [from, to), newest first; with
+  // `state`, only those with a live booklet in it. At most `limit`.
+  Result<std::vector<IssuanceSummary>> issuances_received(Millis from, Millis to,
+                                                          std::optional<store::BookletState> state,
+                                                          int limit);
 
   // clerk
   Result<QueuedJob> queue_print(const Actor& who, const std::string& printer,

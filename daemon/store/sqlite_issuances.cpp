@@ -122,6 +122,16 @@ Result<std::optional<IssuanceRow>> SqliteStore::issuance(const std::string& issu
                  issuance_id);
 }
 
+Result<std::vector<IssuanceRow>> SqliteStore::issuances_received(Millis from, Millis to,
+                                                                 int limit) {
+  std::lock_guard lock(mu_);
+  return db_.rows("issuances_received", &read_issuance,
+                  cat(kIssuanceSelect,
+                      "WHERE created_at >= ?1 AND created_at < ?2 "
+                      "ORDER BY created_at DESC, issuance_id LIMIT ?3"),
+                  from, to, limit);
+}
+
 Result<std::vector<BookletRow>> SqliteStore::booklets(const std::string& issuance_id) {
   std::lock_guard lock(mu_);
   return db_.rows("booklets", &read_booklet,

@@ -206,6 +206,9 @@ class Store {
                               const EventRow& accepted) = 0;
   virtual Result<std::optional<IssuanceRow>> issuance(const std::string& issuance_id) = 0;
   virtual Result<std::vector<BookletRow>> booklets(const std::string& issuance_id) = 0;
+  // The issuances received in [from, to), newest first, at most `limit`.
+  virtual Result<std::vector<IssuanceRow>> issuances_received(Millis from, Millis to,
+                                                              int limit) = 0;
   virtual Result<std::optional<BookletRow>> booklet_by_token(const std::string& token) = 0;
   virtual Result<std::optional<BookletRow>> booklet(std::int64_t id) = 0;
   virtual Result<std::vector<BookletRow>> booklets_in_state(BookletState state) = 0;

@@ -71,6 +71,9 @@ class RecordedApi {
   Reply record_stock(const Caller& c, std::string_view body) {
     return seen(c, "POST", "/v1/stock/movements", api_.record_stock(c, body));
   }
+  Reply issuances(const Caller& c, Text day, Text state) {
+    return seen(c, "GET", "/v1/issuances", api_.issuances(c, day, state));
+  }
   Reply stock_movements(const Caller& c) {
     return seen(c, "GET", "/v1/stock/movements", api_.stock_movements(c));
   }

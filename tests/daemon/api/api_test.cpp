@@ -118,6 +118,9 @@ TEST_CASE("every role is refused outside its own calls", "[daemon][api]") {
       {"stock movement",
        {Role::technician},
        [&](const Caller& c) { return w.api->record_stock(c, "{}"); }},
+      {"issuances",
+       {Role::clerk},
+       [&](const Caller& c) { return w.api->issuances(c, "2026-11-28", ""); }},
       {"stock movements",
        {Role::technician},
        [&](const Caller& c) { return w.api->stock_movements(c); }},
@@ -453,6 +456,55 @@ TEST_CASE(
   auto submit = w.api->submit_issuance(kRegistry, other);
   CHECK(submit.status == 409);
   CHECK(submit.body["error"]["code"] == "stock_serial");
+}
+
+TEST_CASE("issuances: a day's list, newest first, with names and booklets; by booklet state",
+          "[daemon][api]") {
+  World w;
+  REQUIRE(w.api->submit_issuance(kRegistry, w.sample("marriage.json")).status == 201);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  REQUIRE(w.api->submit_issuance(kRegistry, w.sample("divorce.json")).status == 201);
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char today[16];
+  std::strftime(today, sizeof today, "%Y-%m-%d", &tm);
+
+  auto all = w.api->issuances(kClerk, today, "");
+  REQUIRE(all.status == 200);
+  CHECK(all.body["day"] == today);
+  REQUIRE(all.body["issuances"].size() == 2);
+  const json& divorce = all.body["issuances"][0];  // the newer first
+  CHECK(divorce["kind"] == "divorce");
+  CHECK(divorce["certificate_no"].get<std::string>().rfind("L", 0) == 0);
+  CHECK(divorce["booklets"].size() == 2);
+  const json& marriage = all.body["issuances"][1];
+  CHECK(marriage["issuance_id"] == "440106-20260512-0001");
+  CHECK(marriage["names"]["male"] == "张伟");
+  CHECK(marriage["booklets"][0]["holder"] == "male");
+  CHECK(marriage["booklets"][0]["state"] == "ready");
+
+  // One booklet printed: only its issuance is waiting for confirmation.
+  auto job = w.api->print(kClerk, "440106-20260512-0001", R"({"printer":"desk","holder":"male"})");
+  REQUIRE(job.status == 202);
+  REQUIRE(w.wait_job(job.body["print_job_id"])["state"] == "done");
+  auto printed = w.api->issuances(kClerk, today, "printed");
+  REQUIRE(printed.status == 200);
+  REQUIRE(printed.body["issuances"].size() == 1);
+  CHECK(printed.body["issuances"][0]["issuance_id"] == "440106-20260512-0001");
+  CHECK(w.api->issuances(kClerk, today, "ready").body["issuances"].size() == 2);
+  CHECK(w.api->issuances(kClerk, today, "confirmed").body["issuances"].empty());
+  CHECK(w.api->issuances(kClerk, "2020-01-01", "").body["issuances"].empty());
+
+  auto bad_day = w.api->issuances(kClerk, "2026/12/01", "");
+  CHECK(bad_day.status == 400);
+  CHECK_THAT(bad_day.body["error"]["message"].get<std::string>(),
+             Catch::Contains("\"day\"") && Catch::Contains("2026/12/01"));
+  auto bad_state = w.api->issuances(kClerk, today, "lost");
+  CHECK(bad_state.status == 400);
+  CHECK_THAT(bad_state.body["error"]["message"].get<std::string>(),
+             Catch::Contains("\"state\"") && Catch::Contains("\"lost\""));
+  CHECK(w.api->issuances(kRegistry, today, "").status == 403);
 }
 
 TEST_CASE("void: a print that starts while the void is being checked is not voided under it",
