@@ -4,6 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
+import { readFile } from "node:fs/promises";
 
 const { chromium } = await import(process.env.PLAYWRIGHT);
 const url = process.env.CONSOLE_URL;
@@ -80,6 +81,49 @@ test("a clerk signs in and sees each printer's state; the session is a cookie no
   // Loaded again, the page knows who is signed in.
   await page.reload();
   await page.getByRole("heading", { name: "打印机" }).waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+// The registry submits a sample, as it would when a clerk saves a record.
+async function submit(sample) {
+  const body = await readFile(path.join(process.env.SOURCE_DIR, "samples", sample), "utf8");
+  const r = await fetch(url + "/v1/issuances", {
+    method: "POST",
+    headers: { Authorization: "Bearer " + process.env.REGISTRY_TOKEN, "Content-Type": "application/json" },
+    body,
+  });
+  assert.ok(r.status === 201 || r.status === 200, `submit ${sample}: ${r.status}`);
+}
+
+test("a clerk sees today's registrations, names masked until the screen is private, by state", async () => {
+  await submit("marriage.json");
+  await submit("divorce.json");
+  const { context, page, errors } = await open_page();
+  await sign_in(page, process.env.CLERK_TOKEN);
+  await page.getByRole("heading", { name: "今日登记" }).waitFor();
+  const rows = page.locator("#issuance-rows tr");
+  assert.equal(await rows.count(), 2);
+  // Newest first: the divorce, submitted last.
+  assert.deepEqual(
+    await rows.nth(0).locator("td").allInnerTexts(),
+    ["L440106-2026-000045", "离婚", "王* · A*", "男方 待打印女方 待打印"],
+  );
+  assert.equal(await rows.nth(1).locator("td").nth(2).innerText(), "张* · 李*");
+  const html = await page.locator("#issuance-rows").innerText();
+  assert.ok(!html.includes("张伟") && !html.includes("Anna"), "a full name on a public screen");
+  await page.screenshot({ path: path.join(shots, "clerk-issuances.png") });
+
+  await page.getByLabel("显示全名（屏幕不对外时）").check();
+  assert.equal(await rows.nth(1).locator("td").nth(2).innerText(), "张伟 · 李娜");
+  assert.equal(await rows.nth(0).locator("td").nth(2).innerText(), "王强 · Anna Schmidt");
+
+  await page.getByLabel("显示", { exact: true }).selectOption("printed");
+  await page.getByText("没有要显示的登记。").waitFor();
+  assert.equal(await rows.count(), 0);
+  await page.getByLabel("显示", { exact: true }).selectOption("ready");
+  await rows.nth(1).waitFor();
+  assert.equal(await rows.count(), 2);
   assert.deepEqual(errors, []);
   await context.close();
 });

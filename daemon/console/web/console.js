@@ -1,11 +1,12 @@
 // The web console: signs a clerk or a technician in (their API token
 // becomes an HttpOnly session cookie; the token itself is kept nowhere),
 // then calls certprintd's API with that cookie and the session's CSRF token.
-import { words, initial_language } from "/console/i18n.js";
+import { words, initial_language, masked } from "/console/i18n.js";
 
 const $ = (id) => document.getElementById(id);
 let lang = initial_language(localStorage.getItem("certprint.lang"), navigator.languages);
 let session = null; // {name, role, csrf}
+let issuances = []; // the day's, as the API gave them
 
 function t(key) {
   return (words[lang] && words[lang][key]) || words.zh[key] || key;
@@ -17,6 +18,7 @@ function apply_language() {
   for (const el of document.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
   document.title = "certprint · " + t("title");
   if (session) show_who();
+  draw_issuances();
 }
 
 function say(key) {
@@ -63,6 +65,8 @@ function signed_out(message_key) {
   session = null;
   $("who").hidden = true;
   $("printers").hidden = true;
+  $("issuances").hidden = true;
+  issuances = [];
   $("sign-in").hidden = false;
   say(message_key);
   $("token").focus();
@@ -73,7 +77,49 @@ async function signed_in(s) {
   say(null);
   $("sign-in").hidden = true;
   show_who();
+  if (session.role === "clerk") await load_issuances();
   await load_printers();
+}
+
+async function load_issuances() {
+  const state = $("issuance-filter").value;
+  const r = await call("GET", "/v1/issuances" + (state ? "?state=" + state : ""));
+  if (r.status === 0) return say("unreachable");
+  if (r.status !== 200) return;
+  issuances = r.body.issuances;
+  draw_issuances();
+  $("issuances").hidden = false;
+}
+
+function cell(text) {
+  const td = document.createElement("td");
+  td.textContent = text;
+  return td;
+}
+
+// The list as it stands, in the language chosen; names masked unless the
+// clerk says the screen does not face the public.
+function draw_issuances() {
+  const rows = $("issuance-rows");
+  rows.replaceChildren();
+  const full = $("full-names").checked;
+  for (const i of issuances) {
+    const tr = document.createElement("tr");
+    tr.dataset.issuance = i.issuance_id;
+    const kind = t("kind_" + i.kind) + (i.replacement ? "（" + t("replacement") + "）" : "");
+    const name = (n) => (full ? n : masked(n));
+    const booklets = document.createElement("td");
+    for (const b of i.booklets) {
+      const chip = document.createElement("span");
+      chip.className = "chip " + b.state;
+      chip.textContent = t("holder_" + b.holder) + " " + t("booklet_" + b.state);
+      booklets.append(chip);
+    }
+    tr.append(cell(i.certificate_no), cell(kind),
+              cell(name(i.names.male) + " · " + name(i.names.female)), booklets);
+    rows.append(tr);
+  }
+  $("no-issuances").hidden = issuances.length > 0;
 }
 
 function printer_problem(p) {
@@ -145,6 +191,8 @@ async function start() {
   });
   $("sign-in-form").addEventListener("submit", sign_in);
   $("sign-out").addEventListener("click", sign_out);
+  $("issuance-filter").addEventListener("change", load_issuances);
+  $("full-names").addEventListener("change", draw_issuances);
   const r = await call("GET", "/console/session");
   if (r.status === 200) return signed_in(r.body);
   signed_out(null);

@@ -30,6 +30,28 @@ export const words = {
     reason_door_open: "机盖打开",
     reason_held: "有已取消的页面可能仍会打印，请检查打印机后释放",
     reason_other: "需要处理",
+    issuances_title: "今日登记",
+    filter: "显示",
+    filter_all: "全部",
+    filter_ready: "待打印",
+    filter_printed: "待确认",
+    filter_confirmed: "已确认",
+    full_names: "显示全名（屏幕不对外时）",
+    certificate_no: "证书字号",
+    kind: "类别",
+    names: "姓名",
+    booklets: "证书",
+    no_issuances: "没有要显示的登记。",
+    kind_marriage: "结婚",
+    kind_divorce: "离婚",
+    replacement: "补领",
+    holder_male: "男方",
+    holder_female: "女方",
+    booklet_ready: "待打印",
+    booklet_printing: "正在打印",
+    booklet_printed: "待确认",
+    booklet_failed: "打印失败",
+    booklet_confirmed: "已确认",
   },
   en: {
     title: "Certificate printing",
@@ -61,8 +83,37 @@ export const words = {
     reason_door_open: "Cover open",
     reason_held: "A cancelled page may still print: check the printer, then release it",
     reason_other: "Needs attention",
+    issuances_title: "Today's registrations",
+    filter: "Show",
+    filter_all: "All",
+    filter_ready: "To print",
+    filter_printed: "To confirm",
+    filter_confirmed: "Confirmed",
+    full_names: "Show full names (screen not facing the public)",
+    certificate_no: "Certificate no.",
+    kind: "Kind",
+    names: "Names",
+    booklets: "Booklets",
+    no_issuances: "No registrations to show.",
+    kind_marriage: "Marriage",
+    kind_divorce: "Divorce",
+    replacement: "replacement",
+    holder_male: "Husband",
+    holder_female: "Wife",
+    booklet_ready: "to print",
+    booklet_printing: "printing",
+    booklet_printed: "to confirm",
+    booklet_failed: "print failed",
+    booklet_confirmed: "confirmed",
   },
 };
+
+// A name as a screen facing the public shows it: its first character, then
+// one "*" ("张伟" -> "张*", "MONTGOMERY ..." -> "M*").
+export function masked(name) {
+  const first = [...name][0] || "";
+  return first + "*";
+}
 
 // The language to start in: a choice made on this browser before, else the
 // browser's own (English for an English browser), else Chinese.
