@@ -213,6 +213,9 @@ Head read_head(Wire& w, std::string& buf, const HttpConfig& c, Until until) {
   return h;
 }
 
+// Set by answer_is_a_stream() for the request this worker thread serves.
+thread_local bool g_streaming = false;
+
 // What httplib reads of one request: the head from the buffer, then the
 // body from the socket, `budget` bytes in all and nothing past `until`.
 class RequestStream final : public httplib::Stream {
@@ -237,8 +240,10 @@ class RequestStream final : public httplib::Stream {
       consumed_ += static_cast<std::size_t>(r), from_socket_ += static_cast<std::size_t>(r);
     return r;
   }
-  // The answer has `write_timeout` in all from its first byte.
+  // The answer has `write_timeout` in all from its first byte; a stream of
+  // events, each write its own.
   ssize_t write(const char* p, std::size_t n) override {
+    if (g_streaming) return w_.write(p, n, Clock::now() + write_timeout_);
     if (!write_until_) write_until_ = Clock::now() + write_timeout_;
     return w_.write(p, n, *write_until_);
   }
@@ -360,6 +365,7 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
         !h.other_framing && h.content_length && *h.content_length <= config_.max_body_bytes
             ? static_cast<std::size_t>(*h.content_length)
             : 0;
+    g_streaming = false;
     RequestStream strm(w, buf, h.length + allowed, until, config_.write_timeout);
     bool closed = false;
     const bool last = body || n + 1 == config_.max_requests_per_connection;
@@ -369,6 +375,8 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
   w.close_gracefully();
   return true;
 }
+
+void answer_is_a_stream() { g_streaming = true; }
 
 SSL_CTX* tls_server_context(const std::string& cert, const std::string& key) {
   SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());

@@ -55,6 +55,13 @@ class GuardedServer final : public httplib::Server {
   Refusal refused_;
 };
 
+// Called by a handler, on its worker thread, before it answers with a
+// stream of events (text/event-stream): then each write of the answer has
+// the write timeout of its own, instead of the whole answer having it in
+// all, so the stream may last while each event still reaches the client
+// within the bound. The handler must end the stream itself.
+void answer_is_a_stream();
+
 // A TLS server context for `cert` (PEM chain) and `key`, or nullptr when
 // either cannot be used.
 SSL_CTX* tls_server_context(const std::string& cert, const std::string& key);

@@ -2,6 +2,9 @@
 
 #include <httplib.h>
 
+#include <atomic>
+#include <thread>
+
 #include "common/text.hpp"
 #include "daemon/api/console_session.hpp"
 #include "daemon/api/http_connection.hpp"
@@ -16,6 +19,7 @@ struct HttpServer::Impl {
   LogSink log;
   std::unique_ptr<ConsoleSessions> sessions;
   std::unique_ptr<GuardedServer> server;
+  std::atomic<bool> stopping{false};  // ends the event streams
 };
 
 namespace {
@@ -55,17 +59,22 @@ Reply refusal(int status, const char* code, const std::string& message) {
   return {status, {{"error", {{"code", code}, {"message", message}}}}, "application/json", {}};
 }
 
+// Counts and logs an answer.
+void count(HttpServer::Impl* self, Req req, int status, const std::optional<Caller>& caller) {
+  self->api->requests++;
+  if (status >= 400) self->api->request_errors++;
+  // Paths carry issuance ids and printer names, never personal data; they
+  // are escaped, so no request can write a line of its own.
+  self->log(status >= 500 ? Priority::error : Priority::info,
+            req.method + " " + loggable(req.path) + " " + std::to_string(status) +
+                (caller ? " by " + caller->name : ""));
+}
+
 // Counts, answers and logs a request.
 void answer(HttpServer::Impl* self, Req req, httplib::Response& res, const Reply& r,
             const std::optional<Caller>& caller) {
-  self->api->requests++;
-  if (r.status >= 400) self->api->request_errors++;
   send(res, r);
-  // Paths carry issuance ids and printer names, never personal data; they
-  // are escaped, so no request can write a line of its own.
-  self->log(r.status >= 500 ? Priority::error : Priority::info,
-            req.method + " " + loggable(req.path) + " " + std::to_string(r.status) +
-                (caller ? " by " + caller->name : ""));
+  count(self, req, r.status, caller);
 }
 
 // Who calls: a bearer token, or else the console's session cookie (then with
@@ -225,6 +234,70 @@ void sign_out(HttpServer::Impl* self, Req req, httplib::Response& res) {
   answer(self, req, res, Reply{200, {{"signed_out", true}}, "application/json", {}}, auth.caller);
 }
 
+// A print job's progress as server-sent events: `progress` with the job as
+// GET /v1/print-jobs/{n} answers it, each time it changes, then `end` when
+// the job is done or failed. A comment line every 15 s keeps proxies from
+// closing a quiet stream. Ends too after kStreamLimit, or when the server
+// stops; the client opens it again for more.
+constexpr auto kStreamPoll = std::chrono::milliseconds(200);
+constexpr auto kStreamKeepAlive = std::chrono::seconds(15);
+constexpr auto kStreamLimit = std::chrono::hours(2);
+
+struct JobStream {
+  HttpServer::Impl* self;
+  Caller caller;
+  std::string job;
+  std::string last;
+  std::chrono::steady_clock::time_point started, last_write;
+
+  // One look at the job; false when the stream is over.
+  bool step(httplib::DataSink& sink) {
+    const auto now = std::chrono::steady_clock::now();
+    const Reply r = self->api->print_job(caller, job);
+    if (r.status != 200 || self->stopping || now - started > kStreamLimit) {
+      sink.done();
+      return false;
+    }
+    const std::string data = r.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (data != last) {
+      last = data;
+      const std::string event = "event: progress\ndata: " + data + "\n\n";
+      if (!sink.write(event.data(), event.size())) return false;
+      last_write = now;
+    } else if (now - last_write > kStreamKeepAlive) {
+      if (!sink.write(": still here\n\n", 14)) return false;
+      last_write = now;
+    }
+    const std::string state = r.body.value("state", "");
+    if (state == "done" || state == "failed") {
+      const std::string end = "event: end\ndata: {}\n\n";
+      sink.write(end.data(), end.size());
+      sink.done();
+      return false;
+    }
+    std::this_thread::sleep_for(kStreamPoll);
+    return true;
+  }
+};
+
+void print_job_events(HttpServer::Impl* self, Req req, httplib::Response& res) {
+  const Auth auth = authenticate(*self, req);
+  if (!auth.caller) return answer(self, req, res, unauthorized(), std::nullopt);
+  const std::string job = req.matches[1];
+  // The first look answers refusals (role, unknown job) as JSON.
+  Reply first = self->api->print_job(*auth.caller, job);
+  if (first.status != 200) return answer(self, req, res, first, auth.caller);
+  answer_is_a_stream();
+  count(self, req, 200, auth.caller);
+  res.status = 200;
+  res.set_header("Cache-Control", "no-store");
+  const auto now = std::chrono::steady_clock::now();
+  auto stream = std::make_shared<JobStream>(JobStream{self, *auth.caller, job, {}, now, now});
+  res.set_chunked_content_provider(
+      "text/event-stream",
+      [stream](std::size_t, httplib::DataSink& sink) { return stream->step(sink); });
+}
+
 void add_console_routes(httplib::Server& s, HttpServer::Impl* self) {
   // The session's routes first: httplib takes the first route that matches.
   s.Post("/console/session", [self](Req q, httplib::Response& r) { sign_in(self, q, r); });
@@ -234,6 +307,7 @@ void add_console_routes(httplib::Server& s, HttpServer::Impl* self) {
   s.Get(R"(/console/([^/]+))", [self](Req q, httplib::Response& r) { serve_asset(self, q, r); });
 }
 
+// The registry's and the clerk's routes (then add_more_routes).
 void add_routes(httplib::Server& s, HttpServer::Impl* self) {
   add_console_routes(s, self);
   s.Post("/v1/issuances",
@@ -249,6 +323,8 @@ void add_routes(httplib::Server& s, HttpServer::Impl* self) {
          }));
   s.Post("/v1/print-batches",
          route(self, [](Api& a, const Caller& c, Req q) { return a.print_batch(c, q.body); }));
+  s.Get(R"(/v1/print-jobs/([^/]+)/events)",
+        [self](Req q, httplib::Response& r) { print_job_events(self, q, r); });
   s.Get(R"(/v1/print-jobs/([^/]+))",
         route(self, [](Api& a, const Caller& c, Req q) { return a.print_job(c, q.matches[1]); }));
   s.Post(R"(/v1/issuances/([^/]+)/booklets/([^/]+)/confirm)",
@@ -263,6 +339,10 @@ void add_routes(httplib::Server& s, HttpServer::Impl* self) {
         route(self, [](Api& a, const Caller& c, Req q) {
           return a.preview(c, q.matches[1], q.matches[2], q.matches[3]);
         }));
+}
+
+// The technician's, the ledger's, the verifier's and everyone's routes.
+void add_more_routes(httplib::Server& s, HttpServer::Impl* self) {
   s.Get("/v1/outbox", route(self, [](Api& a, const Caller& c, Req) { return a.outbox(c); }));
   s.Post(R"(/v1/events/([^/]+)/retry)", route(self, [](Api& a, const Caller& c, Req q) {
            return a.retry_event(c, q.matches[1]);
@@ -377,6 +457,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::create(const HttpConfig& config,
   s.set_tcp_nodelay(true);
   check_before_body(s, self);
   add_routes(s, self);
+  add_more_routes(s, self);
   json_errors(s);
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
@@ -401,6 +482,7 @@ Result<int> HttpServer::bind() {
 void HttpServer::serve() { impl_->server->listen_after_bind(); }
 
 void HttpServer::stop() {
+  if (impl_) impl_->stopping = true;
   if (impl_ && impl_->server) impl_->server->stop();
 }
 

@@ -4,7 +4,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { readFile } from "node:fs/promises";
+import { readFile, readdir } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
 
 const { chromium } = await import(process.env.PLAYWRIGHT);
 const url = process.env.CONSOLE_URL;
@@ -106,17 +107,18 @@ test("a clerk sees today's registrations, names masked until the screen is priva
   assert.equal(await rows.count(), 2);
   // Newest first: the divorce, submitted last.
   assert.deepEqual(
-    await rows.nth(0).locator("td").allInnerTexts(),
-    ["L440106-2026-000045", "离婚", "王* · A*", "男方 待打印女方 待打印"],
+    (await rows.nth(0).locator("td").allInnerTexts()).map((c) => c.trim()),
+    ["", "L440106-2026-000045", "离婚", "王* · A*", "男方 待打印女方 待打印",
+     "一键打印证书《离婚证》男《离婚证》女"],
   );
-  assert.equal(await rows.nth(1).locator("td").nth(2).innerText(), "张* · 李*");
+  assert.equal(await rows.nth(1).locator("td").nth(3).innerText(), "张* · 李*");
   const html = await page.locator("#issuance-rows").innerText();
   assert.ok(!html.includes("张伟") && !html.includes("Anna"), "a full name on a public screen");
   await page.screenshot({ path: path.join(shots, "clerk-issuances.png") });
 
   await page.getByLabel("显示全名（屏幕不对外时）").check();
-  assert.equal(await rows.nth(1).locator("td").nth(2).innerText(), "张伟 · 李娜");
-  assert.equal(await rows.nth(0).locator("td").nth(2).innerText(), "王强 · Anna Schmidt");
+  assert.equal(await rows.nth(1).locator("td").nth(3).innerText(), "张伟 · 李娜");
+  assert.equal(await rows.nth(0).locator("td").nth(3).innerText(), "王强 · Anna Schmidt");
 
   await page.getByLabel("显示", { exact: true }).selectOption("printed");
   await page.getByText("没有要显示的登记。").waitFor();
@@ -125,6 +127,63 @@ test("a clerk sees today's registrations, names masked until the screen is priva
   await rows.nth(1).waitFor();
   assert.equal(await rows.count(), 2);
   assert.deepEqual(errors, []);
+  await context.close();
+});
+
+// The documents the virtual printer received, in the order it got them.
+async function received() {
+  const files = (await readdir(process.env.EVE_SPOOL)).filter((f) => f.endsWith(".pdf"));
+  files.sort((a, b) => parseInt(a, 10) - parseInt(b, 10));
+  return files.map((f) => path.join(process.env.EVE_SPOOL, f));
+}
+// A page's first line of text: the holder's name on an information page,
+// nothing on page 5 (its QR is an image).
+function first_line(pdf) {
+  const text = execFileSync("pdftotext", ["-layout", pdf, "-"], { encoding: "utf8" });
+  return text.split("\n").map((l) => l.trim()).find((l) => l.length > 0) || "";
+}
+
+test("a clerk prints one-click, watches each page complete, and the printer gets them in order", async () => {
+  await submit("marriage.json");
+  const before_print = (await received()).length;
+  const { context, page, errors } = await open_page();
+  await sign_in(page, process.env.CLERK_TOKEN);
+  const row = page.locator("#issuance-rows tr", { hasText: "J440106-2026-000123" });
+  await row.getByRole("button", { name: "一键打印证书" }).click();
+  await page.getByText("打印完成，请核对后确认。").waitFor({ timeout: 60000 });
+  assert.deepEqual(await page.locator("#progress-pages li").allInnerTexts(), [
+    "男方 信息页：已完成",
+    "男方 第5页（二维码）：已完成",
+    "女方 信息页：已完成",
+    "女方 第5页（二维码）：已完成",
+  ]);
+  // The list follows: both booklets wait for the clerk's confirmation.
+  await row.locator(".chip.printed").nth(1).waitFor();
+  assert.equal(await row.getByRole("button").count(), 0); // nothing left to print
+  await page.screenshot({ path: path.join(shots, "clerk-printed.png") });
+
+  // What the printer received: male info, male page 5, female info, female page 5.
+  const pages = (await received()).slice(before_print);
+  assert.equal(pages.length, 4);
+  assert.deepEqual(pages.map(first_line), ["张伟", "", "李娜", ""]);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a clerk prints one booklet with the notice's own button", async () => {
+  await submit("divorce.json");
+  const before_print = (await received()).length;
+  const { context, page } = await open_page();
+  await sign_in(page, process.env.CLERK_TOKEN);
+  const row = page.locator("#issuance-rows tr", { hasText: "L440106-2026-000045" });
+  await row.getByRole("button", { name: "《离婚证》女" }).click();
+  await page.getByText("打印完成，请核对后确认。").waitFor({ timeout: 60000 });
+  assert.equal(await page.locator("#progress-pages li").count(), 2);
+  const pages = (await received()).slice(before_print);
+  assert.deepEqual(pages.map(first_line), ["Anna Schmidt", ""]);
+  // The husband's booklet still waits; one-click is gone (one booklet printed).
+  await row.getByRole("button", { name: "《离婚证》男" }).waitFor();
+  assert.equal(await row.getByRole("button", { name: "一键打印证书" }).count(), 0);
   await context.close();
 });
 

@@ -60,7 +60,7 @@ done
 
 mkdir -p "$shots"
 export CONSOLE_URL="http://127.0.0.1:$port" CHROMIUM="$chromium" PLAYWRIGHT="$playwright/index.mjs" \
-  SCREENSHOT_DIR=$(cd "$shots" && pwd) CUPS_SERVER SOURCE_DIR=$source_dir
+  SCREENSHOT_DIR=$(cd "$shots" && pwd) CUPS_SERVER SOURCE_DIR=$source_dir EVE_SPOOL
 status=0
 node --test --test-concurrency=1 "$here/console.test.mjs" || status=$?
 [ "$status" -eq 0 ] || { echo "--- certprintd.log (last lines)" >&2; tail -n 30 "$work/certprintd.log" >&2; }

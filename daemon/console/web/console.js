@@ -115,8 +115,16 @@ function draw_issuances() {
       chip.textContent = t("holder_" + b.holder) + " " + t("booklet_" + b.state);
       booklets.append(chip);
     }
-    tr.append(cell(i.certificate_no), cell(kind),
-              cell(name(i.names.male) + " · " + name(i.names.female)), booklets);
+    const pick = document.createElement("td");
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.className = "pick";
+    box.value = i.issuance_id;
+    box.setAttribute("aria-label", t("pick") + " " + i.certificate_no);
+    pick.append(box);
+    tr.append(pick, cell(i.certificate_no), cell(kind),
+              cell(name(i.names.male) + " · " + name(i.names.female)), booklets,
+              print_buttons(i));
     rows.append(tr);
   }
   $("no-issuances").hidden = issuances.length > 0;
@@ -135,12 +143,109 @@ function printer_problem(p) {
   return p.needs_attention ? "reason_other" : null;
 }
 
+// The notice's buttons: one-click when every booklet waits to print, and
+// one per booklet that does.
+function print_buttons(i) {
+  const td = document.createElement("td");
+  td.className = "actions";
+  const ready = i.booklets.filter((b) => b.state === "ready");
+  const button = (label, holder) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = label;
+    b.addEventListener("click", () => print_one(i.issuance_id, holder));
+    td.append(b);
+  };
+  if (ready.length > 0 && ready.length === i.booklets.length) button(t("one_click"), null);
+  for (const b of ready) button(t("book_" + i.kind) + t("sex_" + b.holder), b.holder);
+  return td;
+}
+
+function refusal_key(r) {
+  const code = r.body && r.body.error && r.body.error.code;
+  if (code === "booklet_state") return "not_ready";
+  if (code === "printer_busy") return "printer_busy";
+  return null;
+}
+
+async function print_one(issuance_id, holder) {
+  const body = { printer: $("printer-choice").value };
+  if (holder) body.holder = holder;
+  const r = await call("POST", "/v1/issuances/" + encodeURIComponent(issuance_id) + "/print",
+                       { body });
+  return started(r);
+}
+
+async function print_batch() {
+  const ids = [...document.querySelectorAll("#issuance-rows input.pick:checked")].map((b) => b.value);
+  if (ids.length === 0) return say("nothing_picked");
+  const r = await call("POST", "/v1/print-batches",
+                       { body: { printer: $("printer-choice").value, issuances: ids } });
+  return started(r);
+}
+
+async function started(r) {
+  if (r.status === 0) return say("unreachable");
+  if (r.status !== 202) {
+    const key = refusal_key(r);
+    if (key) return say(key);
+    const m = $("message");
+    m.textContent = t("print_refused") + ((r.body && r.body.error && r.body.error.message) || r.status);
+    m.hidden = false;
+    return;
+  }
+  say(null);
+  follow(r.body.print_job_id);
+}
+
+// Follows a print job through its event stream (no asking again and again).
+function follow(job_id) {
+  $("progress").hidden = false;
+  $("progress-summary").textContent = t("job_running");
+  $("progress-pages").replaceChildren();
+  const events = new EventSource("/v1/print-jobs/" + job_id + "/events");
+  events.addEventListener("progress", (e) => draw_progress(JSON.parse(e.data)));
+  events.addEventListener("end", async () => {
+    events.close();
+    await load_issuances();
+  });
+}
+
+function draw_progress(job) {
+  const list = $("progress-pages");
+  list.replaceChildren();
+  job.pages.forEach((p, n) => {
+    const li = document.createElement("li");
+    li.className = p.state;
+    li.dataset.state = p.state;
+    const holder = t("holder_" + p.holder);
+    li.textContent = holder + " " + t("page_" + p.page) + "：" + t("page_" + p.state);
+    list.append(li);
+  });
+  if (job.state === "done") $("progress-summary").textContent = t("job_done");
+  if (job.state === "failed") {
+    const inked = job.pages.some((p) => p.state === "failed" && p.cups_job_id > 0) ||
+                  job.pages.some((p) => p.state === "completed");
+    $("progress-summary").textContent = t(inked ? "job_failed_ink" : "job_failed_clean");
+  }
+}
+
 async function load_printers() {
   const r = await call("GET", "/v1/printers");
   if (r.status === 0) return say("unreachable");
   if (r.status !== 200) return;
   const rows = $("printer-rows");
   rows.replaceChildren();
+  const choice = $("printer-choice");
+  const chosen = choice.value;
+  choice.replaceChildren();
+  for (const p of r.body.printers) {
+    const o = document.createElement("option");
+    o.value = p.name;
+    o.textContent = p.name;
+    choice.append(o);
+  }
+  if (chosen) choice.value = chosen;
   for (const p of r.body.printers) {
     const tr = document.createElement("tr");
     const name = document.createElement("td");
@@ -192,6 +297,7 @@ async function start() {
   $("sign-in-form").addEventListener("submit", sign_in);
   $("sign-out").addEventListener("click", sign_out);
   $("issuance-filter").addEventListener("change", load_issuances);
+  $("batch-print").addEventListener("click", print_batch);
   $("full-names").addEventListener("change", draw_issuances);
   const r = await call("GET", "/console/session");
   if (r.status === 200) return signed_in(r.body);

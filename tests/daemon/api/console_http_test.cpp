@@ -3,7 +3,9 @@
 // the roles that have no console, the CSRF token every state-changing call
 // through the cookie needs, signing out, and sessions that end.
 #include <httplib.h>
+
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "daemon/api/console_session.hpp"
 #include "support/api_world.hpp"
@@ -227,4 +229,99 @@ TEST_CASE("console sessions: cookies read from a Cookie header", "[daemon][api]"
   CHECK(same_secret("abc", "abc"));
   CHECK_FALSE(same_secret("abc", "abd"));
   CHECK_FALSE(same_secret("abc", "ab"));
+}
+
+TEST_CASE("print job events: progress as it happens, then the end, then the stream closes",
+          "[daemon][api]") {
+  ApiWorld w(/*start_printing=*/false);
+  auto tokens = TokenTable::parse(kTokenFile, "tokens");
+  REQUIRE(tokens.ok());
+  Served served(*w.api, *tokens);
+  REQUIRE(w.api->submit_issuance(kRegistry, w.sample("marriage.json")).status == 201);
+  auto job = w.api->print(kClerk, "440106-20260512-0001", R"({"printer":"desk"})");
+  REQUIRE(job.status == 202);
+  const std::string path =
+      "/v1/print-jobs/" + std::to_string(job.body["print_job_id"].get<long>()) + "/events";
+
+  std::string stream;
+  int status = 0;
+  std::string type;
+  std::thread follower([&] {
+    httplib::Client c("127.0.0.1", served.port);
+    c.set_read_timeout(20, 0);
+    auto r = c.Get(
+        path, bearer(kClerkSecret),
+        [&](const httplib::Response& res) {
+          status = res.status;
+          type = res.get_header_value("Content-Type");
+          return true;
+        },
+        [&](const char* data, std::size_t n) {
+          stream.append(data, n);
+          return true;
+        });
+    if (!r) status = -1;
+  });
+  // The first event shows the job waiting; then the engine prints it.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  w.engine->start();
+  follower.join();
+  CHECK(status == 200);
+  CHECK(type == "text/event-stream");
+  INFO(stream);
+  const auto first = stream.find("event: progress\ndata: ");
+  REQUIRE(first != std::string::npos);
+  const auto first_end = stream.find("\n\n", first);
+  const json first_job = json::parse(stream.substr(first + 22, first_end - first - 22));
+  CHECK(first_job["state"] == "queued");
+  CHECK(first_job["pages_done"] == 0);
+  // The last progress before the end: all four pages done.
+  const auto end = stream.rfind("event: end\n");
+  REQUIRE(end != std::string::npos);
+  CHECK(end + std::string("event: end\ndata: {}\n\n").size() == stream.size());
+  const auto last = stream.rfind("event: progress\ndata: ", end);
+  const json last_job = json::parse(stream.substr(last + 22, end - last - 22 - 2));
+  CHECK(last_job["state"] == "done");
+  CHECK(last_job["pages_done"] == 4);
+
+  // Refusals come as JSON, before any event.
+  httplib::Client c("127.0.0.1", served.port);
+  auto registry = c.Get(path, bearer(std::string(36, 'r')));
+  REQUIRE(registry);
+  CHECK(registry->status == 403);
+  CHECK(json::parse(registry->body)["error"]["code"] == "forbidden");
+  auto unknown = c.Get("/v1/print-jobs/999/events", bearer(kClerkSecret));
+  REQUIRE(unknown);
+  CHECK(unknown->status == 404);
+  auto none = c.Get(path);
+  REQUIRE(none);
+  CHECK(none->status == 401);
+}
+
+TEST_CASE("print job events: a stream stops when the server stops", "[daemon][api]") {
+  ApiWorld w(/*start_printing=*/false);  // the job never moves
+  auto tokens = TokenTable::parse(kTokenFile, "tokens");
+  REQUIRE(tokens.ok());
+  auto served = std::make_unique<Served>(*w.api, *tokens);
+  REQUIRE(w.api->submit_issuance(kRegistry, w.sample("marriage.json")).status == 201);
+  auto job = w.api->print(kClerk, "440106-20260512-0001", R"({"printer":"desk"})");
+  REQUIRE(job.status == 202);
+  const std::string path =
+      "/v1/print-jobs/" + std::to_string(job.body["print_job_id"].get<long>()) + "/events";
+  std::string stream;
+  std::thread follower([&, port = served->port] {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(20, 0);
+    c.Get(path, bearer(kClerkSecret), [&](const char* data, std::size_t n) {
+      stream.append(data, n);
+      return true;
+    });
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const auto start = std::chrono::steady_clock::now();
+  served.reset();  // stops the server and joins its thread
+  follower.join();
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  CHECK_THAT(stream, Catch::StartsWith("event: progress\n"));
+  CHECK_THAT(stream, !Catch::Contains("event: end"));
 }
