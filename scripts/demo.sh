@@ -10,8 +10,18 @@
 #   CERTPRINT_DEMO_BUILD_DIR=DIR  use that build, already built (ctest's
 #                                 run): no install, no build
 #   CERTPRINT_DEMO_DIR=DIR        where the results go (default demo/)
+#   scripts/demo.sh --serve       afterwards, keep certprintd and the private
+#                                 cupsd running, print the web console's
+#                                 address and a clerk's and a technician's
+#                                 token, until Ctrl-C
 set -euo pipefail
 cd "$(dirname "$0")/.."
+serve=false
+case "${1:-}" in
+  "") ;;
+  --serve) serve=true ;;
+  *) echo "usage: scripts/demo.sh [--serve]" >&2; exit 2 ;;
+esac
 
 build=${CERTPRINT_DEMO_BUILD_DIR:-}
 if [ -z "$build" ]; then
@@ -32,9 +42,10 @@ echo "== Keys and API tokens"
 "$certprint" keygen --keys "$demo/keys"
 registry_token=$(head -c 30 /dev/urandom | base64 | tr -d '/+=\n')
 clerk_token=$(head -c 30 /dev/urandom | base64 | tr -d '/+=\n')
+tech_token=$(head -c 30 /dev/urandom | base64 | tr -d '/+=\n')
 # Owner-only from the start: certprintd refuses a token file others may read.
-(umask 077 && printf 'registry registry-demo %s\nclerk clerk-demo %s\n' "$registry_token" \
-  "$clerk_token" > "$demo/tokens")
+(umask 077 && printf 'registry registry-demo %s\nclerk clerk-demo %s\ntechnician tech-demo %s\n' \
+  "$registry_token" "$clerk_token" "$tech_token" > "$demo/tokens")
 chmod 0600 "$demo/tokens"
 
 echo "== A private cupsd and a virtual printer"
@@ -126,3 +137,12 @@ echo "         $demo/previews/    each booklet's pages over the blank form (PNG)
 echo "         $demo/registry.json     the registry stand-in's record: each booklet's QR"
 echo "         $demo/verified.txt      page 5 by page 5: QR found, record matches"
 echo "         $demo/certprintd.log, $demo/certprint.db (the daemon's log and store)"
+
+if $serve; then
+  echo
+  echo "== The web console is at $CERTPRINT_URL/"
+  echo "   sign in as the clerk:      $clerk_token"
+  echo "   or as the technician:      $tech_token"
+  echo "   certprintd and the private cupsd keep running until Ctrl-C."
+  wait "$daemon_pid" || true
+fi
