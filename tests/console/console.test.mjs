@@ -159,7 +159,8 @@ test("a clerk prints one-click, watches each page complete, and the printer gets
   ]);
   // The list follows: both booklets wait for the clerk's confirmation.
   await row.locator(".chip.printed").nth(1).waitFor();
-  assert.equal(await row.getByRole("button").count(), 0); // nothing left to print
+  assert.equal(await row.locator("td.actions button").count(), 0); // nothing left to print
+  assert.equal(await row.getByRole("button", { name: /^确认 / }).count(), 2);
   await page.screenshot({ path: path.join(shots, "clerk-printed.png") });
 
   // What the printer received: male info, male page 5, female info, female page 5.
@@ -184,6 +185,62 @@ test("a clerk prints one booklet with the notice's own button", async () => {
   // The husband's booklet still waits; one-click is gone (one booklet printed).
   await row.getByRole("button", { name: "《离婚证》男" }).waitFor();
   assert.equal(await row.getByRole("button", { name: "一键打印证书" }).count(), 0);
+  await context.close();
+});
+
+async function verify(qr) {
+  const r = await fetch(url + "/v1/verify", {
+    method: "POST",
+    headers: { Authorization: "Bearer " + process.env.VERIFIER_TOKEN, "Content-Type": "application/json" },
+    body: JSON.stringify({ token: qr }),
+  });
+  assert.equal(r.status, 200);
+  return (await r.json()).result;
+}
+
+test("a clerk confirms a booklet, voids the other on a new blank after being asked twice, and reprints it", async () => {
+  const { context, page, errors } = await open_page();
+  await sign_in(page, process.env.CLERK_TOKEN);
+  const row = page.locator("#issuance-rows tr", { hasText: "J440106-2026-000123" });
+  await row.locator(".chip.printed").nth(1).waitFor(); // printed by the one-click test
+  const listed = await fetch_in(page, "GET", "/v1/issuances?state=printed");
+  const marriage = listed.body.issuances.find((i) => i.certificate_no === "J440106-2026-000123");
+  const old_qr = marriage.booklets.find((b) => b.holder === "female").qr;
+  assert.equal(await verify(old_qr), "match");
+
+  await row.getByRole("button", { name: "确认 J440106-2026-000123 男方" }).click();
+  await row.locator(".chip.confirmed").waitFor();
+  assert.equal(await row.locator(".chip.confirmed").innerText(), "男方 已确认");
+
+  // 作废: the reason and the new blank, then asked once more; Cancel first.
+  await row.getByRole("button", { name: "作废 J440106-2026-000123 女方" }).click();
+  await page.getByRole("button", { name: "取消" }).first().click();
+  assert.equal(await page.locator("#void-dialog").isVisible(), false);
+  assert.equal(await verify(old_qr), "match");
+  await row.getByRole("button", { name: "作废 J440106-2026-000123 女方" }).click();
+  await page.getByLabel("作废原因").fill("墨迹污损");
+  await page.getByLabel("新空白证书编号（10位数字）").fill("4400269001");
+  await page.getByRole("button", { name: "下一步" }).click();
+  const question = await page.locator("#void-question").innerText();
+  assert.ok(question.includes("女方") && question.includes("4400260102"), question);
+  await page.screenshot({ path: path.join(shots, "clerk-void-asks-again.png") });
+  await page.getByRole("button", { name: "确认作废" }).click();
+  await page.getByRole("alert").filter({ hasText: "已作废，新证书待打印。" }).waitFor();
+  assert.equal(await verify(old_qr), "voided");
+
+  // The new blank prints with the notice's button.
+  const before_print = (await received()).length;
+  await row.getByRole("button", { name: "《结婚证》女" }).click();
+  await page.getByText("打印完成，请核对后确认。").waitFor({ timeout: 60000 });
+  const pages = (await received()).slice(before_print);
+  assert.deepEqual(pages.map(first_line), ["李娜", ""]);
+  const after = await fetch_in(page, "GET", "/v1/issuances?state=printed");
+  const reprinted = after.body.issuances
+    .find((i) => i.certificate_no === "J440106-2026-000123")
+    .booklets.find((b) => b.holder === "female");
+  assert.equal(reprinted.stock_serial, "4400269001");
+  assert.equal(await verify(reprinted.qr), "match");
+  assert.deepEqual(errors, []);
   await context.close();
 });
 

@@ -21,9 +21,12 @@ function apply_language() {
   draw_issuances();
 }
 
+// Good news is shown apart from trouble.
+const good_news = new Set(["confirmed", "voided", "signed_out"]);
 function say(key) {
   const m = $("message");
   m.textContent = key ? t(key) : "";
+  m.classList.toggle("good", good_news.has(key));
   m.hidden = !key;
 }
 
@@ -112,7 +115,19 @@ function draw_issuances() {
     for (const b of i.booklets) {
       const chip = document.createElement("span");
       chip.className = "chip " + b.state;
+      chip.dataset.holder = b.holder;
       chip.textContent = t("holder_" + b.holder) + " " + t("booklet_" + b.state);
+      const act = (label, fn) => {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.textContent = t(label);
+        button.setAttribute("aria-label", t(label) + " " + i.certificate_no + " " +
+                            t("holder_" + b.holder));
+        button.addEventListener("click", fn);
+        chip.append(button);
+      };
+      if (b.state === "printed") act("confirm", () => confirm_booklet(i, b));
+      if (b.state === "printed" || b.state === "failed") act("void", () => ask_void(i, b));
       booklets.append(chip);
     }
     const pick = document.createElement("td");
@@ -230,6 +245,62 @@ function draw_progress(job) {
   }
 }
 
+function say_text(text) {
+  const m = $("message");
+  m.classList.remove("good");
+  m.textContent = text;
+  m.hidden = false;
+}
+
+function booklet_path(i, b) {
+  return "/v1/issuances/" + encodeURIComponent(i.issuance_id) + "/booklets/" + b.holder;
+}
+
+async function confirm_booklet(i, b) {
+  const r = await call("POST", booklet_path(i, b) + "/confirm");
+  if (r.status === 200) say("confirmed");
+  else say_text(t("refused") + ((r.body && r.body.error && r.body.error.message) || r.status));
+  await load_issuances();
+}
+
+// 作废: the reason and the new blank's serial, then asked once more.
+let voiding = null;
+function ask_void(i, b) {
+  voiding = { i, b };
+  $("void-which").textContent = i.certificate_no + " · " + t("holder_" + b.holder);
+  $("void-reason").value = "";
+  $("void-serial").value = "";
+  $("void-ask").hidden = false;
+  $("void-check").hidden = true;
+  $("void-dialog").showModal();
+  $("void-reason").focus();
+}
+
+function void_next(event) {
+  event.preventDefault();
+  if (!$("void-form").reportValidity()) return;
+  $("void-question").textContent = t("void_question")
+    .replace("{holder}", t("holder_" + voiding.b.holder))
+    .replace("{serial}", voiding.b.stock_serial);
+  $("void-ask").hidden = true;
+  $("void-check").hidden = false;
+  $("void-go").focus();
+}
+
+async function void_go() {
+  const { i, b } = voiding;
+  const r = await call("POST", booklet_path(i, b) + "/void", {
+    body: { reason: $("void-reason").value.trim(), new_stock_serial: $("void-serial").value.trim() },
+  });
+  $("void-dialog").close();
+  voiding = null;
+  if (r.status === 200) say("voided");
+  else if (r.body && r.body.error && r.body.error.code === "stock_serial")
+    say_text(t("serial_used") + r.body.error.message);
+  else say_text(t("refused") + ((r.body && r.body.error && r.body.error.message) || r.status));
+  await load_issuances();
+}
+
 async function load_printers() {
   const r = await call("GET", "/v1/printers");
   if (r.status === 0) return say("unreachable");
@@ -298,6 +369,10 @@ async function start() {
   $("sign-out").addEventListener("click", sign_out);
   $("issuance-filter").addEventListener("change", load_issuances);
   $("batch-print").addEventListener("click", print_batch);
+  $("void-form").addEventListener("submit", void_next);
+  $("void-go").addEventListener("click", void_go);
+  for (const c of document.querySelectorAll(".void-cancel"))
+    c.addEventListener("click", () => $("void-dialog").close());
   $("full-names").addEventListener("change", draw_issuances);
   const r = await call("GET", "/console/session");
   if (r.status === 200) return signed_in(r.body);
