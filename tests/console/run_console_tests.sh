@@ -63,5 +63,9 @@ export CONSOLE_URL="http://127.0.0.1:$port" CHROMIUM="$chromium" PLAYWRIGHT="$pl
   SCREENSHOT_DIR=$(cd "$shots" && pwd) CUPS_SERVER SOURCE_DIR=$source_dir EVE_SPOOL
 status=0
 node --test --test-concurrency=1 "$here/console.test.mjs" || status=$?
-[ "$status" -eq 0 ] || { echo "--- certprintd.log (last lines)" >&2; tail -n 30 "$work/certprintd.log" >&2; }
+if [ "$status" -ne 0 ]; then
+  echo "--- certprintd.log (last lines)" >&2; tail -n 40 "$work/certprintd.log" >&2
+  echo "--- cupsd error_log (last lines)" >&2; tail -n 40 "$CUPS_LOG_DIR/error_log" >&2 || true
+  echo "--- the printer's log (last lines)" >&2; tail -n 20 "$work/cups/eve.log" >&2 || true
+fi
 exit "$status"
