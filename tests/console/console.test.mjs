@@ -109,7 +109,7 @@ test("a clerk sees today's registrations, names masked until the screen is priva
   assert.deepEqual(
     (await rows.nth(0).locator("td").allInnerTexts()).map((c) => c.trim()),
     ["", "L440106-2026-000045", "离婚", "王* · A*", "男方 待打印女方 待打印",
-     "一键打印证书《离婚证》男《离婚证》女"],
+     "一键打印证书《离婚证》男《离婚证》女记录"],
   );
   assert.equal(await rows.nth(1).locator("td").nth(3).innerText(), "张* · 李*");
   const html = await page.locator("#issuance-rows").innerText();
@@ -159,7 +159,8 @@ test("a clerk prints one-click, watches each page complete, and the printer gets
   ]);
   // The list follows: both booklets wait for the clerk's confirmation.
   await row.locator(".chip.printed").nth(1).waitFor();
-  assert.equal(await row.locator("td.actions button").count(), 0); // nothing left to print
+  // Nothing left to print: the history is all the row offers there.
+  assert.deepEqual(await row.locator("td.actions button").allInnerTexts(), ["记录"]);
   assert.equal(await row.getByRole("button", { name: /^确认 / }).count(), 2);
   await page.screenshot({ path: path.join(shots, "clerk-printed.png") });
 
@@ -240,7 +241,30 @@ test("a clerk confirms a booklet, voids the other on a new blank after being ask
     .booklets.find((b) => b.holder === "female");
   assert.equal(reprinted.stock_serial, "4400269001");
   assert.equal(await verify(reprinted.qr), "match");
+
+  // The issuance's history, each event with its time.
+  await row.getByRole("button", { name: "记录 J440106-2026-000123" }).click();
+  const history = await page.locator("#history-events li").allInnerTexts();
+  assert.match(history[0], /^\d\d:\d\d:\d\d 收到登记$/);
+  for (const expected of ["证书已确认 · 男方", "证书已作废 · 女方", "证书已打印 · 女方"])
+    assert.ok(history.some((h) => h.endsWith(expected)), `no "${expected}" in ${history}`);
+  await page.screenshot({ path: path.join(shots, "clerk-history.png") });
   assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a print button appears only once there is a printer to print on", async () => {
+  const { context, page } = await open_page();
+  // A slow answer to the printers' list (a printer that is slow to say how
+  // it stands): the buttons must wait for it.
+  await page.route("**/v1/printers", async (route) => {
+    await new Promise((done) => setTimeout(done, 1500));
+    await route.continue();
+  });
+  await sign_in(page, process.env.CLERK_TOKEN);
+  const row = page.locator("#issuance-rows tr", { hasText: "L440106-2026-000045" });
+  await row.getByRole("button", { name: "《离婚证》男" }).click();
+  await page.getByText("打印完成，请核对后确认。").waitFor({ timeout: 60000 });
   await context.close();
 });
 

@@ -63,6 +63,8 @@ export CONSOLE_URL="http://127.0.0.1:$port" CHROMIUM="$chromium" PLAYWRIGHT="$pl
   SCREENSHOT_DIR=$(cd "$shots" && pwd) CUPS_SERVER SOURCE_DIR=$source_dir EVE_SPOOL
 status=0
 node --test --test-concurrency=1 "$here/console.test.mjs" || status=$?
+# The logs stay beside the screenshots, for a person to read afterwards.
+cp "$work/certprintd.log" "$CUPS_LOG_DIR/error_log" "$shots/" 2>/dev/null || true
 if [ "$status" -ne 0 ]; then
   echo "--- certprintd.log (last lines)" >&2; tail -n 40 "$work/certprintd.log" >&2
   echo "--- cupsd error_log (last lines)" >&2; tail -n 40 "$CUPS_LOG_DIR/error_log" >&2 || true

@@ -80,8 +80,10 @@ async function signed_in(s) {
   say(null);
   $("sign-in").hidden = true;
   show_who();
-  if (session.role === "clerk") await load_issuances();
+  // The printers first: a print button must never appear before there is a
+  // printer to choose.
   await load_printers();
+  if (session.role === "clerk") await load_issuances();
 }
 
 async function load_issuances() {
@@ -173,6 +175,12 @@ function print_buttons(i) {
   };
   if (ready.length > 0 && ready.length === i.booklets.length) button(t("one_click"), null);
   for (const b of ready) button(t("book_" + i.kind) + t("sex_" + b.holder), b.holder);
+  const history = document.createElement("button");
+  history.type = "button";
+  history.textContent = t("history");
+  history.setAttribute("aria-label", t("history") + " " + i.certificate_no);
+  history.addEventListener("click", () => show_history(i));
+  td.append(history);
   return td;
 }
 
@@ -184,6 +192,7 @@ function refusal_key(r) {
 }
 
 async function print_one(issuance_id, holder) {
+  if (!$("printer-choice").value) return say("no_printer");
   const body = { printer: $("printer-choice").value };
   if (holder) body.holder = holder;
   const r = await call("POST", "/v1/issuances/" + encodeURIComponent(issuance_id) + "/print",
@@ -194,6 +203,7 @@ async function print_one(issuance_id, holder) {
 async function print_batch() {
   const ids = [...document.querySelectorAll("#issuance-rows input.pick:checked")].map((b) => b.value);
   if (ids.length === 0) return say("nothing_picked");
+  if (!$("printer-choice").value) return say("no_printer");
   const r = await call("POST", "/v1/print-batches",
                        { body: { printer: $("printer-choice").value, issuances: ids } });
   return started(r);
@@ -243,6 +253,28 @@ function draw_progress(job) {
                   job.pages.some((p) => p.state === "completed");
     $("progress-summary").textContent = t(inked ? "job_failed_ink" : "job_failed_clean");
   }
+}
+
+// The issuance's events, each with its time, in the order they happened.
+async function show_history(i) {
+  const r = await call("GET", "/v1/issuances/" + encodeURIComponent(i.issuance_id));
+  if (r.status !== 200) return say_text(t("refused") + r.status);
+  $("history-which").textContent = i.certificate_no;
+  const list = $("history-events");
+  list.replaceChildren();
+  for (const e of r.body.events) {
+    const li = document.createElement("li");
+    const time = document.createElement("time");
+    const at = new Date(e.at_ms);
+    time.dateTime = at.toISOString();
+    time.textContent = at.toLocaleTimeString(lang === "zh" ? "zh-CN" : "en-GB", { hour12: false });
+    const what = [t("event_" + e.type)];
+    if (e.holder) what.push(t("holder_" + e.holder));
+    if (e.page && e.type.startsWith("page_")) what.push(t("page_" + e.page));
+    li.append(time, " " + what.join(" · "));
+    list.append(li);
+  }
+  $("history").hidden = false;
 }
 
 function say_text(text) {
