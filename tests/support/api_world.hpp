@@ -8,6 +8,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <mutex>
@@ -166,6 +168,15 @@ struct Served {
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
 };
+
+// A throwaway self-signed certificate and key for localhost in `dir`
+// (cert.pem, key.pem), made by openssl; false when it could not be made.
+inline bool make_tls_certificate(const std::filesystem::path& dir) {
+  const std::string cmd =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -keyout '" +
+      (dir / "key.pem").string() + "' -out '" + (dir / "cert.pem").string() + "' >/dev/null 2>&1";
+  return std::system(cmd.c_str()) == 0;
+}
 
 inline const char* kTokenFile =
     "registry registry-1 rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr\n"

@@ -390,11 +390,7 @@ TEST_CASE("a replacement supersedes the lost booklet's token", "[daemon][api]") 
 
 TEST_CASE("HTTPS when given a certificate and key", "[daemon][api]") {
   World w;
-  const std::string cmd =
-      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -keyout '" +
-      (w.dir / "key.pem").string() + "' -out '" + (w.dir / "cert.pem").string() +
-      "' >/dev/null 2>&1";
-  REQUIRE(std::system(cmd.c_str()) == 0);
+  REQUIRE(make_tls_certificate(w.dir.path()));
   auto tokens = TokenTable::parse(kTokenFile, "tokens");
   REQUIRE(tokens.ok());
   Served served(*w.api, *tokens,

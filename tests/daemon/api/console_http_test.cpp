@@ -35,6 +35,15 @@ std::pair<std::string, json> sign_in(httplib::Client& c, const std::string& secr
   return {set.substr(0, set.find(';')), json::parse(r->body)};
 }
 
+// Queues the sample marriage one-click on "desk"; the path of its print
+// job's event stream.
+std::string queued_job_events(ApiWorld& w) {
+  REQUIRE(w.api->submit_issuance(kRegistry, w.sample("marriage.json")).status == 201);
+  auto job = w.api->print(kClerk, "440106-20260512-0001", R"({"printer":"desk"})");
+  REQUIRE(job.status == 202);
+  return "/v1/print-jobs/" + std::to_string(job.body["print_job_id"].get<long>()) + "/events";
+}
+
 }  // namespace
 
 TEST_CASE("console: its files are embedded and served with a strict policy", "[daemon][api]") {
@@ -173,11 +182,7 @@ TEST_CASE("console: registry, verifier and monitor tokens have no console; bad t
 
 TEST_CASE("console: under TLS the session cookie is Secure", "[daemon][api]") {
   ApiWorld w;
-  const std::string cmd =
-      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -keyout '" +
-      (w.dir / "key.pem").string() + "' -out '" + (w.dir / "cert.pem").string() +
-      "' >/dev/null 2>&1";
-  REQUIRE(std::system(cmd.c_str()) == 0);
+  REQUIRE(make_tls_certificate(w.dir.path()));
   auto tokens = TokenTable::parse(kTokenFile, "tokens");
   REQUIRE(tokens.ok());
   Served served(*w.api, *tokens,
@@ -237,11 +242,7 @@ TEST_CASE("print job events: progress as it happens, then the end, then the stre
   auto tokens = TokenTable::parse(kTokenFile, "tokens");
   REQUIRE(tokens.ok());
   Served served(*w.api, *tokens);
-  REQUIRE(w.api->submit_issuance(kRegistry, w.sample("marriage.json")).status == 201);
-  auto job = w.api->print(kClerk, "440106-20260512-0001", R"({"printer":"desk"})");
-  REQUIRE(job.status == 202);
-  const std::string path =
-      "/v1/print-jobs/" + std::to_string(job.body["print_job_id"].get<long>()) + "/events";
+  const std::string path = queued_job_events(w);
 
   std::string stream;
   int status = 0;
@@ -303,11 +304,7 @@ TEST_CASE("print job events: a stream stops when the server stops", "[daemon][ap
   auto tokens = TokenTable::parse(kTokenFile, "tokens");
   REQUIRE(tokens.ok());
   auto served = std::make_unique<Served>(*w.api, *tokens);
-  REQUIRE(w.api->submit_issuance(kRegistry, w.sample("marriage.json")).status == 201);
-  auto job = w.api->print(kClerk, "440106-20260512-0001", R"({"printer":"desk"})");
-  REQUIRE(job.status == 202);
-  const std::string path =
-      "/v1/print-jobs/" + std::to_string(job.body["print_job_id"].get<long>()) + "/events";
+  const std::string path = queued_job_events(w);
   std::string stream;
   std::thread follower([&, port = served->port] {
     httplib::Client c("127.0.0.1", port);
