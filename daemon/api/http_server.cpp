@@ -19,7 +19,8 @@ struct HttpServer::Impl {
   LogSink log;
   std::unique_ptr<ConsoleSessions> sessions;
   std::unique_ptr<GuardedServer> server;
-  std::atomic<bool> stopping{false};  // ends the event streams
+  std::atomic<bool> stopping{false};    // ends the event streams
+  std::atomic<std::size_t> streams{0};  // event streams open now
 };
 
 namespace {
@@ -238,10 +239,11 @@ void sign_out(HttpServer::Impl* self, Req req, httplib::Response& res) {
 // GET /v1/print-jobs/{n} answers it, each time it changes, then `end` when
 // the job is done or failed. A comment line every 15 s keeps proxies from
 // closing a quiet stream. Ends too after kStreamLimit, or when the server
-// stops; the client opens it again for more.
+// stops; EventSource opens it again for more. At most max_event_streams are
+// open at once (each holds a worker): more get 503.
 constexpr auto kStreamPoll = std::chrono::milliseconds(200);
 constexpr auto kStreamKeepAlive = std::chrono::seconds(15);
-constexpr auto kStreamLimit = std::chrono::hours(2);
+constexpr auto kStreamLimit = std::chrono::minutes(2);
 
 struct JobStream {
   HttpServer::Impl* self;
@@ -249,6 +251,7 @@ struct JobStream {
   std::string job;
   std::string last;
   std::chrono::steady_clock::time_point started, last_write;
+  std::shared_ptr<void> slot;  // frees its place among the open streams when gone
 
   // One look at the job; false when the stream is over.
   bool step(httplib::DataSink& sink) {
@@ -287,12 +290,22 @@ void print_job_events(HttpServer::Impl* self, Req req, httplib::Response& res) {
   // The first look answers refusals (role, unknown job) as JSON.
   Reply first = self->api->print_job(*auth.caller, job);
   if (first.status != 200) return answer(self, req, res, first, auth.caller);
+  if (self->streams.fetch_add(1) >= self->config.max_event_streams) {
+    self->streams--;
+    res.set_header("Retry-After", "5");
+    return answer(self, req, res,
+                  refusal(503, "unavailable",
+                          "too many progress streams are open; ask again in a few seconds"),
+                  auth.caller);
+  }
+  std::shared_ptr<void> slot(nullptr, [self](void*) { self->streams--; });
   answer_is_a_stream();
   count(self, req, 200, auth.caller);
   res.status = 200;
   res.set_header("Cache-Control", "no-store");
   const auto now = std::chrono::steady_clock::now();
-  auto stream = std::make_shared<JobStream>(JobStream{self, *auth.caller, job, {}, now, now});
+  auto stream = std::make_shared<JobStream>(
+      JobStream{self, *auth.caller, job, {}, now, now, std::move(slot)});
   res.set_chunked_content_provider(
       "text/event-stream",
       [stream](std::size_t, httplib::DataSink& sink) { return stream->step(sink); });

@@ -45,7 +45,10 @@ struct HttpConfig {
   std::chrono::milliseconds write_timeout{5000};    // one answer, in total
   std::size_t max_connections = 128;                // served at once, a worker thread each
   std::size_t max_requests_per_connection = 100;    // then the connection is closed
-  ConsoleSessionConfig console = {};                // the web console's sign-in sessions
+  // Print-job event streams open at once (each holds a worker): more get
+  // 503 with Retry-After, so streams never take the workers the API needs.
+  std::size_t max_event_streams = 16;
+  ConsoleSessionConfig console = {};  // the web console's sign-in sessions
   // Told of every answer written, routed or refused before routing, on the
   // worker thread that wrote it. certprintd leaves it unset; the contract
   // test sets it to check each answer against docs/openapi.yaml

@@ -224,14 +224,18 @@ async function started(r) {
 }
 
 // Follows a print job through its event stream (no asking again and again).
+let following = null; // the EventSource of the job shown
 function follow(job_id) {
+  if (following) following.close();
   $("progress").hidden = false;
   $("progress-summary").textContent = t("job_running");
   $("progress-pages").replaceChildren();
   const events = new EventSource("/v1/print-jobs/" + job_id + "/events");
+  following = events;
   events.addEventListener("progress", (e) => draw_progress(JSON.parse(e.data)));
   events.addEventListener("end", async () => {
     events.close();
+    following = null;
     await load_issuances();
   });
 }

@@ -4,6 +4,7 @@
 // through the cookie needs, signing out, and sessions that end.
 #include <httplib.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <thread>
 
@@ -321,4 +322,38 @@ TEST_CASE("print job events: a stream stops when the server stops", "[daemon][ap
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
   CHECK_THAT(stream, Catch::StartsWith("event: progress\n"));
   CHECK_THAT(stream, !Catch::Contains("event: end"));
+}
+
+TEST_CASE("print job events: streams beyond the limit are refused, never taking every worker",
+          "[daemon][api]") {
+  ApiWorld w(/*start_printing=*/false);  // the job never moves: its stream stays open
+  auto tokens = TokenTable::parse(kTokenFile, "tokens");
+  REQUIRE(tokens.ok());
+  HttpConfig config{"127.0.0.1", 0, std::nullopt, std::nullopt, 64 * 1024};
+  config.max_event_streams = 1;
+  Served served(*w.api, *tokens, config);
+  const std::string path = queued_job_events(w);
+  std::atomic<bool> first_open{false};
+  std::thread first([&] {
+    httplib::Client c("127.0.0.1", served.port);
+    c.set_read_timeout(20, 0);
+    c.Get(path, bearer(kClerkSecret), [&](const char*, std::size_t) {
+      first_open = true;
+      return false;  // hang up after the first event
+    });
+  });
+  for (int i = 0; i < 100 && !first_open; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  REQUIRE(first_open);
+  httplib::Client c("127.0.0.1", served.port);
+  auto second = c.Get(path, bearer(kClerkSecret));
+  first.join();
+  REQUIRE(second);
+  CHECK(second->status == 503);
+  CHECK(second->has_header("Retry-After"));
+  CHECK(json::parse(second->body)["error"]["code"] == "unavailable");
+  // The API itself still answers.
+  auto printers = c.Get("/v1/printers", bearer(kClerkSecret));
+  REQUIRE(printers);
+  CHECK(printers->status == 200);
 }
