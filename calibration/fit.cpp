@@ -157,7 +157,7 @@ void record_residuals(FitResult& r, const layout::Affine& d, const DrawnLanded& 
   for (std::size_t i = 0; i < n; ++i) {
     const layout::Point p = d.apply(pairs[i].first);
     const double e = std::hypot(p.x_mm - pairs[i].second.x_mm, p.y_mm - pairs[i].second.y_mm);
-    r.residuals_mm.emplace_back(measured[i].label, e);
+    r.residuals.push_back({measured[i].label, p, pairs[i].second, e});
     r.max_residual_mm = std::max(r.max_residual_mm, e);
     sum += e;
   }
@@ -185,8 +185,8 @@ Status check_residuals(const FitResult& r, const FitLimits& limits) {
   // Negated rather than <=, so a NaN limit still refuses nothing.
   if (!(r.max_residual_mm > limits.max_residual_mm)) return {};
   std::string worst;
-  for (const auto& [label, e] : r.residuals_mm)
-    if (e == r.max_residual_mm) worst = label;
+  for (const auto& e : r.residuals)
+    if (e.mm == r.max_residual_mm) worst = e.label;
   return Error{"mark \"" + worst + "\" is " + mm(r.max_residual_mm) + " mm off the fit (limit " +
                mm(limits.max_residual_mm) + " mm): re-measure it, or leave it out"};
 }

@@ -41,10 +41,19 @@ struct FitLimits {
   double max_offset_mm = 6.0;
 };
 
+// How far the fit misses one mark: where the fitted map says it should have
+// landed, where it was measured, and the distance between them.
+struct Residual {
+  std::string label;
+  layout::Point fitted;  // paper mm
+  layout::Point landed;  // paper mm
+  double mm = 0;
+};
+
 struct FitResult {
-  layout::Affine distortion;  // device mm -> landed paper mm, as measured
-  layout::Affine correction;  // what rendering applies: nominal -> device mm
-  std::vector<std::pair<std::string, double>> residuals_mm;  // per mark, after the fit
+  layout::Affine distortion;        // device mm -> landed paper mm, as measured
+  layout::Affine correction;        // what rendering applies: nominal -> device mm
+  std::vector<Residual> residuals;  // per mark, in the order measured
   double max_residual_mm = 0;
   double mean_residual_mm = 0;
   std::string model;  // "offset", "offset+scale" or "affine"

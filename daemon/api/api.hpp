@@ -78,6 +78,12 @@ class Api {
   // {"page": "info"|"page5", "corrected": bool}: prints a calibration target
   // on an idle printer, with or without its current correction.
   Reply print_target(const Caller& who, const std::string& printer, std::string_view body);
+  // {"page", "corrected", "save", "marks": [{"label", "x_mm", "y_mm"}]}:
+  // the page's correction fitted from where the target's marks landed, each
+  // mark's residual, the profile it gives and, with "save", its version.
+  Reply fit_calibration(const Caller& who, const std::string& printer, std::string_view body);
+  // The calibration target of a page ("info" or "page5") as a PDF, uncorrected.
+  Reply target_chart(const Caller& who, const std::string& page);
   // technician: the blank-stock ledger. {"kind", "first_serial",
   // "last_serial", "reference"}; a serial's state; the reconciliation of the
   // days from..to (YYYY-MM-DD, the daemon's local time), as "json", "csv" or "pdf".

@@ -61,4 +61,93 @@ Reply Api::print_target(const Caller& who, const std::string& printer, std::stri
           {}};
 }
 
+namespace {
+
+// "marks": [{"label": "A", "x_mm": 12.3, "y_mm": 45.6}, ...], 1..16 of
+// them, each position in mm from the left and top paper edges.
+Result<std::vector<calibration::Measurement>> measured_marks(const json& body) {
+  if (!body.contains("marks") || !body["marks"].is_array() || body["marks"].empty() ||
+      body["marks"].size() > 16)
+    return Error{
+        "field \"marks\" is required: a list of 1 to 16 {\"label\", \"x_mm\", "
+        "\"y_mm\"}",
+        ErrorCode::invalid};
+  std::vector<calibration::Measurement> out;
+  for (std::size_t i = 0; i < body["marks"].size(); ++i) {
+    const json& m = body["marks"][i];
+    const std::string at = "marks[" + std::to_string(i) + "]";
+    if (!m.is_object() || !m.contains("label") || !m["label"].is_string() ||
+        m["label"].get<std::string>().empty() || m["label"].get<std::string>().size() > 8)
+      return Error{"field \"" + at + ".label\": expected the mark's label, like \"A\"",
+                   ErrorCode::invalid};
+    calibration::Measurement one{m["label"].get<std::string>(), {}};
+    for (const char* axis : {"x_mm", "y_mm"}) {
+      const json& v = m.value(axis, json());
+      if (!v.is_number() || !(v.get<double>() >= 0 && v.get<double>() <= 400))
+        return Error{"field \"" + at + "." + axis + "\" " + v.dump() +
+                         ": expected millimetres (0..400) from the paper's left and top edges",
+                     ErrorCode::invalid};
+      (axis[0] == 'x' ? one.landed.x_mm : one.landed.y_mm) = v.get<double>();
+    }
+    out.push_back(std::move(one));
+  }
+  return out;
+}
+
+json point_json(const layout::Point& p) { return json::array({p.x_mm, p.y_mm}); }
+
+json fit_json(const std::string& printer, const std::string& page,
+              const engine::CalibrationFit& f) {
+  json residuals = json::array();
+  for (const auto& r : f.fit.residuals)
+    residuals.push_back({{"label", r.label},
+                         {"fitted_mm", point_json(r.fitted)},
+                         {"landed_mm", point_json(r.landed)},
+                         {"residual_mm", r.mm}});
+  const auto& c = f.fit.correction;
+  json j = {{"printer", printer},
+            {"page", page},
+            {"model", f.fit.model},
+            {"correction", {{"matrix", {c.xx, c.yx, c.xy, c.yy, c.x0, c.y0}}}},
+            {"residuals", residuals},
+            {"max_residual_mm", f.fit.max_residual_mm},
+            {"mean_residual_mm", f.fit.mean_residual_mm},
+            {"profile", json::parse(layout::to_json(f.proposed))}};
+  j["version"] = f.saved_version ? json(*f.saved_version) : json(nullptr);
+  return j;
+}
+
+}  // namespace
+
+Reply Api::fit_calibration(const Caller& who, const std::string& printer, std::string_view body) {
+  if (!allowed(who, {Role::technician})) return forbidden(who, "fit calibrations");
+  auto j = object_body(body, {"page", "corrected", "save", "marks"});
+  if (!j) return error_reply(j.error());
+  const auto page_text = string_field(*j, "page");
+  const auto page = page_text ? issuance::page_kind_from_string(*page_text) : std::nullopt;
+  if (!page) return error(400, "invalid", "field \"page\" is required: \"info\" or \"page5\"");
+  for (const char* flag : {"corrected", "save"})
+    if (j->contains(flag) && !j->at(flag).is_boolean())
+      return error(
+          400, "invalid",
+          std::string("field \"") + flag + "\" " + j->at(flag).dump() + ": expected true or false");
+  auto marks = measured_marks(*j);
+  if (!marks) return error_reply(marks.error());
+  auto f = office_.fit_calibration(actor(who), printer, *page, *marks, j->value("corrected", false),
+                                   j->value("save", false));
+  if (!f) return error_reply(f.error());
+  return {200, fit_json(printer, *page_text, *f), "application/json", {}};
+}
+
+Reply Api::target_chart(const Caller& who, const std::string& page_text) {
+  if (!allowed(who, {Role::technician})) return forbidden(who, "download calibration charts");
+  const auto page = issuance::page_kind_from_string(page_text);
+  if (!page)
+    return error(400, "invalid",
+                 "parameter \"page\" \"" + page_text + "\": expected info or page5");
+  auto pdf = office_.target_chart_pdf(*page);
+  if (!pdf) return error_reply(pdf.error());
+  return {200, nullptr, "application/pdf", std::move(*pdf)};
+}
+
 }  // namespace certprint::api

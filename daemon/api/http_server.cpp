@@ -373,6 +373,12 @@ void add_more_routes(httplib::Server& s, HttpServer::Impl* self) {
          route(self, [](Api& a, const Caller& c, Req q) {
            return a.print_target(c, q.matches[1], q.body);
          }));
+  s.Post(R"(/v1/printers/([^/]+)/calibration/fit)", route(self, [](Api& a, const Caller& c, Req q) {
+           return a.fit_calibration(c, q.matches[1], q.body);
+         }));
+  s.Get("/v1/calibration/chart", route(self, [](Api& a, const Caller& c, Req q) {
+          return a.target_chart(c, q.get_param_value("page"));
+        }));
   s.Post("/v1/stock/movements",
          route(self, [](Api& a, const Caller& c, Req q) { return a.record_stock(c, q.body); }));
   s.Get("/v1/stock/movements",

@@ -112,8 +112,8 @@ int fit_and_save(const ClientConfig& d, const std::filesystem::path& templates_d
       << fixed(c.x0) << " mm\n"
       << "              y' = " << fixed(c.yx, 5) << "·x + " << fixed(c.yy, 5) << "·y + "
       << fixed(c.y0) << " mm\n";
-  for (const auto& [label, e] : f->residuals_mm)
-    out << "  mark " << label << " residual " << fixed(e) << " mm\n";
+  for (const auto& e : f->residuals)
+    out << "  mark " << e.label << " residual " << fixed(e.mm) << " mm\n";
 
   // Both pages: a field or the QR drawn off the page is clipped, and page
   // 5's QR must stay in its zone at the printer's own resolution.

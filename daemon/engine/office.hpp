@@ -118,6 +118,15 @@ struct TargetPrinted {
   std::vector<calibration::Mark> marks;  // labels and nominal positions (paper mm)
 };
 
+// A fit of a printer's page correction from a target's measured marks, the
+// profile it gives (the current one with that page replaced) and, when
+// saved, the profile's new version.
+struct CalibrationFit {
+  calibration::FitResult fit;
+  layout::Calibration proposed;
+  std::optional<int> saved_version;
+};
+
 // "张伟" -> "张*"; "440106199003151231" -> "4401**********1231".
 std::string mask_name(const std::string& utf8_name);
 std::string mask_id_number(const std::string& id_number);
@@ -173,6 +182,18 @@ class Office {
   // current correction.
   Result<TargetPrinted> print_target(const Actor& who, const std::string& printer,
                                      issuance::PageKind page, bool corrected);
+  // Fits the page's correction from where the target's marks landed
+  // (`printed_corrected`: the target was printed with the current
+  // correction, which the fit then refines) and checks the profile it gives
+  // as set_calibration would; `save` stores it as the next version.
+  // refused: the fit or a template's layout refuses it, naming the mark.
+  Result<CalibrationFit> fit_calibration(const Actor& who, const std::string& printer,
+                                         issuance::PageKind page,
+                                         const std::vector<calibration::Measurement>& measured,
+                                         bool printed_corrected, bool save);
+  // The target as a vector PDF with no correction, for a technician to
+  // print elsewhere or keep (certcal chart).
+  Result<std::string> target_chart_pdf(issuance::PageKind page);
 
   // technician: the blank-stock ledger. A movement (received, returned,
   // destroyed) dated now, by `who`, with its audit row; refused as the
@@ -221,6 +242,9 @@ class Office {
   Result<std::map<std::int64_t, std::int64_t>> held_booklets();
   Status add_pages(const PrintRequest& request, const std::map<std::int64_t, std::int64_t>& held,
                    std::vector<store::PageTaskRow>& tasks);
+  // Every template planned under `cal` on printer `p`. REQUIRES: render_mutex_.
+  Status check_profile(const PrinterConfig& p, const layout::Calibration& cal);
+  Result<layout::Calibration> current_profile(const std::string& printer);
   Result<printing::PageJob> target_job(const PrinterConfig& printer, issuance::PageKind page,
                                        const layout::Affine& correction,
                                        const std::vector<calibration::Mark>& marks);

@@ -39,28 +39,88 @@ Result<std::vector<store::CalibrationRow>> Office::calibrations(const std::strin
   return store_.calibrations(printer);
 }
 
+// A correction that would push page 5's QR out of its zone, or any drawn
+// content off either page, is refused for every template it could be used
+// with.
+Status Office::check_profile(const PrinterConfig& p, const layout::Calibration& cal) {
+  for (auto kind : {issuance::Kind::marriage, issuance::Kind::divorce}) {
+    auto r = renderers_.get(kind);
+    if (!r) return r.error();
+    if (auto s = check_template(kind, (*r)->page_template(), cal, {p.res, p.band_rows}); !s)
+      return s;
+  }
+  return {};
+}
+
 Result<int> Office::set_calibration(const Actor& who, const std::string& printer,
                                     layout::Calibration cal) {
   const PrinterConfig* p = engine_.printer(printer);
   if (!p) return not_found("printer \"" + printer + "\" is not configured");
   cal.printer = printer;
   {
-    // A correction that would push page 5's QR out of its zone, or any
-    // drawn content off either page, is refused for every template it
-    // could be used with.
     std::lock_guard lock(render_mutex_);
-    for (auto kind : {issuance::Kind::marriage, issuance::Kind::divorce}) {
-      auto r = renderers_.get(kind);
-      if (!r) return r.error();
-      if (auto s = check_template(kind, (*r)->page_template(), cal, {p->res, p->band_rows}); !s)
-        return s.error();
-    }
+    if (auto s = check_profile(*p, cal); !s) return s.error();
   }
   auto version =
       store_.add_calibration({printer, 0, layout::to_json(cal), who.name, events_.now()});
   if (!version) return version.error();
   audit(who, "calibrate", printer, "version " + std::to_string(*version));
   return *version;
+}
+
+// The newest profile, or no correction at all when there is none.
+Result<layout::Calibration> Office::current_profile(const std::string& printer) {
+  auto rows = store_.calibrations(printer);
+  if (!rows) return rows.error();
+  if (rows->empty()) return layout::Calibration{printer, {}, {}};
+  return layout::parse_calibration(rows->front().profile, "stored");
+}
+
+Result<CalibrationFit> Office::fit_calibration(
+    const Actor& who, const std::string& printer, issuance::PageKind page,
+    const std::vector<calibration::Measurement>& measured, bool printed_corrected, bool save) {
+  const PrinterConfig* p = engine_.printer(printer);
+  if (!p) return not_found("printer \"" + printer + "\" is not configured");
+  auto current = current_profile(printer);
+  if (!current) return current.error();
+  const std::string kind(issuance::to_string(page));
+  const layout::Affine drawn_with =
+      printed_corrected ? current->for_page(kind) : layout::Affine::identity();
+  CalibrationFit out;
+  {
+    std::lock_guard lock(render_mutex_);
+    auto r = renderers_.get(issuance::Kind::marriage);
+    if (!r) return r.error();
+    const auto& t = (*r)->page_template();
+    auto f = calibration::fit(
+        calibration::target_marks(page == issuance::PageKind::info ? t.info : t.page5), measured,
+        drawn_with, calibration::FitLimits{});
+    if (!f) return refused(f.error().message);
+    out.fit = std::move(*f);
+    out.proposed = *current;
+    out.proposed.printer = printer;
+    (page == issuance::PageKind::info ? out.proposed.info : out.proposed.page5) =
+        out.fit.correction;
+    if (auto s = check_profile(*p, out.proposed); !s) return s.error();
+  }
+  if (save) {
+    auto version = set_calibration(who, printer, out.proposed);
+    if (!version) return version.error();
+    out.saved_version = *version;
+  }
+  return out;
+}
+
+Result<std::string> Office::target_chart_pdf(issuance::PageKind page) {
+  std::lock_guard lock(render_mutex_);
+  auto r = renderers_.get(issuance::Kind::marriage);
+  if (!r) return r.error();
+  const auto& t = (*r)->page_template();
+  const layout::PageTemplate& pt = page == issuance::PageKind::info ? t.info : t.page5;
+  auto text = layout::TextEngine::create(t.font_family);
+  if (!text) return text.error();
+  return calibration::render_target_pdf(**text, pt, calibration::target_marks(pt),
+                                        layout::Affine::identity());
 }
 
 // The target page as the printer's format takes it. REQUIRES: render_mutex_.

@@ -68,6 +68,13 @@ class RecordedApi {
     return seen(c, "POST", "/v1/printers/{printer}/calibration/target",
                 api_.print_target(c, printer, body));
   }
+  Reply fit_calibration(const Caller& c, Text printer, std::string_view body) {
+    return seen(c, "POST", "/v1/printers/{printer}/calibration/fit",
+                api_.fit_calibration(c, printer, body));
+  }
+  Reply target_chart(const Caller& c, Text page) {
+    return seen(c, "GET", "/v1/calibration/chart", api_.target_chart(c, page));
+  }
   Reply record_stock(const Caller& c, std::string_view body) {
     return seen(c, "POST", "/v1/stock/movements", api_.record_stock(c, body));
   }
