@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <memory>
+#include <numeric>
 
 namespace certprint::layout {
 namespace {
@@ -358,6 +359,13 @@ void outline_qr_zone(cairo_t* cr, const Rect& z, double px_per_mm) {
 }
 
 }  // namespace
+
+double preview_dpi_for(Resolution device) {
+  const int common = std::lcm(std::max(device.x_dpi, 1), std::max(device.y_dpi, 1));
+  int dpi = common;
+  while (dpi < 300) dpi += common;
+  return dpi;
+}
 
 Result<std::string> render_preview_png(const PagePlan& plan, const Raster& device,
                                        std::string_view form_pdf, double preview_dpi) {

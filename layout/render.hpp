@@ -65,6 +65,13 @@ Result<Raster> render_raster(TextEngine& text, const PagePlan& plan);
 // one-page PDF, for previews when no scan of a real blank is supplied.
 Result<std::string> render_form_pdf(TextEngine& text, const PageTemplate& page);
 
+// The resolution a preview of a `device` raster is drawn at: the smallest
+// common multiple of its two resolutions that is at least 300 dpi, so that
+// every printer dot becomes a whole block of pixels (180 dpi: 2 x 2) and
+// each character reads as the printer will print it, not blurred by a
+// fractional resampling.
+double preview_dpi_for(Resolution device);
+
 // A PNG at `preview_dpi` showing the form PDF's first page (scaled to the
 // page) with the device raster on top where it lands on paper, and the QR
 // zone outlined on page 5.

@@ -52,7 +52,9 @@ Result<std::vector<RenderedPage>> BookletRenderer::render_booklet(
         if (!drawn) return drawn.error();
         form = std::move(*drawn);
       }
-      auto png = layout::render_preview_png(*plan, *page.raster, form, options.preview_dpi);
+      const double dpi =
+          options.preview_dpi > 0 ? options.preview_dpi : layout::preview_dpi_for(page.raster->res);
+      auto png = layout::render_preview_png(*plan, *page.raster, form, dpi);
       if (!png) return png.error();
       page.preview_png = std::move(*png);
     }

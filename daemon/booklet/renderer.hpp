@@ -23,8 +23,10 @@ struct RenderOptions {
   layout::Calibration calibration;  // identity when the printer is uncalibrated
   bool pdf = true;
   bool raster = true;
-  bool preview = false;      // needs raster
-  double preview_dpi = 150;  // PNG resolution
+  bool preview = false;  // needs raster
+  // PNG resolution; 0: layout::preview_dpi_for the device, so that every
+  // printer dot is a whole block of pixels.
+  double preview_dpi = 0;
 };
 
 struct RenderedPage {

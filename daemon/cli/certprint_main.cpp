@@ -353,7 +353,9 @@ int render(const std::vector<std::string>& args) {
       "holder", po::value(&holder), "render one booklet only: male or female")(
       "templates", po::value(&templates), "template directory (default: the shipped templates)")(
       "raster", po::bool_switch(&cmd.write_raster), "also write the device raster as PBM")(
-      "preview-dpi", po::value(&cmd.preview_dpi)->default_value(150), "PNG preview resolution")(
+      "preview-dpi", po::value(&cmd.preview_dpi)->default_value(0, "auto"),
+      "PNG preview resolution (auto: a whole multiple of --dpi, at least 300, so every "
+      "printer dot is a block of pixels)")(
       "form-info", po::value(&form_info),
       "PDF scan of a blank information page, drawn under its previews")(
       "form-page5", po::value(&form_page5), "PDF scan of a blank page 5, drawn under its previews");
@@ -378,7 +380,8 @@ int render(const std::vector<std::string>& args) {
   if (!res) return fail(res.error().message);
   cmd.res = *res;
   if (cmd.band_rows < 0) return fail("--band-rows must not be negative");
-  if (cmd.preview_dpi < 30 || cmd.preview_dpi > 1200) return fail("--preview-dpi must be 30..1200");
+  if (cmd.preview_dpi != 0 && (cmd.preview_dpi < 30 || cmd.preview_dpi > 1200))
+    return fail("--preview-dpi must be 30..1200 (or leave it out for auto)");
 
   const issuance::ValidationOptions validation{issuance::today_local()};
   auto tokens = offline::run_render(cmd, validation, system_random(), std::cout);

@@ -162,8 +162,9 @@ class Office {
                                     issuance::Holder holder);
   Result<Voided> void_booklet(const Actor& who, const std::string& issuance_id,
                               issuance::Holder holder, const VoidRequest& request);
-  // PNG of the page over the blank form (previews at 150 dpi of the
-  // 180-dpi raster).
+  // PNG of the page over the blank form: the 180-dpi raster a 24-pin
+  // printer prints, each dot 2 x 2 pixels (360 dpi), so every character
+  // reads as it will on paper.
   Result<std::string> preview_png(const std::string& issuance_id, issuance::Holder holder,
                                   issuance::PageKind page);
 

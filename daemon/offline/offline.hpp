@@ -36,7 +36,7 @@ struct RenderCommand {
   // of the template's drawn stand-in; each optional.
   std::optional<std::filesystem::path> info_form_pdf;
   std::optional<std::filesystem::path> page5_form_pdf;
-  double preview_dpi = 150;
+  double preview_dpi = 0;  // 0: layout::preview_dpi_for the resolution
 };
 
 struct IssuedToken {

@@ -1,4 +1,7 @@
+#include <cairo.h>
+
 #include <catch2/catch.hpp>
+#include <cstring>
 
 #include "layout/render.hpp"
 #include "layout_fixture.hpp"
@@ -15,6 +18,40 @@ std::string without_whitespace(const std::string& s) {
   for (char c : s)
     if (c != ' ' && c != '\n' && c != '\t' && c != '\r') out += c;
   return out;
+}
+
+// A PNG as 0xRRGGBB pixels, read back with Cairo.
+struct Pixels {
+  int width = 0, height = 0;
+  std::vector<std::uint32_t> rgb;
+  std::uint32_t at(int x, int y) const { return rgb[static_cast<std::size_t>(y) * width + x]; }
+};
+
+Pixels decode_png(const std::string& png) {
+  struct Reader {
+    const std::string* data;
+    std::size_t at = 0;
+  } reader{&png};
+  auto read = [](void* closure, unsigned char* out, unsigned int length) {
+    auto* r = static_cast<Reader*>(closure);
+    if (r->at + length > r->data->size()) return CAIRO_STATUS_READ_ERROR;
+    std::memcpy(out, r->data->data() + r->at, length);
+    r->at += length;
+    return CAIRO_STATUS_SUCCESS;
+  };
+  cairo_surface_t* s = cairo_image_surface_create_from_png_stream(read, &reader);
+  REQUIRE(cairo_surface_status(s) == CAIRO_STATUS_SUCCESS);
+  Pixels p{cairo_image_surface_get_width(s), cairo_image_surface_get_height(s), {}};
+  const int stride = cairo_image_surface_get_stride(s);
+  const unsigned char* data = cairo_image_surface_get_data(s);
+  for (int y = 0; y < p.height; ++y)
+    for (int x = 0; x < p.width; ++x) {
+      std::uint32_t v;
+      std::memcpy(&v, data + y * stride + 4 * x, 4);
+      p.rgb.push_back(v & 0xffffff);
+    }
+  cairo_surface_destroy(s);
+  return p;
 }
 
 }  // namespace
@@ -183,6 +220,39 @@ TEST_CASE("preview over the form: form from Poppler, print on top", "[layout]") 
   auto bad = render_preview_png(*plan, *raster, "not a pdf", 150);
   REQUIRE_FALSE(bad.ok());
   CHECK_THAT(bad.error().message, Catch::Contains("form PDF"));
+}
+
+TEST_CASE("a preview shows every printer dot as a whole block of pixels", "[layout]") {
+  CHECK(preview_dpi_for({180, 180}) == 360);
+  CHECK(preview_dpi_for({360, 180}) == 360);
+  CHECK(preview_dpi_for({600, 600}) == 600);
+  CHECK(preview_dpi_for({300, 300}) == 300);
+  auto tmpl = marriage_template();
+  auto text = text_engine(tmpl.font_family);
+  auto plan =
+      plan_page(*text, tmpl.info, {sample_info_fields(), ""}, Affine::identity(), {{180, 180}, 0});
+  REQUIRE(plan.ok());
+  auto raster = render_raster(*text, *plan);
+  REQUIRE(raster.ok());
+  auto png = render_preview_png(*plan, *raster, "", preview_dpi_for(raster->res));
+  REQUIRE(png.ok());
+  const auto image = decode_png(*png);
+  // The page's width rounded to whole dots and to whole pixels: one at most apart.
+  REQUIRE(std::abs(image.width - 2 * raster->width) <= 1);
+  // Each dot: a 2 x 2 block of one colour, ink exactly where the printer
+  // puts ink (a 150-dpi preview blends neighbouring dots and turns 年 into 午).
+  long inked = 0, mismatches = 0;
+  for (int y = 0; 2 * y + 1 < image.height && y < raster->height; ++y)
+    for (int x = 0; 2 * x + 1 < image.width && x < raster->width; ++x) {
+      const std::uint32_t c = image.at(2 * x, 2 * y);
+      const bool same = image.at(2 * x + 1, 2 * y) == c && image.at(2 * x, 2 * y + 1) == c &&
+                        image.at(2 * x + 1, 2 * y + 1) == c;
+      const bool ink = raster->ink(x, y);
+      inked += ink;
+      if (!same || ink != (c != 0xffffff)) ++mismatches;
+    }
+  CHECK(inked > 1000);
+  CHECK(mismatches == 0);
 }
 
 TEST_CASE("the PDF draws the same text, same place and size, as the raster", "[layout]") {
