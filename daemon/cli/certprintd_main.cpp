@@ -83,7 +83,10 @@ po::options_description describe(Options& o) {
       "cups-server", po::value(&o.cups_server), "default cupsd as HOST:PORT (default: libcups's)")(
       "printer", po::value(&o.printers)->composing(),
       "a printer clerks may use, repeatable: NAME=QUEUE or NAME=ipp://HOST/PATH, then any of "
-      ",format=pdf|raster ,dpi=600|360x180 ,band-rows=24 ,server=HOST:PORT")(
+      ",format=pdf|raster ,dpi=600|360x180 ,band-rows=24 ,server=HOST:PORT "
+      ",feed=tray|manual|passbook (manual, passbook: a person puts each page in; the console "
+      "says which booklet and page) ,media-wait=SECONDS|none (how long a page waits for it; "
+      "default none by hand, --stall-timeout at a tray)")(
       "callback-url", po::value(&o.callback_url), "the registry's URL for status events (POST)")(
       "callback-secret-file", po::value(&o.callback_secret_file),
       "file holding the shared secret that signs callback bodies (HMAC-SHA256)")(

@@ -37,6 +37,28 @@ printing::PageStep step_for(const store::PageTaskRow& t, const store::BookletRow
 
 }  // namespace
 
+std::string_view to_string(PrinterConfig::Feed feed) {
+  switch (feed) {
+    case PrinterConfig::Feed::manual:
+      return "manual";
+    case PrinterConfig::Feed::passbook:
+      return "passbook";
+    case PrinterConfig::Feed::tray:
+      break;
+  }
+  return "tray";
+}
+
+printing::SequencerConfig sequencer_for(const printing::SequencerConfig& base,
+                                        const PrinterConfig& printer) {
+  printing::SequencerConfig c = base;
+  if (printer.media_wait)
+    c.media_wait = *printer.media_wait;
+  else if (printer.feed != PrinterConfig::Feed::tray)
+    c.media_wait = printing::SequencerConfig::kNoLimit;
+  return c;
+}
+
 PrintEngine::PrintEngine(store::Store& store, EventLog& events, PrintEngineConfig config,
                          PortFactory ports, Clock& clock, LogSink log)
     : store_(store),
@@ -122,8 +144,8 @@ Result<int> PrintEngine::print_alone(const std::string& name, const printing::Pa
                     "printer_busy");
   auto port = ports_(w->printer);
   if (!port) return unavailable(port.error().message, "printer");
-  const auto result =
-      printing::print_page(**port, job, label, config_.sequencer, clock_, &stopping_);
+  const auto result = printing::print_page(
+      **port, job, label, sequencer_for(config_.sequencer, w->printer), clock_, &stopping_);
   if (result.stopped) return unavailable("the daemon is stopping", "printer");
   if (!result.ok()) return unavailable(result.reason, "printer");
   return result.last_job_id;
@@ -259,8 +281,9 @@ bool PrintEngine::run_job(Worker& w, const store::PrintJobRow& job) {
                       port.error().message, false, 0});
   } else {
     StoredPageSource source(store_, w.printer, *w.renderers, plan.booklets);
-    result = printing::run_sequence(**port, source, plan.steps, listener, config_.sequencer, clock_,
-                                    &stopping_);
+    result =
+        printing::run_sequence(**port, source, plan.steps, listener,
+                               sequencer_for(config_.sequencer, w.printer), clock_, &stopping_);
   }
   // The store refused a write: stop here; the next start continues from
   // what was stored.

@@ -13,8 +13,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -36,7 +38,20 @@ struct PrinterConfig {
   printing::DocumentFormat format = printing::DocumentFormat::pdf;
   layout::Resolution res{600, 600};
   int band_rows = 0;  // 24 for 24-pin printers
+  // How a page gets to the head: from a tray, or put in by hand one at a
+  // time (a passbook printer takes the booklet opened at the page; the
+  // console tells the clerk which, before each page).
+  enum class Feed { tray, manual, passbook };
+  Feed feed = Feed::tray;
+  // How long a page may wait for media (the booklet inserted, paper loaded)
+  // before it fails; nullopt: without limit by hand or at a passbook, the
+  // stall timeout at a tray.
+  std::optional<std::chrono::milliseconds> media_wait;
 };
+std::string_view to_string(PrinterConfig::Feed feed);
+// The sequencer's settings for one printer: its media wait.
+printing::SequencerConfig sequencer_for(const printing::SequencerConfig& base,
+                                        const PrinterConfig& printer);
 
 struct PrintEngineConfig {
   std::vector<PrinterConfig> printers;

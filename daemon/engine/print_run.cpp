@@ -133,6 +133,11 @@ void StoringListener::on_page(const PageEvent& e) {
       if (status_.ok()) t.state = PageTaskState::submitted;
       break;
     case PageEvent::Type::waiting: {
+      // The page's reason says what it waits for (the console shows it) and
+      // is cleared when it moves again.
+      keep(store_.update_page_task(t.id, PageTaskState::submitted, e.job_id, e.detail,
+                                   std::nullopt));
+      if (e.detail.empty()) break;
       nlohmann::json d = page;
       d["reason"] = e.detail;
       keep(events_.record(b.issuance_id, "page_waiting", d));

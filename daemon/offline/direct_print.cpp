@@ -65,7 +65,7 @@ class ProgressLines final : public printing::SequenceListener {
         out_ << "submitted as job " << e.job_id;
         break;
       case PageEvent::Type::waiting:
-        out_ << "waiting: " << e.detail;
+        out_ << (e.detail.empty() ? "printing again" : "waiting: " + e.detail);
         break;
       case PageEvent::Type::completed:
         out_ << "printed";

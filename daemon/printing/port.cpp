@@ -28,21 +28,42 @@ std::string_view to_string(JobPhase p) {
   return "unknown";
 }
 
+namespace {
+
+enum class Reason { news, media, fault };
+
+Reason classify(std::string_view r) {
+  // "-report" is news; "-warning" and "-error" both stop a booklet page:
+  // printers report an empty tray as media-empty-warning while they wait.
+  if (r.ends_with("-report")) return Reason::news;
+  for (std::string_view suffix : {"-error", "-warning"})
+    if (r.ends_with(suffix)) r.remove_suffix(suffix.size());
+  if (r == "media-needed" || r == "media-empty") return Reason::media;
+  for (std::string_view k :
+       {"media-jam", "offline", "paused", "stopped", "door-open", "cover-open", "shutdown",
+        "connecting-to-device", "marker-supply-empty", "input-tray-missing", "output-area-full"})
+    if (r == k) return Reason::fault;
+  return Reason::news;
+}
+
+}  // namespace
+
 bool PrinterStatus::needs_attention() const {
   if (state == "stopped" || !accepting_jobs) return true;
-  for (std::string_view r : reasons) {
-    // "-report" is news; "-warning" and "-error" both stop a booklet page:
-    // printers report an empty tray as media-empty-warning while they wait.
-    if (r.ends_with("-report")) continue;
-    for (std::string_view suffix : {"-error", "-warning"})
-      if (r.ends_with(suffix)) r.remove_suffix(suffix.size());
-    for (std::string_view k :
-         {"media-needed", "media-empty", "media-jam", "offline", "paused", "stopped", "door-open",
-          "cover-open", "shutdown", "connecting-to-device", "marker-supply-empty",
-          "input-tray-missing", "output-area-full"})
-      if (r == k) return true;
-  }
+  for (const auto& r : reasons)
+    if (classify(r) != Reason::news) return true;
   return false;
+}
+
+bool PrinterStatus::waits_for_media() const {
+  if (!accepting_jobs) return false;
+  bool media = false;
+  for (const auto& r : reasons) {
+    const Reason c = classify(r);
+    if (c == Reason::fault) return false;
+    media = media || c == Reason::media;
+  }
+  return media;
 }
 
 }  // namespace certprint::printing

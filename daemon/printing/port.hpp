@@ -53,6 +53,10 @@ struct PrinterStatus {
   // A reason that stops printing until a person acts: media-needed,
   // offline, paused, stopped, door open, jam...
   bool needs_attention() const;
+  // Waiting for media alone (media-needed, media-empty: a booklet to be
+  // inserted, paper to be loaded), nothing else wrong: at a passbook printer
+  // that is the clerk's next step, not a fault.
+  bool waits_for_media() const;
 };
 
 class PrinterPort {

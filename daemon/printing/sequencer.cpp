@@ -64,57 +64,107 @@ std::string ended_badly(const JobStatus& job) {
   return why;
 }
 
-// Follows one job to its end.
+using TimePoint = std::chrono::steady_clock::time_point;
+
+// How long a job has stood still and why, and how long it waited for media
+// (which job_timeout does not count).
+class StallWatch {
+ public:
+  StallWatch(const SequencerConfig& config, Clock& clock)
+      : config_(config), clock_(clock), start_(clock.now()) {}
+
+  // The job stands still (`for_media`: waiting for media alone). The limit
+  // it passed, if it did.
+  std::optional<std::chrono::milliseconds> still(bool for_media) {
+    const TimePoint now = clock_.now();
+    if (since_ == TimePoint{} || for_media != media_) {
+      moving();
+      since_ = now;
+      media_ = for_media;
+    }
+    const auto limit =
+        for_media ? config_.media_wait.value_or(config_.stall_timeout) : config_.stall_timeout;
+    if (limit == SequencerConfig::kNoLimit || now - since_ <= limit) return std::nullopt;
+    return limit;
+  }
+  void moving() {
+    if (media_ && since_ != TimePoint{}) media_waited_ += clock_.now() - since_;
+    since_ = TimePoint{};
+    media_ = false;
+  }
+  bool past_job_timeout() const {
+    auto elapsed = clock_.now() - start_ - media_waited_;
+    if (media_ && since_ != TimePoint{}) elapsed -= clock_.now() - since_;
+    return elapsed > config_.job_timeout;
+  }
+
+ private:
+  const SequencerConfig& config_;
+  Clock& clock_;
+  TimePoint start_, since_{};
+  bool media_ = false;
+  std::chrono::steady_clock::duration media_waited_{};
+};
+
+// The job's state, unless it has ended (then how).
+std::optional<Followed> ended(const JobStatus& job, int job_id) {
+  switch (job.phase) {
+    case JobPhase::completed:
+      return Followed{"", true};
+    case JobPhase::canceled:
+    case JobPhase::aborted:
+      return Followed{ended_badly(job), true};
+    case JobPhase::unknown:
+      return Followed{
+          "the printer no longer knows job " + std::to_string(job_id) + "; its outcome is unknown",
+          true};
+    default:
+      return std::nullopt;
+  }
+}
+
+// Follows one job to its end. A wait is reported once when it starts and,
+// with an empty detail, when it is over.
 Followed follow_job(PrinterPort& port, int job_id, const PageEvent& base,
                     SequenceListener& listener, const SequencerConfig& config, Clock& clock,
                     const std::atomic<bool>* stop) {
-  const auto start = clock.now();
-  // Zero means "not stalled" / "reachable".
-  std::chrono::steady_clock::time_point stalled_since{}, unreachable_since{};
-  const std::chrono::steady_clock::time_point never{};
+  StallWatch watch(config, clock);
+  TimePoint unreachable_since{};  // zero: reachable
   std::string last_reported;
+  auto report = [&](const std::string& why) {
+    if (why == last_reported) return;
+    PageEvent e = base;
+    e.type = PageEvent::Type::waiting;
+    e.detail = why;
+    listener.on_page(e);
+    last_reported = why;
+  };
   for (;;) {
     if (stop && *stop) return {"", false, true};
     auto job = port.job_status(job_id);
     if (!job) {
       // A printer or cupsd that stops answering is a stall like any other.
-      if (unreachable_since == never) unreachable_since = clock.now();
+      if (unreachable_since == TimePoint{}) unreachable_since = clock.now();
       if (clock.now() - unreachable_since > config.stall_timeout)
         return {"lost contact for " + seconds(config.stall_timeout) + ": " + job.error().message,
                 false};
     } else {
-      unreachable_since = never;
-      switch (job->phase) {
-        case JobPhase::completed:
-          return {"", true};
-        case JobPhase::canceled:
-        case JobPhase::aborted:
-          return {ended_badly(*job), true};
-        case JobPhase::unknown:
-          return {"the printer no longer knows job " + std::to_string(job_id) +
-                      "; its outcome is unknown",
-                  true};
-        default:
-          break;
-      }
-      const std::string why = stall_reason(*job, port.printer_status());
+      unreachable_since = TimePoint{};
+      if (auto end = ended(*job, job_id)) return *end;
+      const auto printer = port.printer_status();
+      const std::string why = stall_reason(*job, printer);
       if (!why.empty()) {
-        if (why != last_reported) {
-          PageEvent e = base;
-          e.type = PageEvent::Type::waiting;
-          e.detail = why;
-          listener.on_page(e);
-          last_reported = why;
-        }
-        if (stalled_since == never) stalled_since = clock.now();
-        if (clock.now() - stalled_since > config.stall_timeout)
-          return {why + " for longer than " + seconds(config.stall_timeout), false};
+        report(why);
+        const bool media =
+            job->phase != JobPhase::held && printer.ok() && printer->waits_for_media();
+        if (auto limit = watch.still(media))
+          return {why + " for longer than " + seconds(*limit), false};
       } else {
-        stalled_since = never;
-        last_reported.clear();
+        watch.moving();
+        report("");
       }
     }
-    if (clock.now() - start > config.job_timeout)
+    if (watch.past_job_timeout())
       return {"job did not complete within " + seconds(config.job_timeout), false};
     clock.sleep_for(config.poll_interval);
   }

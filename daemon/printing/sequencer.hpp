@@ -68,6 +68,12 @@ struct SequencerConfig {
   // document is watched before it is taken as cut off and replaced: the
   // stopped daemon's last bytes may still be arriving.
   std::chrono::milliseconds incoming_grace{3'000};
+  // How long a page may wait for media alone (PrinterStatus::waits_for_media:
+  // a passbook printer waiting for the booklet) before it is failed;
+  // nullopt: as stall_timeout; kNoLimit: as long as the clerk needs. Time
+  // spent so does not count towards job_timeout.
+  std::optional<std::chrono::milliseconds> media_wait{};
+  static constexpr std::chrono::milliseconds kNoLimit = std::chrono::milliseconds::max();
 };
 
 struct SequenceResult {

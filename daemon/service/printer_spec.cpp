@@ -6,15 +6,28 @@
 #include "daemon/service/config_check.hpp"
 
 namespace certprint::service {
+namespace {
+
+// "none": no limit; else whole seconds, 1..86400.
+Result<std::chrono::milliseconds> parse_media_wait(const std::string& value) {
+  if (value == "none") return printing::SequencerConfig::kNoLimit;
+  int n = -1;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (ec != std::errc() || end != value.data() + value.size() || n < 1 || n > 86400)
+    return Error{"media-wait \"" + value + "\" should be whole seconds 1..86400, or none"};
+  return std::chrono::milliseconds(std::int64_t{n} * 1000);
+}
+
+}  // namespace
 
 Result<engine::PrinterConfig> parse_printer_spec(std::string_view spec,
                                                  const std::string& default_cups_server) {
   const std::string where = "--printer \"" + std::string(spec) + "\"";
   const auto eq = spec.find('=');
   if (eq == std::string_view::npos || eq == 0 || eq + 1 == spec.size())
-    return invalid(
-        where +
-        ": expected NAME=QUEUE[,format=pdf|raster][,dpi=N|NxM][,band-rows=N][,server=HOST:PORT]");
+    return invalid(where +
+                   ": expected NAME=QUEUE[,format=pdf|raster][,dpi=N|NxM][,band-rows=N]"
+                   "[,feed=tray|manual|passbook][,media-wait=SECONDS|none][,server=HOST:PORT]");
   engine::PrinterConfig p;
   p.name = std::string(spec.substr(0, eq));
   for (char c : p.name)
@@ -48,13 +61,22 @@ Result<engine::PrinterConfig> parse_printer_spec(std::string_view spec,
       std::from_chars(value.data(), value.data() + value.size(), n);
       if (n < 0 || n > 96) return invalid(where + ": band-rows \"" + value + "\" should be 0..96");
       p.band_rows = n;
+    } else if (key == "feed" && (value == "tray" || value == "manual" || value == "passbook")) {
+      p.feed = value == "tray"     ? engine::PrinterConfig::Feed::tray
+               : value == "manual" ? engine::PrinterConfig::Feed::manual
+                                   : engine::PrinterConfig::Feed::passbook;
+    } else if (key == "media-wait") {
+      auto wait = parse_media_wait(value);
+      if (!wait) return invalid(where + ": " + wait.error().message);
+      p.media_wait = *wait;
     } else if (key == "server" && !value.empty()) {
       auto server = parse_host_port("server", value, PortRule::optional_or_socket);
       if (!server) return invalid(where + ": " + server.error().message);
       p.cups.server = value;
     } else {
       return invalid(where + ": \"" + std::string(item) +
-                     "\" is not format=pdf|raster, dpi=, band-rows= or server=");
+                     "\" is not format=pdf|raster, dpi=, band-rows=, feed=tray|manual|passbook, "
+                     "media-wait= or server=");
     }
   }
   if (p.cups.printer.empty()) return invalid(where + ": the queue is missing");

@@ -245,6 +245,96 @@ TEST_CASE("a printer that needs a person is surfaced; it resumes if fixed in tim
         refill.seen.end());
 }
 
+namespace {
+
+// Every waiting event's detail, in order.
+class Waits final : public SequenceListener {
+ public:
+  void on_page(const PageEvent& e) override {
+    if (e.type == PageEvent::Type::waiting) details.push_back(e.detail);
+  }
+  std::vector<std::string> details;
+};
+
+}  // namespace
+
+TEST_CASE("a passbook printer waits for its booklet as long as it takes; a fault still halts",
+          "[daemon]") {
+  NullSource source;
+  FakeClock clock;
+  SequencerConfig config;
+  config.stall_timeout = 3s;
+  config.job_timeout = 30s;
+  config.media_wait = SequencerConfig::kNoLimit;
+  // The clerk takes twelve minutes to bring the booklet: no limit, and the
+  // wait does not count towards the job timeout either.
+  ScriptedPort slow;
+  slow.printer = {"processing", {"media-needed"}, "", true};
+  std::vector<JobPhase> phases(7200, JobPhase::processing);
+  phases.push_back(JobPhase::completed);
+  slow.script[0] = phases;
+  Waits waits;
+  const auto start = clock.now();
+  auto result = run_sequence(slow, source, one_click(), waits, config, clock);
+  CHECK(result.ok());
+  CHECK(clock.now() - start > 700s);
+  REQUIRE_FALSE(waits.details.empty());
+  CHECK_THAT(waits.details.front(), Catch::Contains("media-needed"));
+  CHECK(slow.cancelled.empty());
+
+  // A per-printer bound is kept.
+  config.media_wait = 20s;
+  ScriptedPort bounded;
+  bounded.printer = slow.printer;
+  bounded.script[0] = phases;
+  Waits none;
+  auto failed = run_sequence(bounded, source, one_click(), none, config, clock);
+  REQUIRE_FALSE(failed.ok());
+  CHECK_THAT(failed.reason, Catch::Contains("media-needed") && Catch::Contains("20.0 s"));
+
+  // A jam, or an empty tray beside a fault, is a fault: the stall timeout.
+  config.media_wait = SequencerConfig::kNoLimit;
+  for (std::vector<std::string> reasons :
+       {std::vector<std::string>{"media-jam-error"},
+        std::vector<std::string>{"media-empty-error", "offline-report", "cover-open-warning"}}) {
+    ScriptedPort jammed;
+    jammed.printer = {"processing", reasons, "", true};
+    jammed.script[0] = phases;
+    const auto at = clock.now();
+    auto halted = run_sequence(jammed, source, one_click(), none, config, clock);
+    REQUIRE_FALSE(halted.ok());
+    CHECK_THAT(halted.reason, Catch::Contains("3.0 s"));
+    CHECK(clock.now() - at < 5s);
+  }
+}
+
+TEST_CASE("a wait that ends is reported as over, with an empty detail", "[daemon]") {
+  ScriptedPort port;
+  port.printer = {"processing", {"media-needed"}, "", true};
+  port.script[0] = {JobPhase::processing, JobPhase::processing, JobPhase::processing,
+                    JobPhase::completed};
+  class Refill final : public SequenceListener {
+   public:
+    explicit Refill(ScriptedPort& p) : p_(p) {}
+    void on_page(const PageEvent& e) override {
+      if (e.type != PageEvent::Type::waiting) return;
+      details.push_back(e.detail);
+      p_.printer = {"processing", {}, "", true};
+    }
+    std::vector<std::string> details;
+
+   private:
+    ScriptedPort& p_;
+  } refill(port);
+  NullSource source;
+  FakeClock clock;
+  SequencerConfig config;
+  CHECK(run_sequence(port, source, one_click(), refill, config, clock).ok());
+  REQUIRE(refill.details.size() == 2);
+  CHECK_THAT(refill.details[0], Catch::Contains("media-needed"));
+  CHECK(refill.details[1].empty());
+}
+
 TEST_CASE("a job that never finishes fails at the job timeout", "[daemon]") {
   ScriptedPort port;
   port.script[2] = {JobPhase::processing};

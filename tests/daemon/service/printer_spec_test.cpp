@@ -25,6 +25,29 @@ TEST_CASE("printer spec: a queue with its format, resolution, bands and server",
   CHECK(plain->cups.server == "cups.local:631");  // the default server
   CHECK(plain->format == printing::DocumentFormat::pdf);
   CHECK(plain->band_rows == 0);
+  CHECK(plain->feed == engine::PrinterConfig::Feed::tray);
+  CHECK_FALSE(plain->media_wait);
+}
+
+TEST_CASE("printer spec: a passbook feed waits for the booklet without limit, unless told",
+          "[daemon][service]") {
+  using namespace std::chrono_literals;
+  const printing::SequencerConfig base{100ms, 60s, 180s, 3s};
+  auto passbook = service::parse_printer_spec("desk1=q,feed=passbook", "");
+  REQUIRE(passbook.ok());
+  CHECK(passbook->feed == engine::PrinterConfig::Feed::passbook);
+  CHECK(engine::sequencer_for(base, *passbook).media_wait == printing::SequencerConfig::kNoLimit);
+  auto bounded = service::parse_printer_spec("desk1=q,feed=manual,media-wait=300", "");
+  REQUIRE(bounded.ok());
+  CHECK(engine::sequencer_for(base, *bounded).media_wait == 300s);
+  auto tray = service::parse_printer_spec("laser=q", "");
+  REQUIRE(tray.ok());
+  CHECK_FALSE(engine::sequencer_for(base, *tray).media_wait);  // the stall timeout
+  auto unbounded_tray = service::parse_printer_spec("laser=q,media-wait=none", "");
+  REQUIRE(unbounded_tray.ok());
+  CHECK(engine::sequencer_for(base, *unbounded_tray).media_wait ==
+        printing::SequencerConfig::kNoLimit);
+  CHECK(engine::sequencer_for(base, *unbounded_tray).stall_timeout == 60s);
 }
 
 TEST_CASE("printer spec: a bad spec is refused, quoting it and saying what is expected",
@@ -43,6 +66,9 @@ TEST_CASE("printer spec: a bad spec is refused, quoting it and saying what is ex
            {"desk1=q,band-rows=100", "band-rows \"100\" should be 0..96"},
            {"desk1=q,band-rows=x", "band-rows \"x\""},
            {"desk1=q,colour=red", "\"colour=red\" is not"},
+           {"desk1=q,feed=roll", "\"feed=roll\" is not"},
+           {"desk1=q,media-wait=0", "media-wait \"0\" should be whole seconds"},
+           {"desk1=q,media-wait=5m", "media-wait \"5m\""},
            {"desk1=,format=pdf", "the queue is missing"},
        }) {
     INFO(c.spec);
