@@ -370,8 +370,15 @@ double preview_dpi_for(Resolution device) {
 Result<std::string> render_preview_png(const PagePlan& plan, const Raster& device,
                                        std::string_view form_pdf, double preview_dpi) {
   const double px_per_mm = preview_dpi / kMmPerInch;
-  const int w = dots(plan.page->width_mm, px_per_mm);
-  const int h = dots(plan.page->height_mm, px_per_mm);
+  int w = dots(plan.page->width_mm, px_per_mm);
+  int h = dots(plan.page->height_mm, px_per_mm);
+  // At a whole multiple of the printer's resolution, the whole raster: its
+  // last dot is not cut in half where the page's width is not whole dots.
+  const double kx = preview_dpi / device.res.x_dpi, ky = preview_dpi / device.res.y_dpi;
+  if (kx == std::floor(kx) && ky == std::floor(ky)) {
+    w = device.width * static_cast<int>(kx);
+    h = device.height * static_cast<int>(ky);
+  }
   CairoSurface surface{cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h)};
   if (auto s = surface_ok(surface.s, "creating the preview"); !s) return s.error();
   CairoContext c{cairo_create(surface.s)};

@@ -123,6 +123,7 @@ struct TargetPrinted {
 // saved, the profile's new version.
 struct CalibrationFit {
   calibration::FitResult fit;
+  double page_width_mm = 0, page_height_mm = 0;  // the page the marks are on
   layout::Calibration proposed;
   std::optional<int> saved_version;
 };

@@ -92,11 +92,13 @@ Result<CalibrationFit> Office::fit_calibration(
     auto r = renderers_.get(issuance::Kind::marriage);
     if (!r) return r.error();
     const auto& t = (*r)->page_template();
-    auto f = calibration::fit(
-        calibration::target_marks(page == issuance::PageKind::info ? t.info : t.page5), measured,
-        drawn_with, calibration::FitLimits{});
+    const layout::PageTemplate& pt = page == issuance::PageKind::info ? t.info : t.page5;
+    auto f = calibration::fit(calibration::target_marks(pt), measured, drawn_with,
+                              calibration::FitLimits{});
     if (!f) return refused(f.error().message);
     out.fit = std::move(*f);
+    out.page_width_mm = pt.width_mm;
+    out.page_height_mm = pt.height_mm;
     out.proposed = *current;
     out.proposed.printer = printer;
     (page == issuance::PageKind::info ? out.proposed.info : out.proposed.page5) =

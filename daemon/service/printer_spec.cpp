@@ -18,6 +18,41 @@ Result<std::chrono::milliseconds> parse_media_wait(const std::string& value) {
   return std::chrono::milliseconds(std::int64_t{n} * 1000);
 }
 
+// One ",key=value" of a spec, applied to `p`; the error says what is wrong.
+Status apply_option(engine::PrinterConfig& p, const std::string& key, const std::string& value,
+                    std::string_view item) {
+  if (key == "format" && (value == "pdf" || value == "raster")) {
+    p.format =
+        value == "pdf" ? printing::DocumentFormat::pdf : printing::DocumentFormat::cups_raster;
+  } else if (key == "dpi") {
+    auto res = layout::parse_resolution(value);
+    if (!res) return res.error();
+    p.res = *res;
+  } else if (key == "band-rows") {
+    int n = -1;
+    std::from_chars(value.data(), value.data() + value.size(), n);
+    if (n < 0 || n > 96) return Error{"band-rows \"" + value + "\" should be 0..96"};
+    p.band_rows = n;
+  } else if (key == "feed" && (value == "tray" || value == "manual" || value == "passbook")) {
+    p.feed = value == "tray"     ? engine::PrinterConfig::Feed::tray
+             : value == "manual" ? engine::PrinterConfig::Feed::manual
+                                 : engine::PrinterConfig::Feed::passbook;
+  } else if (key == "media-wait") {
+    auto wait = parse_media_wait(value);
+    if (!wait) return wait.error();
+    p.media_wait = *wait;
+  } else if (key == "server" && !value.empty()) {
+    auto server = parse_host_port("server", value, PortRule::optional_or_socket);
+    if (!server) return server.error();
+    p.cups.server = value;
+  } else {
+    return Error{"\"" + std::string(item) +
+                 "\" is not format=pdf|raster, dpi=, band-rows=, feed=tray|manual|passbook, "
+                 "media-wait= or server="};
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<engine::PrinterConfig> parse_printer_spec(std::string_view spec,
@@ -49,35 +84,7 @@ Result<engine::PrinterConfig> parse_printer_spec(std::string_view spec,
     const auto kv = item.find('=');
     const std::string key(item.substr(0, kv));
     const std::string value = kv == std::string_view::npos ? "" : std::string(item.substr(kv + 1));
-    if (key == "format" && (value == "pdf" || value == "raster")) {
-      p.format =
-          value == "pdf" ? printing::DocumentFormat::pdf : printing::DocumentFormat::cups_raster;
-    } else if (key == "dpi") {
-      auto res = layout::parse_resolution(value);
-      if (!res) return invalid(where + ": " + res.error().message);
-      p.res = *res;
-    } else if (key == "band-rows") {
-      int n = -1;
-      std::from_chars(value.data(), value.data() + value.size(), n);
-      if (n < 0 || n > 96) return invalid(where + ": band-rows \"" + value + "\" should be 0..96");
-      p.band_rows = n;
-    } else if (key == "feed" && (value == "tray" || value == "manual" || value == "passbook")) {
-      p.feed = value == "tray"     ? engine::PrinterConfig::Feed::tray
-               : value == "manual" ? engine::PrinterConfig::Feed::manual
-                                   : engine::PrinterConfig::Feed::passbook;
-    } else if (key == "media-wait") {
-      auto wait = parse_media_wait(value);
-      if (!wait) return invalid(where + ": " + wait.error().message);
-      p.media_wait = *wait;
-    } else if (key == "server" && !value.empty()) {
-      auto server = parse_host_port("server", value, PortRule::optional_or_socket);
-      if (!server) return invalid(where + ": " + server.error().message);
-      p.cups.server = value;
-    } else {
-      return invalid(where + ": \"" + std::string(item) +
-                     "\" is not format=pdf|raster, dpi=, band-rows=, feed=tray|manual|passbook, "
-                     "media-wait= or server=");
-    }
+    if (auto s = apply_option(p, key, value, item); !s) return invalid(where + ": " + s.message());
   }
   if (p.cups.printer.empty()) return invalid(where + ": the queue is missing");
   if (auto s = check_printer_target(p.cups); !s) return invalid(where + ": " + s.message());

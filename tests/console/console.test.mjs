@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { readFile, readdir } from "node:fs/promises";
+import { readFile, readdir, writeFile } from "node:fs/promises";
 import { execFileSync } from "node:child_process";
 
 const { chromium } = await import(process.env.PLAYWRIGHT);
@@ -56,12 +56,17 @@ test("a clerk signs in and sees each printer's state; the session is a cookie no
   const { context, page, errors } = await open_page();
   await page.screenshot({ path: path.join(shots, "sign-in.png") });
   await sign_in(page, process.env.CLERK_TOKEN);
-  await page.getByRole("heading", { name: "打印机" }).waitFor();
+  await page.getByRole("heading", { name: "打印机", exact: true }).waitFor();
   assert.equal(await page.locator("#who-name").innerText(), "clerk-desk1");
   assert.equal(await page.locator("#who-role").innerText(), "登记员");
   const row = page.locator("#printer-rows tr", { hasText: "desk" });
   assert.equal(await row.locator("td").nth(1).innerText(), "空闲");
-  assert.equal(await row.locator("td").nth(2).innerText(), "无");
+  assert.equal(await row.locator("td").nth(2).innerText(), "纸盒");
+  assert.equal(await row.locator("td").nth(3).innerText(), "无");
+  const counter = page.locator("#printer-rows tr", { hasText: "counter" });
+  assert.equal(await counter.locator("td").nth(2).innerText(), "存折式（逐页插入）");
+  // The technician's screens are not the clerk's.
+  assert.equal(await page.locator("#calibration").isVisible(), false);
   await page.screenshot({ path: path.join(shots, "clerk-printers.png") });
 
   const cookies = await context.cookies();
@@ -81,7 +86,7 @@ test("a clerk signs in and sees each printer's state; the session is a cookie no
 
   // Loaded again, the page knows who is signed in.
   await page.reload();
-  await page.getByRole("heading", { name: "打印机" }).waitFor();
+  await page.getByRole("heading", { name: "打印机", exact: true }).waitFor();
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -249,6 +254,174 @@ test("a clerk confirms a booklet, voids the other on a new blank after being ask
   for (const expected of ["证书已确认 · 男方", "证书已作废 · 女方", "证书已打印 · 女方"])
     assert.ok(history.some((h) => h.endsWith(expected)), `no "${expected}" in ${history}`);
   await page.screenshot({ path: path.join(shots, "clerk-history.png") });
+
+  // Both pages of both booklets as the printer prints them: each printer
+  // dot one CSS pixel (the PNG holds it as 2 x 2), never resampled.
+  const previews = page.locator("#previews img");
+  assert.equal(await previews.count(), 4);
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll("#previews img")].every((i) => i.complete && i.naturalWidth > 0));
+  for (const size of await previews.evaluateAll((imgs) =>
+    imgs.map((i) => ({ natural: i.naturalWidth, shown: i.width, css: getComputedStyle(i).imageRendering })))) {
+    assert.equal(size.natural, 1334); // 667 dots across 94 mm at 180 dpi, each 2 px
+    assert.equal(size.shown * 2, size.natural);
+    assert.equal(size.css, "pixelated");
+  }
+  assert.equal(await previews.first().getAttribute("alt"), "打印预览： 男方 信息页");
+  await previews.first().scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(shots, "clerk-previews.png") });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+// A registration of its own for a test: the marriage sample under another
+// id, certificate number and blanks.
+async function submit_copy(n) {
+  const doc = JSON.parse(await readFile(path.join(process.env.SOURCE_DIR, "samples", "marriage.json"), "utf8"));
+  doc.issuance_id = `440106-20260512-00${n}`;
+  doc.certificate_no = `J440106-2026-0001${n}`;
+  doc.booklets.male.stock_serial = `44002611${n}`;
+  doc.booklets.female.stock_serial = `44002612${n}`;
+  const r = await fetch(url + "/v1/issuances", {
+    method: "POST",
+    headers: { Authorization: "Bearer " + process.env.REGISTRY_TOKEN, "Content-Type": "application/json" },
+    body: JSON.stringify(doc),
+  });
+  assert.equal(r.status, 201, await r.text());
+  return doc.certificate_no;
+}
+
+test("at a passbook printer the console says what to insert before each page, and waits for it", async () => {
+  const certificate = await submit_copy(71);
+  const { context, page, errors } = await open_page();
+  await sign_in(page, process.env.CLERK_TOKEN);
+  // Every prompt the page shows, in order.
+  await page.evaluate(() => {
+    window.prompts = [];
+    const p = document.getElementById("progress-prompt");
+    new MutationObserver(() => {
+      if (!p.hidden && p.textContent !== window.prompts.at(-1)) window.prompts.push(p.textContent);
+    }).observe(p, { childList: true, characterData: true, subtree: true, attributes: true });
+  });
+  await writeFile(process.env.FAULT_FILE, "media-empty");
+  const row = page.locator("#issuance-rows tr", { hasText: certificate });
+  await page.locator("#printer-choice").selectOption("counter");
+  await row.getByRole("button", { name: "一键打印证书" }).click();
+  const prompt = page.locator("#progress-prompt");
+  await page.locator("#progress-pages li", { hasText: "男方 信息页：等待放入证书" }).waitFor({ timeout: 30000 });
+  assert.equal(await prompt.innerText(), "请插入男方结婚证，翻开至持证人信息页");
+  assert.match(await prompt.getAttribute("class"), /waiting/);
+  // Past the stall timeout (2 s here) the page still waits: not a fault.
+  await new Promise((done) => setTimeout(done, 4000));
+  assert.equal(await page.locator("#progress-pages li").first().innerText(), "男方 信息页：等待放入证书");
+  await page.locator("#printer-rows strong", { hasText: "等待放入证书" }).waitFor();
+  await page.screenshot({ path: path.join(shots, "clerk-passbook-prompt.png") });
+  // The booklet goes in; each later page takes a moment, as at a real desk.
+  await writeFile(process.env.FAULT_FILE, "slow 1.5");
+  await page.getByText("打印完成，请核对后确认。").waitFor({ timeout: 90000 });
+  await writeFile(process.env.FAULT_FILE, "");
+  assert.deepEqual(await page.evaluate(() => window.prompts), [
+    "请插入男方结婚证，翻开至持证人信息页",
+    "请插入男方结婚证，翻开至第5页",
+    "请插入女方结婚证，翻开至持证人信息页",
+    "请插入女方结婚证，翻开至第5页",
+  ]);
+  assert.equal(await prompt.isVisible(), false);
+  assert.deepEqual(await page.locator("#progress-pages li").allInnerTexts(), [
+    "男方 信息页：已完成", "男方 第5页（二维码）：已完成", "女方 信息页：已完成", "女方 第5页（二维码）：已完成",
+  ]);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+// The marks of the target on screen, each moved by (dx, dy) mm.
+async function enter_marks(page, dx, dy) {
+  const rows = page.locator("#cal-mark-rows tr");
+  const n = await rows.count();
+  assert.equal(n, 5);
+  for (let i = 0; i < n; ++i) {
+    const cells = rows.nth(i).locator("td");
+    const x = Number(await cells.nth(0).innerText()), y = Number(await cells.nth(1).innerText());
+    await rows.nth(i).locator("input").nth(0).fill((x + dx).toFixed(2));
+    await rows.nth(i).locator("input").nth(1).fill((y + dy).toFixed(2));
+  }
+}
+
+async function calibration_of(page, printer) {
+  return (await fetch_in(page, "GET", `/v1/printers/${printer}/calibration`)).body;
+}
+
+test("a technician prints a target, enters marks, sees residuals, saves, verifies and rolls back", async () => {
+  const { context, page, errors } = await open_page();
+  await sign_in(page, process.env.TECH_TOKEN);
+  await page.getByRole("heading", { name: "打印机校准" }).waitFor();
+  assert.equal(await page.locator("#issuances").isVisible(), false);
+  await page.locator("#cal-printer").selectOption("desk");
+  await page.locator("#cal-page").selectOption("info");
+  const before_print = (await received()).length;
+  await page.getByRole("button", { name: "打印校准页" }).click();
+  await page.getByText("校准页已打印。").waitFor({ timeout: 60000 });
+  assert.equal((await received()).length, before_print + 1);
+
+  // The printer lands everything 0.6 mm right and 0.4 mm high; one mark is
+  // read 0.2 mm off.
+  await enter_marks(page, 0.6, -0.4);
+  const c = page.locator("#cal-mark-rows tr").nth(4).locator("input").first();
+  await c.fill((Number(await c.inputValue()) + 0.2).toFixed(2));
+  await page.getByRole("button", { name: "计算" }).click();
+  await page.locator("#cal-summary", { hasText: "仿射" }).waitFor();
+  assert.equal(await page.locator("#cal-residuals line.residual").count(), 5);
+  assert.equal(await page.locator("#cal-residual-rows tr").count(), 5);
+  const worst = await page.locator("#cal-residual-rows tr").evaluateAll((rows) =>
+    rows.map((r) => ({ label: r.dataset.label, mm: Number(r.cells[1].textContent) }))
+        .sort((a, b) => b.mm - a.mm)[0]);
+  assert.equal(worst.label, "E");
+  assert.ok(worst.mm > 0.1, JSON.stringify(worst));
+  await page.screenshot({ path: path.join(shots, "technician-fit.png"), fullPage: true });
+  await page.getByRole("button", { name: "保存校准" }).click();
+  await page.getByRole("alert").filter({ hasText: "已保存为第1版校准" }).waitFor();
+  let cal = await calibration_of(page, "desk");
+  assert.equal(cal.current.version, 1);
+  const v1 = cal.current.profile;
+  assert.ok(Math.abs(v1.pages.info.matrix[4] + 0.6) < 0.1, JSON.stringify(v1));
+
+  // 验证: the corrected target lands where it should; refining saves version 2.
+  await page.getByRole("button", { name: "验证" }).click();
+  await page.getByText("验证页已按当前校准打印").waitFor({ timeout: 60000 });
+  assert.equal((await received()).length, before_print + 2);
+  await enter_marks(page, 0, 0);
+  await page.getByRole("button", { name: "计算" }).click();
+  await page.locator("#cal-summary", { hasText: "最大残差 0.00 毫米" }).waitFor();
+  await page.getByRole("button", { name: "保存校准" }).click();
+  await page.getByRole("alert").filter({ hasText: "已保存为第2版校准" }).waitFor();
+
+  // 回滚 to version 1: it is back in force as version 3.
+  await page.locator("#cal-versions tr[data-version='1']").getByRole("button", { name: "回滚 版本 1" }).click();
+  await page.getByRole("alert").filter({ hasText: "第1版的校准已恢复，保存为第3版" }).waitFor();
+  cal = await calibration_of(page, "desk");
+  assert.equal(cal.current.version, 3);
+  assert.deepEqual(cal.current.profile, v1);
+  assert.equal(await page.locator("#cal-versions tr").count(), 3);
+  await page.screenshot({ path: path.join(shots, "technician-versions.png"), fullPage: true });
+
+  // A bad reading is refused in the technician's words, and nothing is saved.
+  await page.getByRole("button", { name: "打印校准页" }).click();
+  await page.getByText("校准页已打印。").waitFor({ timeout: 60000 });
+  await enter_marks(page, 0, 0);
+  await page.locator("#cal-mark-rows tr").nth(4).locator("input").first().fill("10");
+  await page.getByRole("button", { name: "计算" }).click();
+  await page.getByRole("alert").filter({ hasText: "校准未通过：" }).waitFor();
+  assert.equal(await page.getByRole("button", { name: "保存校准" }).isDisabled(), true);
+  assert.equal((await calibration_of(page, "desk")).current.version, 3);
+
+  // The target to print elsewhere.
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("link", { name: "下载离线校准图（PDF）" }).click(),
+  ]);
+  const pdf = await readFile(await download.path());
+  assert.equal(pdf.subarray(0, 5).toString(), "%PDF-");
+  assert.equal(download.suggestedFilename(), "certprint-target-info.pdf");
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -285,7 +458,7 @@ test("registry and verifier tokens cannot sign in; a wrong token is told so", as
 test("through the cookie, a call that changes state needs the CSRF token", async () => {
   const { context, page } = await open_page();
   await sign_in(page, process.env.TECH_TOKEN);
-  await page.getByRole("heading", { name: "打印机" }).waitFor();
+  await page.getByRole("heading", { name: "打印机", exact: true }).waitFor();
   const without = await fetch_in(page, "POST", "/v1/printers/desk/release");
   assert.equal(without.status, 403);
   assert.equal(without.body.error.code, "csrf");
@@ -305,10 +478,15 @@ test("through the cookie, a call that changes state needs the CSRF token", async
 test("a clerk's session cannot make a technician's calls", async () => {
   const { context, page } = await open_page();
   await sign_in(page, process.env.CLERK_TOKEN);
-  await page.getByRole("heading", { name: "打印机" }).waitFor();
+  await page.getByRole("heading", { name: "打印机", exact: true }).waitFor();
   const csrf = (await fetch_in(page, "GET", "/console/session")).body.csrf;
   const calibration = await fetch_in(page, "GET", "/v1/printers/desk/calibration");
   assert.equal(calibration.status, 403);
+  const fit = await fetch_in(page, "POST", "/v1/printers/desk/calibration/fit", { "X-CSRF-Token": csrf });
+  assert.equal(fit.status, 403);
+  assert.equal(fit.body.error.code, "forbidden");
+  assert.equal((await fetch_in(page, "GET", "/v1/calibration/chart?page=info")).status, 403);
+  assert.equal(await page.locator("#calibration").isVisible(), false);
   const stock = await fetch_in(page, "GET", "/v1/stock/movements", { "X-CSRF-Token": csrf });
   assert.equal(stock.status, 403);
   assert.equal(stock.body.error.code, "forbidden");
@@ -318,7 +496,7 @@ test("a clerk's session cannot make a technician's calls", async () => {
 test("signing out ends the session for good", async () => {
   const { context, page } = await open_page();
   await sign_in(page, process.env.CLERK_TOKEN);
-  await page.getByRole("heading", { name: "打印机" }).waitFor();
+  await page.getByRole("heading", { name: "打印机", exact: true }).waitFor();
   const before_out = (await context.cookies()).find((c) => c.name === "certprint_session");
   await page.getByRole("button", { name: "退出" }).click();
   await page.getByRole("alert").filter({ hasText: "已退出" }).waitFor();
@@ -343,11 +521,11 @@ test("English for an English browser, and by the switch; the keyboard alone sign
   assert.equal(await page.evaluate(() => document.activeElement.id), "token");
   await page.keyboard.type(process.env.TECH_TOKEN);
   await page.keyboard.press("Enter");
-  await page.getByRole("heading", { name: "Printers" }).waitFor();
+  await page.getByRole("heading", { name: "Printers", exact: true }).waitFor();
   assert.equal(await page.locator("#who-role").innerText(), "Technician");
   await page.screenshot({ path: path.join(shots, "technician-printers-en.png") });
   await page.getByLabel("Language").selectOption("zh");
-  await page.getByRole("heading", { name: "打印机" }).waitFor();
+  await page.getByRole("heading", { name: "打印机", exact: true }).waitFor();
   assert.equal(await page.evaluate(() => document.documentElement.lang), "zh-CN");
   await context.close();
 });

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The web console in a real browser: starts the private CUPS of
 # tests/cups/cups_harness.sh and a certprintd on it (tokens for a clerk, a
-# technician, the registry and a verifier), then runs console.test.mjs,
+# technician, the registry and a verifier; two printers on the one virtual
+# printer, "desk" fed from a tray and "counter" a passbook printer), then
+# runs console.test.mjs,
 # which drives Debian's chromium with playwright-core (tools/). Screenshots
 # of each screen go to SCREENSHOT_DIR. Fails, saying what is missing, when
 # chromium or playwright-core is not installed (scripts/install-deps.sh).
@@ -46,7 +48,9 @@ for attempt in 1 2 3; do
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   "$build/daemon/certprintd" --listen "127.0.0.1:$port" --database "$work/certprint.db" \
     --keys "$work/keys" --tokens "$work/tokens" --templates "$source_dir/templates" \
-    --printer "desk=raw,server=$CUPS_SERVER" >"$work/certprintd.log" 2>&1 &
+    --printer "desk=raw,server=$CUPS_SERVER" \
+    --printer "counter=raw,server=$CUPS_SERVER,feed=passbook" --stall-timeout 2 \
+    >"$work/certprintd.log" 2>&1 &
   daemon_pid=$!
   for _ in $(seq 300); do
     up && break
@@ -60,7 +64,8 @@ done
 
 mkdir -p "$shots"
 export CONSOLE_URL="http://127.0.0.1:$port" CHROMIUM="$chromium" PLAYWRIGHT="$playwright/index.mjs" \
-  SCREENSHOT_DIR=$(cd "$shots" && pwd) CUPS_SERVER SOURCE_DIR=$source_dir EVE_SPOOL
+  SCREENSHOT_DIR=$(cd "$shots" && pwd) CUPS_SERVER SOURCE_DIR=$source_dir EVE_SPOOL \
+  FAULT_FILE="$work/cups/fault"
 status=0
 node --test --test-concurrency=1 "$here/console.test.mjs" || status=$?
 # The logs stay beside the screenshots, for a person to read afterwards.

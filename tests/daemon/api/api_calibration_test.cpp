@@ -41,6 +41,7 @@ TEST_CASE("calibration fit: residuals per mark, nothing saved until asked", "[da
   const json marks = landed_marks(w, "info", 0.8, -0.4);
   const json preview = fit(w, {{"page", "info"}, {"marks", marks}});
   CHECK(preview["model"] == "affine");
+  CHECK(preview["page_mm"] == json::array({94, 128}));
   CHECK(preview["version"].is_null());
   // The correction draws 0.8 mm left and 0.4 mm down of nominal.
   const json m = preview["correction"]["matrix"];

@@ -66,7 +66,14 @@ TEST_CASE("console: its files are embedded and served with a strict policy", "[d
   REQUIRE(js);
   CHECK(js->status == 200);
   CHECK(js->get_header_value("Content-Type") == "text/javascript; charset=utf-8");
-  CHECK_THAT(js->body, Catch::Contains("X-CSRF-Token"));
+  CHECK_THAT(js->body, Catch::Contains("/console/clerk.js"));
+  // Every module the page imports is served.
+  for (const char* file : {"common.js", "clerk.js", "technician.js", "i18n.js", "console.css"}) {
+    auto f = c.Get(std::string("/console/") + file);
+    REQUIRE(f);
+    CHECK(f->status == 200);
+  }
+  CHECK_THAT(c.Get("/console/common.js")->body, Catch::Contains("X-CSRF-Token"));
   auto missing = c.Get("/console/nothing.js");
   REQUIRE(missing);
   CHECK(missing->status == 404);
