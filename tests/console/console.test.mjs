@@ -493,6 +493,25 @@ test("a clerk's session cannot make a technician's calls", async () => {
   await context.close();
 });
 
+test("a page whose session was replaced fetches the new CSRF token and goes on", async () => {
+  const { context, page, errors } = await open_page();
+  await sign_in(page, process.env.CLERK_TOKEN);
+  await page.getByRole("heading", { name: "打印机", exact: true }).waitFor();
+  // Signing in again elsewhere in this browser replaces the cookie: the
+  // page's CSRF token belongs to the old session now.
+  const again = await fetch_in(page, "POST", "/console/session", {
+    Authorization: "Bearer " + process.env.CLERK_TOKEN,
+  });
+  assert.equal(again.status, 201);
+  await page.getByRole("button", { name: "退出" }).click();
+  await page.getByRole("alert").filter({ hasText: "已退出" }).waitFor();
+  assert.equal((await fetch_in(page, "GET", "/console/session")).status, 401);
+  assert.equal(await page.locator("#issuances").isVisible(), false);
+  assert.equal(await page.locator("#issuance-rows tr").count(), 0);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test("signing out ends the session for good", async () => {
   const { context, page } = await open_page();
   await sign_in(page, process.env.CLERK_TOKEN);

@@ -2,7 +2,9 @@
 // becomes an HttpOnly session cookie; the token itself is kept nowhere),
 // then shows each role its own screens (clerk.js, technician.js) and
 // everyone the printers.
-import { $, state, t, say, call, element, fill_printer_choice } from "/console/common.js";
+import {
+  $, state, t, say, say_text, refusal, call, element, fill_printer_choice,
+} from "/console/common.js";
 import * as clerk from "/console/clerk.js";
 import * as technician from "/console/technician.js";
 
@@ -112,8 +114,10 @@ async function sign_in(event) {
   say("bad_token");
 }
 
+// Signed out only once the server has ended the session (or knows none).
 async function sign_out() {
-  await call("DELETE", "/console/session");
+  const r = await call("DELETE", "/console/session");
+  if (r.status !== 200 && r.status !== 401) return say_text(t("refused") + refusal(r));
   signed_out("signed_out");
 }
 
