@@ -93,7 +93,14 @@ char32_t next_code_point(std::string_view s, std::size_t& i) {
   return c;
 }
 
-bool is_control(char32_t c) { return c < 0x20 || (c >= 0x7F && c <= 0x9F); }
+// C0, DEL and C1; the line and paragraph separators (a line break by
+// another name); and the text-direction controls (marks, embeddings,
+// overrides, isolates), which reorder how a screen or a report shows the
+// text around them.
+bool is_control(char32_t c) {
+  return c < 0x20 || (c >= 0x7F && c <= 0x9F) || c == 0x2028 || c == 0x2029 || c == 0x200E ||
+         c == 0x200F || c == 0x061C || (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
 
 // The text as a JSON string would show it, every control as \uXXXX; only
 // its first 60 characters, so a long value does not fill the message.

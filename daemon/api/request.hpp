@@ -26,8 +26,9 @@ Result<nlohmann::json> object_body(std::string_view body,
                                    std::initializer_list<const char*> allowed_fields);
 std::optional<std::string> string_field(const nlohmann::json& j, const char* name);
 // A required string field of 1..max_chars characters (Unicode code points,
-// not bytes) holding no control character (C0, DEL, C1). The error is code
-// invalid, names the field and shows the value with controls escaped as \uXXXX.
+// not bytes) holding no control character (C0, DEL, C1, U+2028/2029, the
+// text-direction controls). The error is code invalid, names the field and
+// shows the value with controls escaped as \uXXXX.
 Result<std::string> text_field(const nlohmann::json& j, const char* name, std::size_t max_chars,
                                std::string_view purpose);
 Result<issuance::Holder> holder_param(const std::string& text);

@@ -63,7 +63,16 @@ TEST_CASE("void reason: control characters are refused, named and escaped", "[da
                                       {"ink\tsmudge", "\\u0009"},
                                       {std::string("ink\x7Fsmudge"), "\\u007F"},
                                       {"ink\u0085smudge", "\\u0085"},
-                                      {"ink\u009Bsmudge", "\\u009B"}}) {
+                                      {"ink\u009Bsmudge", "\\u009B"},
+                                      // A line or paragraph break by another name, and
+                                      // text-direction controls that reorder what a
+                                      // report or a screen shows.
+                                      {"ink\u2028smudge", "\\u2028"},
+                                      {"ink\u2029smudge", "\\u2029"},
+                                      {"ink\u202Esmudge", "\\u202E"},
+                                      {"ink\u2067smudge", "\\u2067"},
+                                      {"ink\u200Fsmudge", "\\u200F"},
+                                      {"ink\u061Csmudge", "\\u061C"}}) {
     auto r = void_with(w, id, reason);
     CHECK(r.status == 400);
     CHECK(r.body["error"]["code"] == "invalid");
