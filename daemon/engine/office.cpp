@@ -95,7 +95,7 @@ Result<IssuanceStatus> Office::status(const std::string& issuance_id) {
 
 Result<std::vector<IssuanceSummary>> Office::issuances_received(
     Millis from, Millis to, std::optional<store::BookletState> state, int limit) {
-  auto rows = store_.issuances_received(from, to, limit);
+  auto rows = store_.issuances_received(from, to, state, limit);
   if (!rows) return rows.error();
   std::vector<IssuanceSummary> out;
   for (const auto& row : *rows) {
@@ -103,9 +103,6 @@ Result<std::vector<IssuanceSummary>> Office::issuances_received(
     if (!record) return wrap("issuance " + row.issuance_id, record.error());
     auto booklets = live_booklets(row.issuance_id);
     if (!booklets) return booklets.error();
-    if (state && std::none_of(booklets->begin(), booklets->end(),
-                              [&](const store::BookletRow& b) { return b.state == *state; }))
-      continue;
     out.push_back({row.issuance_id, record->kind, record->replacement, record->certificate_no,
                    record->male.name, record->female.name, row.created_at, std::move(*booklets)});
   }

@@ -123,13 +123,22 @@ Result<std::optional<IssuanceRow>> SqliteStore::issuance(const std::string& issu
 }
 
 Result<std::vector<IssuanceRow>> SqliteStore::issuances_received(Millis from, Millis to,
+                                                                 std::optional<BookletState> state,
                                                                  int limit) {
   std::lock_guard lock(mu_);
-  return db_.rows("issuances_received", &read_issuance,
+  constexpr std::string_view op = "issuances_received";
+  const std::string order = " ORDER BY created_at DESC, issuance_id LIMIT ?3";
+  if (!state)
+    return db_.rows(op, &read_issuance,
+                    cat(kIssuanceSelect, "WHERE created_at >= ?1 AND created_at < ?2" + order),
+                    from, to, limit);
+  // Filtered before the limit, so that older matches are not crowded out.
+  return db_.rows(op, &read_issuance,
                   cat(kIssuanceSelect,
-                      "WHERE created_at >= ?1 AND created_at < ?2 "
-                      "ORDER BY created_at DESC, issuance_id LIMIT ?3"),
-                  from, to, limit);
+                      "WHERE created_at >= ?1 AND created_at < ?2 AND EXISTS (SELECT 1 FROM "
+                      "booklets b WHERE b.issuance_id = issuances.issuance_id AND b.state = ?4)" +
+                          order),
+                  from, to, limit, to_string(*state));
 }
 
 Result<std::vector<BookletRow>> SqliteStore::booklets(const std::string& issuance_id) {

@@ -16,7 +16,7 @@ namespace {
 
 // Step i takes PRAGMA user_version from i to i+1. Append new steps; never
 // edit one that has shipped.
-constexpr std::array<const char*, 5> kMigrations = {
+constexpr std::array<const char*, 6> kMigrations = {
     // 1: the initial schema.
     R"sql(
 CREATE TABLE issuances (
@@ -164,6 +164,11 @@ INSERT INTO booklet_states (booklet_id, state, at)
   FROM booklets b LEFT JOIN stock_serial_uses u ON u.booklet_id = b.id ORDER BY b.id;
 INSERT INTO booklet_states (booklet_id, state, at)
   SELECT id, state, updated_at FROM booklets WHERE state <> 'ready' ORDER BY id;
+)sql",
+    // 6: the clerk's list of a day's issuances reads them by time.
+    R"sql(
+CREATE INDEX issuances_by_time ON issuances(created_at, issuance_id);
+CREATE INDEX booklets_by_issuance_state ON booklets(issuance_id, state);
 )sql",
 };
 constexpr int kSchemaVersion = static_cast<int>(kMigrations.size());

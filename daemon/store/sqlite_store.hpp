@@ -43,7 +43,9 @@ class SqliteStore final : public Store {
   Status add_issuance(const IssuanceRow& issuance, const std::vector<NewBooklet>& booklets,
                       const EventRow& accepted) override;
   Result<std::optional<IssuanceRow>> issuance(const std::string& issuance_id) override;
-  Result<std::vector<IssuanceRow>> issuances_received(Millis from, Millis to, int limit) override;
+  Result<std::vector<IssuanceRow>> issuances_received(Millis from, Millis to,
+                                                      std::optional<BookletState> state,
+                                                      int limit) override;
   Result<std::vector<BookletRow>> booklets(const std::string& issuance_id) override;
   Result<std::optional<BookletRow>> booklet_by_token(const std::string& token) override;
   Result<std::optional<BookletRow>> booklet(std::int64_t id) override;

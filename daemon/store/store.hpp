@@ -206,8 +206,10 @@ class Store {
                               const EventRow& accepted) = 0;
   virtual Result<std::optional<IssuanceRow>> issuance(const std::string& issuance_id) = 0;
   virtual Result<std::vector<BookletRow>> booklets(const std::string& issuance_id) = 0;
-  // The issuances received in [from, to), newest first, at most `limit`.
+  // The issuances received in [from, to), newest first, at most `limit`;
+  // with `state`, only those with a booklet (live or not) in that state.
   virtual Result<std::vector<IssuanceRow>> issuances_received(Millis from, Millis to,
+                                                              std::optional<BookletState> state,
                                                               int limit) = 0;
   virtual Result<std::optional<BookletRow>> booklet_by_token(const std::string& token) = 0;
   virtual Result<std::optional<BookletRow>> booklet(std::int64_t id) = 0;

@@ -34,9 +34,9 @@ class FaultyStore final : public store::Store {
   Result<std::optional<store::IssuanceRow>> issuance(const std::string& id) override {
     return real_.issuance(id);
   }
-  Result<std::vector<store::IssuanceRow>> issuances_received(Millis from, Millis to,
-                                                             int limit) override {
-    return real_.issuances_received(from, to, limit);
+  Result<std::vector<store::IssuanceRow>> issuances_received(
+      Millis from, Millis to, std::optional<store::BookletState> state, int limit) override {
+    return real_.issuances_received(from, to, state, limit);
   }
   Result<std::vector<store::BookletRow>> booklets(const std::string& id) override {
     return real_.booklets(id);

@@ -151,3 +151,34 @@ TEST_CASE("verify: the audit row is written behind the answer, and kept on an or
   CHECK(std::count_if(log->begin(), log->end(),
                       [](const store::AuditRow& r) { return r.action == "verify"; }) == 3);
 }
+
+TEST_CASE("the day's list: its limit counts only issuances in the state asked for, any state",
+          "[daemon][api]") {
+  ApiWorld w;
+  const std::string id = printed_issuance(w);  // the older one, printed
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  REQUIRE(w.api->submit_issuance(kRegistry, w.sample("divorce.json")).status == 201);
+  const Millis now = system_clock().wall_ms();
+  const Millis from = now - 3'600'000, to = now + 3'600'000;
+  // One listed at most: the newer issuance has nothing printed, so the
+  // printed one must be the one listed, not none.
+  auto printed = w.office->issuances_received(from, to, store::BookletState::printed, 1);
+  REQUIRE(printed.ok());
+  REQUIRE(printed->size() == 1);
+  CHECK(printed->front().issuance_id == id);
+  // A voided booklet is no live one, but its issuance is listed under voided.
+  REQUIRE(void_with(w, id, "ink smudge").status == 200);
+  for (auto state : {store::BookletState::voided, store::BookletState::ready}) {
+    auto listed = w.office->issuances_received(from, to, state, 10);
+    REQUIRE(listed.ok());
+    INFO(store::to_string(state));
+    CHECK(std::any_of(listed->begin(), listed->end(),
+                      [&](const engine::IssuanceSummary& i) { return i.issuance_id == id; }));
+  }
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char today[16];
+  std::strftime(today, sizeof today, "%Y-%m-%d", &tm);
+  CHECK(w.api->issuances(kClerk, today, "voided").body["issuances"].size() == 1);
+}

@@ -195,7 +195,7 @@ TEST_CASE("store: a store that reused a serial before migrates; the first use ke
   }
   auto store = open_store(file);
   RawDb raw(file);
-  CHECK(raw.text("PRAGMA user_version") == "5");
+  CHECK(raw.text("PRAGMA user_version") == "6");
   CHECK(raw.text("SELECT count(*) FROM stock_serial_uses") == "3");
   // Each booklet's history starts with its use and its state as stored.
   CHECK(raw.text("SELECT count(*) FROM booklet_states") == "5");  // 4 ready + 1 voided
