@@ -32,14 +32,24 @@ Result<ConsoleSession> ConsoleSessions::open(const Caller& caller) {
       now + std::chrono::duration_cast<std::chrono::milliseconds>(config_.lifetime).count()};
   std::lock_guard lock(mutex_);
   std::erase_if(sessions_, [now](const auto& e) { return e.second.expires_at <= now; });
-  while (sessions_.size() >= config_.max_sessions) {
-    auto oldest = sessions_.begin();
-    for (auto it = sessions_.begin(); it != sessions_.end(); ++it)
-      if (it->second.expires_at < oldest->second.expires_at) oldest = it;
-    sessions_.erase(oldest);
-  }
+  const auto same_name = [&](const ConsoleSession& x) { return x.caller.name == caller.name; };
+  std::size_t own = 0;
+  for (const auto& [_, x] : sessions_) own += same_name(x);
+  if (own >= config_.max_per_name) erase_oldest(same_name);
+  while (sessions_.size() >= config_.max_sessions)
+    erase_oldest([](const ConsoleSession&) { return true; });
   sessions_.emplace(s.id, s);
   return s;
+}
+
+// REQUIRES: mutex_ held, and a session that `which` picks.
+void ConsoleSessions::erase_oldest(const std::function<bool(const ConsoleSession&)>& which) {
+  auto oldest = sessions_.end();
+  for (auto it = sessions_.begin(); it != sessions_.end(); ++it)
+    if (which(it->second) &&
+        (oldest == sessions_.end() || it->second.expires_at < oldest->second.expires_at))
+      oldest = it;
+  if (oldest != sessions_.end()) sessions_.erase(oldest);
 }
 
 std::optional<ConsoleSession> ConsoleSessions::find(std::string_view id) {

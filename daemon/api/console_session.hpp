@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -22,6 +23,10 @@ namespace certprint::api {
 struct ConsoleSessionConfig {
   std::chrono::seconds lifetime{8 * 3600};  // a working day; then sign in again
   std::size_t max_sessions = 1024;          // the oldest goes when a new one would pass it
+  // Sessions one token (by its name) may hold: signing in once more ends
+  // its own oldest, so one token signing in again and again cannot sign
+  // everyone else out.
+  std::size_t max_per_name = 16;
 };
 
 struct ConsoleSession {
@@ -49,6 +54,7 @@ class ConsoleSessions {
   const ConsoleSessionConfig& config() const { return config_; }
 
  private:
+  void erase_oldest(const std::function<bool(const ConsoleSession&)>& which);
   Clock& clock_;
   RandomSource random_;
   ConsoleSessionConfig config_;

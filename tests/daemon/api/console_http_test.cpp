@@ -234,6 +234,25 @@ TEST_CASE("console sessions: they end after their lifetime; the oldest makes roo
   CHECK_THAT(registry.error().message, Catch::Contains("registry") && Catch::Contains("clerk"));
 }
 
+TEST_CASE("console sessions: one token signing in again and again ends only its own sessions",
+          "[daemon][api]") {
+  FakeClock clock;
+  ConsoleSessions sessions(clock, system_random());
+  auto tech = sessions.open({"tech-1", Role::technician});
+  REQUIRE(tech.ok());
+  clock.advance(std::chrono::seconds(1));
+  std::vector<std::string> clerk;
+  for (int i = 0; i < 3000; ++i) {
+    auto s = sessions.open({"clerk-1", Role::clerk});
+    REQUIRE(s.ok());
+    clerk.push_back(s->id);
+  }
+  // The technician at the next desk is still signed in.
+  CHECK(sessions.find(tech->id).has_value());
+  CHECK(sessions.find(clerk.back())->caller.name == "clerk-1");
+  CHECK_FALSE(sessions.find(clerk.front()).has_value());
+}
+
 TEST_CASE("console sessions: cookies read from a Cookie header", "[daemon][api]") {
   CHECK(cookie_value("a=1; certprint_session=abc; b=2", "certprint_session") == "abc");
   CHECK(cookie_value("certprint_session=abc", "certprint_session") == "abc");
