@@ -208,7 +208,9 @@ void sign_in(HttpServer::Impl* self, Req req, httplib::Response& res) {
   const auto caller = self->tokens->find(bearer_secret(req.get_header_value("Authorization")));
   if (!caller) return answer(self, req, res, unauthorized(), std::nullopt);
   auto s = self->sessions->open(*caller);
-  if (!s) return answer(self, req, res, refusal(403, "forbidden", s.error().message), caller);
+  if (!s && s.error().code == ErrorCode::refused)
+    return answer(self, req, res, refusal(403, "forbidden", s.error().message), caller);
+  if (!s) return answer(self, req, res, error_reply(s.error()), caller);
   res.set_header("Set-Cookie", session_cookie(*s, self->sessions->config().lifetime,
                                               self->config.tls_cert.has_value()));
   answer(self, req, res, session_reply(201, *s), caller);
@@ -446,8 +448,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::create(const HttpConfig& config,
   impl->api = &api;
   impl->tokens = &tokens;
   impl->log = std::move(log);
-  impl->sessions =
-      std::make_unique<ConsoleSessions>(system_clock(), system_random(), config.console);
+  impl->sessions = std::make_unique<ConsoleSessions>(
+      system_clock(), config.session_random ? config.session_random : system_random(),
+      config.console);
   if (config.tls_cert.has_value() != config.tls_key.has_value())
     return invalid("TLS needs both a certificate and a key");
   SSL_CTX* tls = nullptr;

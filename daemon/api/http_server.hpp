@@ -49,6 +49,9 @@ struct HttpConfig {
   // 503 with Retry-After, so streams never take the workers the API needs.
   std::size_t max_event_streams = 16;
   ConsoleSessionConfig console = {};  // the web console's sign-in sessions
+  // Where session ids and CSRF tokens come from (a seam for tests); unset:
+  // the system's.
+  RandomSource session_random = nullptr;
   // Told of every answer written, routed or refused before routing, on the
   // worker thread that wrote it. certprintd leaves it unset; the contract
   // test sets it to check each answer against docs/openapi.yaml

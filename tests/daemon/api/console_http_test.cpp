@@ -383,3 +383,21 @@ TEST_CASE("print job events: streams beyond the limit are refused, never taking 
   REQUIRE(printers);
   CHECK(printers->status == 200);
 }
+
+TEST_CASE("console: a session that cannot be made is the server's fault, not the caller's",
+          "[daemon][api]") {
+  ApiWorld w;
+  auto tokens = TokenTable::parse(kTokenFile, "tokens");
+  REQUIRE(tokens.ok());
+  api::HttpConfig config{"127.0.0.1", 0, std::nullopt, std::nullopt, 64 * 1024};
+  config.session_random = [](std::span<std::uint8_t>) -> Status {
+    return Error{"the random source failed"};
+  };
+  Served served(*w.api, *tokens, config);
+  httplib::Client c("127.0.0.1", served.port);
+  auto r = c.Post("/console/session", bearer(kClerkSecret), "", "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 500);
+  CHECK(json::parse(r->body)["error"]["code"] == "internal");
+  CHECK(r->get_header_value("Set-Cookie").empty());
+}
