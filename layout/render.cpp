@@ -362,9 +362,12 @@ void outline_qr_zone(cairo_t* cr, const Rect& z, double px_per_mm) {
 
 double preview_dpi_for(Resolution device) {
   const int common = std::lcm(std::max(device.x_dpi, 1), std::max(device.y_dpi, 1));
-  int dpi = common;
-  while (dpi < 300) dpi += common;
-  return dpi;
+  // Resolutions with no small common multiple (360 x 200): the finer one,
+  // so a preview never grows past 1200 dpi.
+  int dpi = common <= 1200 ? common : std::max(device.x_dpi, device.y_dpi);
+  const int step = dpi;
+  while (dpi < 300) dpi += step;
+  return std::min(dpi, std::max(1200, step));
 }
 
 Result<std::string> render_preview_png(const PagePlan& plan, const Raster& device,

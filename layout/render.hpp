@@ -66,7 +66,8 @@ Result<Raster> render_raster(TextEngine& text, const PagePlan& plan);
 Result<std::string> render_form_pdf(TextEngine& text, const PageTemplate& page);
 
 // The resolution a preview of a `device` raster is drawn at: the smallest
-// common multiple of its two resolutions that is at least 300 dpi, so that
+// common multiple of its two resolutions that is at least 300 dpi (at most
+// 1200: else the finer resolution's multiple), so that
 // every printer dot becomes a whole block of pixels (180 dpi: 2 x 2) and
 // each character reads as the printer will print it, not blurred by a
 // fractional resampling.

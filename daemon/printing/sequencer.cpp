@@ -92,9 +92,15 @@ class StallWatch {
     since_ = TimePoint{};
     media_ = false;
   }
+  // Waits for media are taken off only where they are a person's work
+  // (a media wait is set: by hand, at a passbook printer); at a tray an
+  // empty tray counts like any stall.
   bool past_job_timeout() const {
-    auto elapsed = clock_.now() - start_ - media_waited_;
-    if (media_ && since_ != TimePoint{}) elapsed -= clock_.now() - since_;
+    auto elapsed = clock_.now() - start_;
+    if (config_.media_wait) {
+      elapsed -= media_waited_;
+      if (media_ && since_ != TimePoint{}) elapsed -= clock_.now() - since_;
+    }
     return elapsed > config_.job_timeout;
   }
 

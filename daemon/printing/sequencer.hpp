@@ -70,8 +70,8 @@ struct SequencerConfig {
   std::chrono::milliseconds incoming_grace{3'000};
   // How long a page may wait for media alone (PrinterStatus::waits_for_media:
   // a passbook printer waiting for the booklet) before it is failed;
-  // nullopt: as stall_timeout; kNoLimit: as long as the clerk needs. Time
-  // spent so does not count towards job_timeout.
+  // nullopt: as stall_timeout; kNoLimit: as long as the clerk needs. When
+  // set, time spent so does not count towards job_timeout.
   std::optional<std::chrono::milliseconds> media_wait{};
   static constexpr std::chrono::milliseconds kNoLimit = std::chrono::milliseconds::max();
 };

@@ -227,6 +227,10 @@ TEST_CASE("a preview shows every printer dot as a whole block of pixels", "[layo
   CHECK(preview_dpi_for({360, 180}) == 360);
   CHECK(preview_dpi_for({600, 600}) == 600);
   CHECK(preview_dpi_for({300, 300}) == 300);
+  // No small common multiple: bounded, not 1800 or 60900 dpi.
+  CHECK(preview_dpi_for({360, 200}) == 360);
+  CHECK(preview_dpi_for({300, 203}) == 300);
+  CHECK(preview_dpi_for({2400, 1200}) == 2400);
   auto tmpl = marriage_template();
   auto text = text_engine(tmpl.font_family);
   auto plan =

@@ -148,7 +148,11 @@ function kind_of(issuance_id) {
   return i ? i.kind : "marriage";
 }
 
-const waits_for_media = (p) => /media-(needed|empty)/.test(p.reason || "");
+// A page held up by media alone (the daemon's reason names each cause; a
+// jam, offline or open cover beside it is a fault).
+const waits_for_media = (p) =>
+  /media-(needed|empty)/.test(p.reason || "") &&
+  !/media-jam|offline|paused|door-open|cover-open|not accepting/.test(p.reason || "");
 
 // At a printer fed by hand, what the clerk must put in for the page under
 // way, or the next: 请插入男方结婚证，翻开至第5页.

@@ -62,16 +62,23 @@ async function send(method, path, body, bearer) {
 }
 
 // One API call with the session cookie; state-changing calls carry the
-// CSRF token. A token the server no longer knows (another tab signed in
-// again) is fetched afresh and the call made once more. Answers
+// CSRF token. A token the server no longer knows (the same person signed
+// in again in another tab) is fetched afresh and the call made once more;
+// when another person signed in, the page starts again as theirs. Answers
 // {status, body}.
 export async function call(method, path, { body, bearer } = {}) {
   let r = await send(method, path, body, bearer);
   if (r.status === 403 && r.body && r.body.error && r.body.error.code === "csrf" && state.session) {
     const again = await send("GET", "/console/session");
-    if (again.status === 200) {
+    const same = again.status === 200 && again.body.name === state.session.name &&
+                 again.body.role === state.session.role;
+    if (same) {
       state.session = again.body;
       r = await send(method, path, body, bearer);
+    } else if (again.status === 200) {
+      // Someone else signed in on this browser: nothing is done in their
+      // name from a page that shows another person.
+      location.reload();
     }
   }
   if (r.status === 401 && state.session && !bearer) state.on_session_over();

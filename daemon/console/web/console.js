@@ -57,17 +57,20 @@ async function signed_in(s) {
   if (s.role === "technician") await technician.show_calibration();
 }
 
+// What needs a person, as the daemon judges it: a fault before a wait for
+// media, and a "-report" reason is news, not trouble.
 function printer_problem(p) {
   if (p.held) return "reason_held";
   if (p.state === "unreachable") return "reason_offline";
-  const reasons = p.reasons || [];
+  const reasons = (p.reasons || []).filter((r) => !r.endsWith("-report"));
   const has = (prefix) => reasons.some((r) => r.startsWith(prefix));
-  if (has("media-empty") || has("media-needed"))
-    return p.feed === "tray" ? "reason_media_empty" : "reason_media_insert";
   if (has("media-jam")) return "reason_media_jam";
   if (has("offline")) return "reason_offline";
   if (has("door-open") || has("cover-open")) return "reason_door_open";
-  if (p.state === "stopped" || has("paused")) return "reason_paused";
+  if (has("paused")) return "reason_paused";
+  if (has("media-empty") || has("media-needed"))
+    return p.feed === "tray" ? "reason_media_empty" : "reason_media_insert";
+  if (p.state === "stopped") return "reason_paused";
   return p.needs_attention ? "reason_other" : null;
 }
 

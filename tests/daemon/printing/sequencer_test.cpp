@@ -1,5 +1,6 @@
 // Sequencing logic against a scripted printer and a fake clock: no CUPS.
 #include <catch2/catch.hpp>
+#include <functional>
 
 #include <algorithm>
 #include <atomic>
@@ -68,7 +69,8 @@ class ScriptedPort final : public PrinterPort {
     if (s.phase == JobPhase::held) s.reasons = {"job-incoming"};
     return s;
   }
-  Result<PrinterStatus> printer_status() override { return printer; }
+  std::function<PrinterStatus()> status_now;  // when set, the printer's state instead of `printer`
+  Result<PrinterStatus> printer_status() override { return status_now ? status_now() : printer; }
   Status cancel(int id) override {
     cancelled.push_back(id);
     return {};
@@ -306,6 +308,31 @@ TEST_CASE("a passbook printer waits for its booklet as long as it takes; a fault
     CHECK_THAT(halted.reason, Catch::Contains("3.0 s"));
     CHECK(clock.now() - at < 5s);
   }
+}
+
+TEST_CASE("at a tray, waits for paper count towards the job timeout", "[daemon]") {
+  // The tray runs dry for 2.9 s of every 3 s: no single wait passes the
+  // stall timeout, but the job must still end at the job timeout.
+  ScriptedPort port;
+  FakeClock clock;
+  const auto start = clock.now();
+  port.status_now = [&] {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock.now() - start);
+    return ms.count() % 3000 < 2900 ? PrinterStatus{"processing", {"media-empty-warning"}, "", true}
+                                    : PrinterStatus{"processing", {}, "", true};
+  };
+  std::vector<JobPhase> phases(20000, JobPhase::processing);
+  phases.push_back(JobPhase::completed);
+  port.script[0] = phases;
+  NullSource source;
+  Recorder events;
+  SequencerConfig config;
+  config.stall_timeout = 3s;
+  config.job_timeout = 30s;
+  auto result = run_sequence(port, source, one_click(), events, config, clock);
+  REQUIRE_FALSE(result.ok());
+  CHECK_THAT(result.reason, Catch::Contains("did not complete within 30.0 s"));
+  CHECK(clock.now() - start < 35s);
 }
 
 TEST_CASE("a wait that ends is reported as over, with an empty detail", "[daemon]") {
