@@ -56,6 +56,7 @@ Reply Api::print_target(const Caller& who, const std::string& printer, std::stri
            {"page", *page_text},
            {"corrected", corrected},
            {"cups_job_id", printed->cups_job_id},
+           {"profile_version", printed->profile_version},
            {"marks", list}},
           "application/json",
           {}};
@@ -122,7 +123,7 @@ json fit_json(const std::string& printer, const std::string& page,
 
 Reply Api::fit_calibration(const Caller& who, const std::string& printer, std::string_view body) {
   if (!allowed(who, {Role::technician})) return forbidden(who, "fit calibrations");
-  auto j = object_body(body, {"page", "corrected", "save", "marks"});
+  auto j = object_body(body, {"page", "corrected", "save", "marks", "printed_with_version"});
   if (!j) return error_reply(j.error());
   const auto page_text = string_field(*j, "page");
   const auto page = page_text ? issuance::page_kind_from_string(*page_text) : std::nullopt;
@@ -132,10 +133,19 @@ Reply Api::fit_calibration(const Caller& who, const std::string& printer, std::s
       return error(
           400, "invalid",
           std::string("field \"") + flag + "\" " + j->at(flag).dump() + ": expected true or false");
+  std::optional<int> printed_with;
+  if (j->contains("printed_with_version")) {
+    const json& v = j->at("printed_with_version");
+    if (!v.is_number_integer() || v.get<long long>() < 0 || v.get<long long>() > 1'000'000'000)
+      return error(400, "invalid",
+                   "field \"printed_with_version\" " + v.dump() +
+                       ": expected the profile_version the target was printed with");
+    printed_with = v.get<int>();
+  }
   auto marks = measured_marks(*j);
   if (!marks) return error_reply(marks.error());
   auto f = office_.fit_calibration(actor(who), printer, *page, *marks, j->value("corrected", false),
-                                   j->value("save", false));
+                                   printed_with, j->value("save", false));
   if (!f) return error_reply(f.error());
   return {200, fit_json(printer, *page_text, *f), "application/json", {}};
 }

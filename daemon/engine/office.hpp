@@ -115,6 +115,7 @@ struct Verification {
 
 struct TargetPrinted {
   int cups_job_id = 0;
+  int profile_version = 0;               // the printer's profile in force when it printed; 0: none
   std::vector<calibration::Mark> marks;  // labels and nominal positions (paper mm)
 };
 
@@ -189,10 +190,14 @@ class Office {
   // correction, which the fit then refines) and checks the profile it gives
   // as set_calibration would; `save` stores it as the next version.
   // refused: the fit or a template's layout refuses it, naming the mark.
+  // `printed_with`: the profile version the corrected target was printed
+  // with (TargetPrinted::profile_version); another version in force now is
+  // a conflict ("calibration_changed"): the target must be printed again.
   Result<CalibrationFit> fit_calibration(const Actor& who, const std::string& printer,
                                          issuance::PageKind page,
                                          const std::vector<calibration::Measurement>& measured,
-                                         bool printed_corrected, bool save);
+                                         bool printed_corrected, std::optional<int> printed_with,
+                                         bool save);
   // The target as a vector PDF with no correction, for a technician to
   // print elsewhere or keep (certcal chart).
   Result<std::string> target_chart_pdf(issuance::PageKind page);
@@ -246,7 +251,10 @@ class Office {
                    std::vector<store::PageTaskRow>& tasks);
   // Every template planned under `cal` on printer `p`. REQUIRES: render_mutex_.
   Status check_profile(const PrinterConfig& p, const layout::Calibration& cal);
-  Result<layout::Calibration> current_profile(const std::string& printer);
+  // The newest profile and its version (no correction and 0 when none).
+  Result<std::pair<layout::Calibration, int>> current_profile(const std::string& printer);
+  Result<int> store_profile(const Actor& who, const std::string& printer,
+                            const layout::Calibration& cal);
   Result<printing::PageJob> target_job(const PrinterConfig& printer, issuance::PageKind page,
                                        const layout::Affine& correction,
                                        const std::vector<calibration::Mark>& marks);
@@ -264,6 +272,9 @@ class Office {
   RandomSource random_;
   LogSink log_;
   std::mutex render_mutex_;  // guards renderers_: renderers are not thread-safe
+  // Held while a profile is read, checked and stored, so that two
+  // technicians' changes never undo one another.
+  std::mutex calibration_mutex_;
   booklet::RendererCache renderers_;
   std::mutex queue_mutex_;  // checking and queuing print jobs, together
   std::atomic<long> audit_failures_{0};

@@ -54,8 +54,17 @@ Status Office::check_profile(const PrinterConfig& p, const layout::Calibration& 
 
 Result<int> Office::set_calibration(const Actor& who, const std::string& printer,
                                     layout::Calibration cal) {
+  if (!engine_.printer(printer)) return not_found("printer \"" + printer + "\" is not configured");
+  std::lock_guard lock(calibration_mutex_);
+  return store_profile(who, printer, cal);
+}
+
+// REQUIRES: calibration_mutex_.
+Result<int> Office::store_profile(const Actor& who, const std::string& printer,
+                                  const layout::Calibration& given) {
   const PrinterConfig* p = engine_.printer(printer);
   if (!p) return not_found("printer \"" + printer + "\" is not configured");
+  layout::Calibration cal = given;
   cal.printer = printer;
   {
     std::lock_guard lock(render_mutex_);
@@ -68,24 +77,33 @@ Result<int> Office::set_calibration(const Actor& who, const std::string& printer
   return *version;
 }
 
-// The newest profile, or no correction at all when there is none.
-Result<layout::Calibration> Office::current_profile(const std::string& printer) {
+Result<std::pair<layout::Calibration, int>> Office::current_profile(const std::string& printer) {
   auto rows = store_.calibrations(printer);
   if (!rows) return rows.error();
-  if (rows->empty()) return layout::Calibration{printer, {}, {}};
-  return layout::parse_calibration(rows->front().profile, "stored");
+  if (rows->empty()) return std::pair{layout::Calibration{printer, {}, {}}, 0};
+  auto cal = layout::parse_calibration(rows->front().profile, "stored");
+  if (!cal) return cal.error();
+  return std::pair{std::move(*cal), rows->front().version};
 }
 
 Result<CalibrationFit> Office::fit_calibration(
     const Actor& who, const std::string& printer, issuance::PageKind page,
-    const std::vector<calibration::Measurement>& measured, bool printed_corrected, bool save) {
+    const std::vector<calibration::Measurement>& measured, bool printed_corrected,
+    std::optional<int> printed_with, bool save) {
   const PrinterConfig* p = engine_.printer(printer);
   if (!p) return not_found("printer \"" + printer + "\" is not configured");
+  std::lock_guard calibrating(calibration_mutex_);
   auto current = current_profile(printer);
   if (!current) return current.error();
+  const auto& [profile, version] = *current;
+  if (printed_corrected && printed_with && *printed_with != version)
+    return conflict("the target was printed with profile version " + std::to_string(*printed_with) +
+                        ", and version " + std::to_string(version) +
+                        " is in force now: print it again",
+                    "calibration_changed");
   const std::string kind(issuance::to_string(page));
   const layout::Affine drawn_with =
-      printed_corrected ? current->for_page(kind) : layout::Affine::identity();
+      printed_corrected ? profile.for_page(kind) : layout::Affine::identity();
   CalibrationFit out;
   {
     std::lock_guard lock(render_mutex_);
@@ -99,16 +117,16 @@ Result<CalibrationFit> Office::fit_calibration(
     out.fit = std::move(*f);
     out.page_width_mm = pt.width_mm;
     out.page_height_mm = pt.height_mm;
-    out.proposed = *current;
+    out.proposed = profile;
     out.proposed.printer = printer;
     (page == issuance::PageKind::info ? out.proposed.info : out.proposed.page5) =
         out.fit.correction;
     if (auto s = check_profile(*p, out.proposed); !s) return s.error();
   }
   if (save) {
-    auto version = set_calibration(who, printer, out.proposed);
-    if (!version) return version.error();
-    out.saved_version = *version;
+    auto saved = store_profile(who, printer, out.proposed);
+    if (!saved) return saved.error();
+    out.saved_version = *saved;
   }
   return out;
 }
@@ -156,17 +174,12 @@ Result<TargetPrinted> Office::print_target(const Actor& who, const std::string& 
                                            issuance::PageKind page, bool corrected) {
   const PrinterConfig* p = engine_.printer(printer);
   if (!p) return not_found("printer \"" + printer + "\" is not configured");
-  layout::Affine correction;
-  if (corrected) {
-    auto rows = store_.calibrations(printer);
-    if (!rows) return rows.error();
-    if (!rows->empty()) {
-      auto cal = layout::parse_calibration(rows->front().profile, "stored");
-      if (!cal) return cal.error();
-      correction = cal->for_page(std::string(issuance::to_string(page)));
-    }
-  }
+  auto current = current_profile(printer);
+  if (!current) return current.error();
+  const layout::Affine correction =
+      corrected ? current->first.for_page(issuance::to_string(page)) : layout::Affine::identity();
   TargetPrinted printed;
+  printed.profile_version = current->second;
   Result<printing::PageJob> job = Error{"not rendered"};
   {
     std::lock_guard lock(render_mutex_);

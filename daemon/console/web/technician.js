@@ -67,7 +67,7 @@ export async function print_target(corrected) {
     return say_text(t("refused") + refusal(r));
   }
   say(null);
-  target = { printer, page, corrected, marks: r.body.marks };
+  target = { printer, page, corrected, marks: r.body.marks, version: r.body.profile_version };
   $("cal-status").textContent = t(corrected ? "cal_verify_printed" : "cal_target_printed");
   draw_mark_form();
 }
@@ -110,7 +110,10 @@ function measured() {
 async function fit(save) {
   if (!$("cal-marks").reportValidity()) return null;
   const r = await call("POST", printer_path(target.printer) + "/fit", {
-    body: { page: target.page, corrected: target.corrected, save, marks: measured() },
+    body: {
+      page: target.page, corrected: target.corrected, save, marks: measured(),
+      printed_with_version: target.version,
+    },
   });
   if (r.status !== 200) {
     $("cal-result").hidden = true;

@@ -144,3 +144,40 @@ TEST_CASE("calibration chart: the uncorrected target as a PDF of the page's size
   CHECK(bad.status == 400);
   CHECK_THAT(bad.body["error"]["message"].get<std::string>(), Catch::Contains("\"cover\""));
 }
+
+TEST_CASE("calibration fit: a profile changed since the target printed is a conflict",
+          "[daemon][api]") {
+  ApiWorld w;
+  fit(w, {{"page", "info"}, {"marks", landed_marks(w, "info", 0.5, 0)}, {"save", true}});
+  auto printed = w.api->print_target(kTech, "desk", R"({"page":"info","corrected":true})");
+  REQUIRE(printed.status == 200);
+  CHECK(printed.body["profile_version"] == 1);
+  json exact = json::array();
+  for (const auto& m : printed.body["marks"])
+    exact.push_back({{"label", m["label"]}, {"x_mm", m["x_mm"]}, {"y_mm", m["y_mm"]}});
+  // Meanwhile another technician rolls back to no correction.
+  REQUIRE(w.api->set_calibration(kTech, "desk", "{}").status == 200);
+  const json refused = fit(w,
+                           {{"page", "info"},
+                            {"corrected", true},
+                            {"printed_with_version", 1},
+                            {"marks", exact},
+                            {"save", true}},
+                           409);
+  CHECK(refused["error"]["code"] == "calibration_changed");
+  CHECK_THAT(refused["error"]["message"].get<std::string>(),
+             Catch::Contains("version 1") && Catch::Contains("version 2"));
+  CHECK(w.api->calibration(kTech, "desk").body["current"]["version"] == 2);
+  // Printed again with version 2, it fits.
+  auto again = w.api->print_target(kTech, "desk", R"({"page":"info","corrected":true})");
+  CHECK(again.body["profile_version"] == 2);
+  CHECK(fit(w, {{"page", "info"},
+                {"corrected", true},
+                {"printed_with_version", 2},
+                {"marks", exact}})["version"]
+            .is_null());
+  CHECK(fit(w, {{"page", "info"}, {"printed_with_version", -1}, {"marks", exact}},
+            400)["error"]["message"]
+            .get<std::string>()
+            .find("printed_with_version") != std::string::npos);
+}
