@@ -135,12 +135,16 @@ void StoringListener::on_page(const PageEvent& e) {
     case PageEvent::Type::waiting: {
       // The page's reason says what it waits for (the console shows it) and
       // is cleared when it moves again.
-      keep(store_.update_page_task(t.id, PageTaskState::submitted, e.job_id, e.detail,
-                                   std::nullopt));
-      if (e.detail.empty()) break;
+      if (e.detail.empty()) {
+        keep(store_.update_page_task(t.id, PageTaskState::submitted, e.job_id, "", std::nullopt));
+        break;
+      }
+      // The reason and its event in one transaction: neither without the other.
       nlohmann::json d = page;
       d["reason"] = e.detail;
-      keep(events_.record(b.issuance_id, "page_waiting", d));
+      keep(events_.record(b.issuance_id, "page_waiting", d, [&](const store::EventRow& row) {
+        return store_.update_page_task(t.id, PageTaskState::submitted, e.job_id, e.detail, row);
+      }));
       break;
     }
     case PageEvent::Type::completed:
