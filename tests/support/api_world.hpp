@@ -8,11 +8,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -82,6 +84,9 @@ struct ApiWorld {
   std::unique_ptr<engine::PrintEngine> engine;
   std::unique_ptr<engine::Office> office;
   std::unique_ptr<RecordedApi> api;
+  // When set, the verify rate limit's clock stands still at this instant
+  // (a test of the limit must not depend on how fast the machine is).
+  std::optional<std::chrono::steady_clock::time_point> limit_clock;
 
   // Makes the printer's port; the instant printer unless a test brings its own.
   using PortMaker = std::function<std::unique_ptr<printing::PrinterPort>(PaperTray&)>;
@@ -109,10 +114,9 @@ struct ApiWorld {
     if (start_printing) engine->start();
     office = std::make_unique<engine::Office>(
         *store, keys, *events, *engine, source_dir() / "templates", system_random(), null_log());
-    api = std::make_unique<RecordedApi>(*office, *engine,
-                                        api::ApiConfig{64 * 1024, [] {
-                                                         return issuance::Date{2026, 11, 28};
-                                                       }});
+    api::ApiConfig config{64 * 1024, [] { return issuance::Date{2026, 11, 28}; }};
+    config.now = [this] { return limit_clock ? *limit_clock : std::chrono::steady_clock::now(); };
+    api = std::make_unique<RecordedApi>(*office, *engine, std::move(config));
   }
   ~ApiWorld() { engine->stop(); }
 
