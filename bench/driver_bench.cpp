@@ -231,7 +231,7 @@ int main(int argc, char** argv) {
   const auto keys = token::KeyRing::from_keys({token::Key{1, {}}});
   auto tok = booklet::issue_booklet_token(keys, *rec, issuance::Holder::male, system_random());
   booklet::RenderOptions options;
-  options.device = {{180, 180}, 24};
+  options.device = {{180, 180}};
   options.pdf = false;
   auto pages = (*renderer)->render_booklet(*rec, issuance::Holder::male, *tok, options);
   if (!pages) return 1;

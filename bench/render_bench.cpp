@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   booklet::RenderOptions options;
-  options.device = {{180, 180}, 0};
+  options.device = {{180, 180}};
   const auto holders = record->holders();
   const auto random = system_random();
 

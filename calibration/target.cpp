@@ -79,18 +79,18 @@ Result<std::string> render_target_pdf(layout::TextEngine& text, const layout::Pa
 }
 
 Status check_correction(const layout::PageTemplate& page, const layout::Affine& correction,
-                        layout::Resolution res, int band_rows) {
+                        layout::Resolution res) {
   if (!page.qr) return layout::check_device_page(page, correction, nullptr, res);
   // 29 modules: version 3, the size every token's symbol has.
-  auto placed = layout::place_qr(*page.qr, 29, correction, res, band_rows);
+  auto placed = layout::place_qr(*page.qr, 29, correction, res);
   if (!placed) return placed.error();
   return layout::check_device_page(page, correction, &*placed, res);
 }
 
 Status check_qr_zone(const layout::PageTemplate& page5, const layout::Affine& correction,
-                     layout::Resolution res, int band_rows) {
+                     layout::Resolution res) {
   if (!page5.qr) return Error{"the page has no QR zone"};
-  return check_correction(page5, correction, res, band_rows);
+  return check_correction(page5, correction, res);
 }
 
 Result<layout::Raster> render_target(layout::TextEngine& text, const layout::PageTemplate& page,

@@ -39,11 +39,11 @@ Result<std::string> render_target_pdf(layout::TextEngine& text, const layout::Pa
 // tokens make) landing outside its zone. The error names the page, the
 // field or QR, and by how much.
 Status check_correction(const layout::PageTemplate& page, const layout::Affine& correction,
-                        layout::Resolution res, int band_rows);
+                        layout::Resolution res);
 
 // check_correction for page 5; fails on a page without a QR zone.
 Status check_qr_zone(const layout::PageTemplate& page5, const layout::Affine& correction,
-                     layout::Resolution res, int band_rows);
+                     layout::Resolution res);
 
 // Where each mark landed on `paper` (an image of the printed page, its
 // resolution in paper dots): the centroid of the disc-sized blob nearest

@@ -1,5 +1,6 @@
 #include "drivers/escp.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace certprint::escp {
@@ -10,7 +11,7 @@ void put16(std::string& out, int v) {
   out += static_cast<char>((v >> 8) & 0xFF);
 }
 
-// One collected band: kBandRows raster rows of `stride` bytes, MSB first.
+// One collected pass: kBandRows raster rows of `stride` bytes, MSB first.
 struct BandView {
   const std::vector<std::uint8_t>& bits;
   int stride;
@@ -63,12 +64,13 @@ std::vector<std::pair<int, int>> inked_stretches(const BandView& band, int min_g
   return runs;
 }
 
-// ESC $ nL nH to the stretch's first column, then ESC * m nL nH with its
-// columns' pin data.
-void put_stretch(std::string& out, const BandView& band, int start, int end, int x_dpi) {
+// ESC $ nL nH to the stretch's first column moved by `shift` (1/360 inch),
+// then ESC * m nL nH with its columns' pin data. REQUIRES: the position is
+// not negative.
+void put_stretch(std::string& out, const BandView& band, int start, int end, int x_dpi, int shift) {
   const int units_per_dot = kUnitsPerInch / x_dpi;
   out += {static_cast<char>(kEsc), static_cast<char>(kAbsoluteX)};
-  put16(out, start * units_per_dot);
+  put16(out, start * units_per_dot + shift);
   const int n = end - start;
   out += {static_cast<char>(kEsc), static_cast<char>(kGraphics),
           static_cast<char>(x_dpi == 180 ? kMode180 : kMode360)};
@@ -88,14 +90,15 @@ void put_stretch(std::string& out, const BandView& band, int start, int end, int
 
 bool PageEncoder::valid(const EncoderOptions& o, int width_dots) {
   return (o.x_dpi == 180 || o.x_dpi == 360) && o.y_dpi == 180 && width_dots > 0 &&
-         width_dots <= 32767 && o.min_gap_columns >= 1;
+         width_dots <= 32767 && o.min_gap_columns >= 1 && o.bidi_offset >= -kMaxBidiOffset &&
+         o.bidi_offset <= kMaxBidiOffset;
 }
 
 PageEncoder::PageEncoder(const EncoderOptions& options, int width_dots)
     : options_(options),
       width_(width_dots),
       stride_((width_dots + 7) / 8),
-      band_(static_cast<std::size_t>(stride_) * kBandRows, 0) {
+      pass_(static_cast<std::size_t>(stride_) * kBandRows, 0) {
   out_ += static_cast<char>(kEsc);
   out_ += static_cast<char>(kInitialize);
   // ESC ( U 01 00 10: positions in 1/360 inch, exact at both resolutions.
@@ -110,9 +113,17 @@ PageEncoder::PageEncoder(const EncoderOptions& options, int width_dots)
 }
 
 void PageEncoder::add_row(const std::uint8_t* row) {
-  std::memcpy(&band_[static_cast<std::size_t>(rows_in_band_) * stride_], row,
+  const int row_index = next_row_++;
+  if (rows_in_pass_ == 0) {
+    // No pass open: a blank row needs none; an inked one starts the next.
+    bool ink = false;
+    for (int i = 0; i < stride_ && !ink; ++i) ink = row[i] != 0;
+    if (!ink) return;
+    pass_top_ = row_index;
+  }
+  std::memcpy(&pass_[static_cast<std::size_t>(rows_in_pass_) * stride_], row,
               static_cast<std::size_t>(stride_));
-  if (++rows_in_band_ == kBandRows) flush_band();
+  if (++rows_in_pass_ == kBandRows) print_pass();
 }
 
 void PageEncoder::move_paper_to(int row) {
@@ -130,27 +141,34 @@ void PageEncoder::move_paper_to(int row) {
   head_row_ = row;
 }
 
-void PageEncoder::flush_band() {
-  ++stats_.bands_total;
-  const int top = band_top_row_;
-  band_top_row_ += kBandRows;
-  const BandView band{band_, stride_, width_};
+void PageEncoder::print_pass() {
+  const BandView band{pass_, stride_, width_};
   const auto runs = inked_stretches(band, options_.min_gap_columns);
-  if (!runs.empty()) {
-    move_paper_to(top);
-    ++stats_.passes;
-    for (auto [start, end] : runs) {
-      put_stretch(out_, band, start, end, options_.x_dpi);
-      ++stats_.graphics_commands;
-    }
-    out_ += static_cast<char>(kCarriageReturn);
+  move_paper_to(pass_top_);
+  // Bidirectional: passes alternate, the first left to right.
+  const bool reverse = !options_.unidirectional && stats_.passes % 2 == 1;
+  ++stats_.passes;
+  stats_.reverse_passes += reverse;
+  const int units_per_dot = kUnitsPerInch / options_.x_dpi;
+  const int shift = reverse ? options_.bidi_offset : 0;
+  for (auto [start, end] : runs) {
+    // Columns a negative shift would put left of the paper's edge.
+    const int lost =
+        shift < 0
+            ? std::max(0, (-shift - start * units_per_dot + units_per_dot - 1) / units_per_dot)
+            : 0;
+    stats_.clipped_columns += std::min(lost, end - start);
+    if (start + lost >= end) continue;
+    put_stretch(out_, band, start + lost, end, options_.x_dpi, shift);
+    ++stats_.graphics_commands;
   }
-  std::fill(band_.begin(), band_.end(), 0);
-  rows_in_band_ = 0;
+  out_ += static_cast<char>(kCarriageReturn);
+  std::fill(pass_.begin(), pass_.end(), 0);
+  rows_in_pass_ = 0;
 }
 
 std::string PageEncoder::finish() {
-  if (rows_in_band_ > 0) flush_band();
+  if (rows_in_pass_ > 0) print_pass();
   if (options_.emulation == Emulation::escp2) {
     out_ += static_cast<char>(kFormFeed);
   } else {

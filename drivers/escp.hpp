@@ -4,12 +4,24 @@
 //
 // What reaches the printer, per page:
 //   ESC @, ESC ( U (unit 1/360 in), ESC U (direction)
-//   for each 24-row band holding ink: one head pass:
+//   for each head pass: the paper moved so the top pin is at the pass's
+//   first row (ESC J, or ESC ( V beyond 255/180 in), then
 //     for each inked stretch of columns: ESC $ (absolute x) + ESC * (graphics)
 //     CR
-//   blank bands cost one paper move per blank stretch (ESC J, or ESC ( V
-//   beyond 255/180 in), never a pass
 //   the eject of the emulation: FF (ESC/P2) or ESC O (Olivetti PR2)
+//
+// Where the passes go: the paper moves by whole dot rows, so a pass can
+// start at any row. Each pass starts at the first inked row no pass has
+// printed yet and covers the 24 rows from there. That greedy cover is the
+// fewest passes any placement can manage: for the topmost uncovered inked
+// row, some pass must cover it, and none that starts higher covers more of
+// what lies below.
+//
+// Bidirectional printing (ESC U 0): the printer sweeps the head left to
+// right and right to left by turns, starting left to right, and saves the
+// return. Its reverse sweeps land a little to one side; the driver moves
+// every reverse pass by `bidi_offset` (1/360 inch, measured by a
+// technician from the alignment pattern) so both directions meet.
 #pragma once
 
 #include <cstdint>
@@ -44,43 +56,53 @@ struct EncoderOptions {
   int y_dpi = 180;  // 180 (the pin pitch)
   bool unidirectional = true;
   Emulation emulation = Emulation::escp2;
-  // Blank columns inside a band shorter than this are sent as zeros: an
+  // Blank columns inside a pass shorter than this are sent as zeros: an
   // ESC $ costs 4 bytes plus a new ESC * header (5 bytes).
   int min_gap_columns = 4;
+  // Bidirectional only: added to the x position of every right-to-left
+  // pass, in 1/360 inch (positive: further right). Within +-kMaxBidiOffset.
+  int bidi_offset = 0;
 };
 
+inline constexpr int kMaxBidiOffset = 36;  // 0.1 inch; a printer further off needs service
+
 struct PageStats {
-  int bands_total = 0;
-  int passes = 0;       // head passes (ESC * groups ended by CR)
-  int paper_moves = 0;  // ESC J and ESC ( V commands
+  int passes = 0;          // head passes (ESC * groups ended by CR)
+  int reverse_passes = 0;  // of them, swept right to left (bidirectional only)
+  int paper_moves = 0;     // ESC J and ESC ( V commands
   int graphics_commands = 0;
+  // Columns of a reverse pass that a negative offset would put left of the
+  // paper's edge: not sent (a booklet page has no ink there).
+  int clipped_columns = 0;
   std::size_t bytes = 0;
 };
 
 class PageEncoder {
  public:
-  // REQUIRES: x_dpi in {180, 360}, y_dpi == 180, width_dots > 0.
+  // REQUIRES: valid(options, width_dots).
   PageEncoder(const EncoderOptions& options, int width_dots);
 
   // One raster row, (width+7)/8 bytes, MSB first, 1 = ink. Rows are added
-  // top to bottom; a partial last band is padded with blank rows.
+  // top to bottom; a pass that reaches past the last row prints blank pins
+  // there.
   void add_row(const std::uint8_t* row);
-  // Flushes the last band, ejects the page, returns every byte of it.
+  // Prints the pass under way, ejects the page, returns every byte of it.
   std::string finish();
   const PageStats& stats() const { return stats_; }
   static bool valid(const EncoderOptions& options, int width_dots);
 
  private:
-  void flush_band();
+  void print_pass();
   void move_paper_to(int row);
   std::string out_;
   EncoderOptions options_;
   int width_;
   int stride_;
-  std::vector<std::uint8_t> band_;  // kBandRows rows
-  int rows_in_band_ = 0;
-  int band_top_row_ = 0;  // page row of the band being collected
-  int head_row_ = 0;      // page row the head is at
+  std::vector<std::uint8_t> pass_;  // kBandRows rows from pass_top_
+  int rows_in_pass_ = 0;            // 0: no pass open
+  int pass_top_ = 0;                // page row of the open pass's top pin
+  int next_row_ = 0;                // page row of the next row added
+  int head_row_ = 0;                // page row the top pin is at
   PageStats stats_;
 };
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <vector>
@@ -33,19 +34,30 @@ void apply(FilterOptions& o, std::string_view key, std::string_view value, FILE*
       std::fprintf(
           log, "INFO: Direction=%.*s is not Unidirectional or Bidirectional; kept the default\n",
           int(value.size()), value.data());
+  } else if (key == "BidiOffset") {
+    const std::string text(value);
+    char* end = nullptr;
+    const long n = std::strtol(text.c_str(), &end, 10);
+    if (!text.empty() && *end == '\0' && n >= -kMaxBidiOffset && n <= kMaxBidiOffset)
+      o.bidi_offset = static_cast<int>(n);
+    else
+      std::fprintf(log, "INFO: BidiOffset=%.*s is not a whole number from %d to %d; kept %d\n",
+                   int(value.size()), value.data(), -kMaxBidiOffset, kMaxBidiOffset, o.bidi_offset);
   }
 }
+
+constexpr const char* kOptionKeys[] = {"Emulation", "Direction", "BidiOffset"};
 
 }  // namespace
 
 FilterOptions filter_options(std::string_view job_options, const std::string& ppd_path, FILE* log) {
   FilterOptions o;
   if (!ppd_path.empty()) {
-    // "*DefaultEmulation: PR2" lines: enough of the PPD for two options.
+    // "*DefaultEmulation: PR2" lines: enough of the PPD for its options.
     std::ifstream ppd(ppd_path);
     std::string line;
     while (std::getline(ppd, line)) {
-      for (const char* key : {"Emulation", "Direction"}) {
+      for (const char* key : kOptionKeys) {
         const std::string prefix = std::string("*Default") + key + ":";
         if (line.rfind(prefix, 0) == 0) {
           std::string v = line.substr(prefix.size());
@@ -59,7 +71,7 @@ FilterOptions filter_options(std::string_view job_options, const std::string& pp
   cups_option_t* opts = nullptr;
   const std::string text(job_options);
   const int n = cupsParseOptions(text.c_str(), 0, &opts);
-  for (const char* key : {"Emulation", "Direction"})
+  for (const char* key : kOptionKeys)
     if (const char* v = cupsGetOption(key, n, opts)) apply(o, key, v, log);
   cupsFreeOptions(n, opts);
   return o;
@@ -104,7 +116,8 @@ PageFormat page_format(const cups_page_header2_t& h, const FilterOptions& option
   std::memcpy(&f.space, &h.cupsColorSpace, sizeof f.space);
   f.k_space = f.space == CUPS_CSPACE_K;
   f.w_space = f.space == CUPS_CSPACE_W || f.space == CUPS_CSPACE_SW;
-  f.encoder = EncoderOptions{x_dpi, y_dpi, options.unidirectional, options.emulation, 4};
+  f.encoder = EncoderOptions{
+      x_dpi, y_dpi, options.unidirectional, options.emulation, 4, options.bidi_offset};
   f.width = static_cast<int>(h.cupsWidth), f.height = static_cast<int>(h.cupsHeight);
   return f;
 }
@@ -189,8 +202,15 @@ bool print_page(cups_raster_t* ras, const cups_page_header2_t& h, const PageForm
   }
   std::fprintf(log, "PAGE: %d 1\n", page);
   const auto& s = enc.stats();
-  std::fprintf(log, "INFO: page %d: %d passes, %d paper moves, %zu bytes\n", page, s.passes,
-               s.paper_moves, s.bytes);
+  std::fprintf(log,
+               "INFO: page %d: %d passes (%d right to left, offset %d/360 in), %d paper moves, "
+               "%zu bytes\n",
+               page, s.passes, s.reverse_passes, f.encoder.bidi_offset, s.paper_moves, s.bytes);
+  if (s.clipped_columns > 0)
+    std::fprintf(log,
+                 "INFO: page %d: %d columns of right-to-left passes fell left of the paper's edge "
+                 "at offset %d and were not printed\n",
+                 page, s.clipped_columns, f.encoder.bidi_offset);
   return true;
 }
 

@@ -77,7 +77,7 @@ std::vector<Point> landed_corners(const QrPlacement& p, const Affine& correction
 }
 
 Result<QrPlacement> place_qr(const QrZone& zone, int symbol_modules, const Affine& correction,
-                             Resolution res, int band_rows) {
+                             Resolution res) {
   auto grid = module_grid(zone, res);
   if (!grid) return grid.error();
   QrPlacement p = *grid;
@@ -97,9 +97,7 @@ Result<QrPlacement> place_qr(const QrZone& zone, int symbol_modules, const Affin
                       zone.box.y_mm + (zone.box.h_mm - size_mm) / 2};
   const Point device = correction.apply(nominal);
   p.origin_x_dots = static_cast<int>(std::lround(device.x_mm * res.dots_per_mm_x()));
-  long y = std::lround(device.y_mm * res.dots_per_mm_y());
-  if (band_rows > 0) y = std::lround(static_cast<double>(y) / band_rows) * band_rows;
-  p.origin_y_dots = static_cast<int>(y);
+  p.origin_y_dots = static_cast<int>(std::lround(device.y_mm * res.dots_per_mm_y()));
   if (p.origin_x_dots < 0 || p.origin_y_dots < 0)
     return Error{"QR would start above or left of the printable page after calibration"};
 

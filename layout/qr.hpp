@@ -46,13 +46,13 @@ struct QrPlacement {
 Result<QrPlacement> module_grid(const QrZone& zone, Resolution res);
 
 // Places a symbol of `symbol_modules` centred in the zone, maps the position
-// through `correction` (nominal paper mm -> device mm), snaps it to the dot
-// grid (and to a multiple of `band_rows` dots vertically when > 0), and checks
+// through `correction` (nominal paper mm -> device mm), rounds it to the dot
+// grid, and checks
 // that the whole footprint, quiet zone included, lands inside the zone on
 // paper (device -> paper through the inverse correction). Refuses otherwise,
 // saying by how much.
 Result<QrPlacement> place_qr(const QrZone& zone, int symbol_modules, const Affine& correction,
-                             Resolution res, int band_rows);
+                             Resolution res);
 
 // The four paper-space corners where a placed symbol's footprint lands.
 std::vector<Point> landed_corners(const QrPlacement& p, const Affine& correction, Resolution res);

@@ -188,7 +188,7 @@ Result<PagePlan> plan_page(TextEngine& text, const PageTemplate& page, const Pag
     if (content.qr_payload.empty()) return Error{"page 5 needs a QR payload"};
     auto matrix = encode_qr(content.qr_payload);
     if (!matrix) return matrix.error();
-    auto at = place_qr(*page.qr, matrix->size, correction, device.res, device.band_rows);
+    auto at = place_qr(*page.qr, matrix->size, correction, device.res);
     if (!at) return at.error();
     plan.qr = std::move(*matrix);
     plan.qr_at = *at;

@@ -20,8 +20,7 @@ namespace certprint::layout {
 
 // How a printer takes pages.
 struct DeviceProfile {
-  Resolution res;     // the printer's own dot grid
-  int band_rows = 0;  // 24 for a 24-pin head: start the QR on a band boundary
+  Resolution res;  // the printer's own dot grid
 };
 
 // What goes on one page.

@@ -171,7 +171,6 @@ Reply Api::printers(const Caller& who) {
               {"dpi", p.res.describe()},
               {"x_dpi", p.res.x_dpi},
               {"y_dpi", p.res.y_dpi},
-              {"band_rows", p.band_rows},
               {"feed", engine::to_string(p.feed)}};
     auto held = office_.held_jobs(p.name);
     if (!held) return error_reply(held.error());

@@ -71,7 +71,7 @@ const char* example(const std::string& command) {
       {"keygen", "  certprint keygen --keys /etc/certprint/keys"},
       {"render",
        "  certprint render samples/marriage.json --out out/ --keys /etc/certprint/keys "
-       "--dpi 360x180 --band-rows 24"},
+       "--dpi 360x180"},
       {"verify",
        "  certprint verify 'CP:...' --issuance samples/marriage.json --keys /etc/certprint/keys\n"
        "  certprint verify 'CP:...' --token-file verifier.token     (asks certprintd)"},
@@ -347,8 +347,6 @@ int render(const std::vector<std::string>& args) {
                                                      "key directory (see 'certprint keygen')")(
       "dpi", po::value(&dpi)->default_value("180"),
       "printer resolution: 180, 360x180, 300, 600 ...; QR modules are whole dots of it")(
-      "band-rows", po::value(&cmd.band_rows)->default_value(0),
-      "start the QR on a multiple of this many rows (24 for 24-pin printers)")(
       "calibration", po::value(&calibration), "printer calibration file (JSON)")(
       "holder", po::value(&holder), "render one booklet only: male or female")(
       "templates", po::value(&templates), "template directory (default: the shipped templates)")(
@@ -379,7 +377,6 @@ int render(const std::vector<std::string>& args) {
   auto res = layout::parse_resolution(dpi);
   if (!res) return fail(res.error().message);
   cmd.res = *res;
-  if (cmd.band_rows < 0) return fail("--band-rows must not be negative");
   if (cmd.preview_dpi != 0 && (cmd.preview_dpi < 30 || cmd.preview_dpi > 1200))
     return fail("--preview-dpi must be 30..1200 (or leave it out for auto)");
 
@@ -430,7 +427,6 @@ void add_print_options(po::options_description& opts, DirectArgs& a,
       "pdf (PDF and IPP Everywhere printers) or raster (CUPS raster for the passbook driver)")(
       "dpi", po::value(&a.dpi)->default_value("180"),
       "the printer's resolution: 180, 360x180, 300, 600 ...")(
-      "band-rows", po::value(&cmd.band_rows)->default_value(0), "24 for 24-pin printers")(
       "calibration", po::value(&a.calibration), "printer calibration file (JSON)")(
       "templates", po::value(&a.templates), "template directory (default: the shipped templates)")(
       "stall-timeout", po::value(&a.stall_s)->default_value(60),

@@ -83,7 +83,7 @@ po::options_description describe(Options& o) {
       "cups-server", po::value(&o.cups_server), "default cupsd as HOST:PORT (default: libcups's)")(
       "printer", po::value(&o.printers)->composing(),
       "a printer clerks may use, repeatable: NAME=QUEUE or NAME=ipp://HOST/PATH, then any of "
-      ",format=pdf|raster ,dpi=600|360x180 ,band-rows=24 ,server=HOST:PORT "
+      ",format=pdf|raster ,dpi=600|360x180 ,server=HOST:PORT "
       ",feed=tray|manual|passbook (manual, passbook: a person puts each page in; the console "
       "says which booklet and page) ,media-wait=SECONDS|none (how long a page waits for it; "
       "default none by hand, --stall-timeout at a tray)")(
@@ -145,7 +145,7 @@ std::optional<int> parse_options(int argc, char** argv, Options& o) {
                    "  certprintd --database /var/lib/certprint/certprint.db --keys "
                    "/etc/certprint/keys \\\n"
                    "      --tokens /etc/certprint/tokens --printer desk1=PLQ20,format=raster,"
-                   "dpi=360x180,band-rows=24\n"
+                   "dpi=360x180,feed=passbook\n"
                    "  certprintd --config /etc/certprint/certprintd.conf --check\n";
       return 0;
     }

@@ -122,7 +122,7 @@ int fit_and_save(const ClientConfig& d, const std::filesystem::path& templates_d
   for (const auto& p : printers.body["printers"]) {
     if (p.value("name", "") != printer) continue;
     const layout::Resolution res{p.value("x_dpi", 180), p.value("y_dpi", 180)};
-    if (auto s = check_correction(pt, c, res, p.value("band_rows", 0)); !s)
+    if (auto s = check_correction(pt, c, res); !s)
       return err << "certcal: refused: " << s.message() << "\n", 1;
   }
   if (!save) {

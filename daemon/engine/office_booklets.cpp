@@ -96,7 +96,7 @@ Result<std::string> Office::preview_png(const std::string& issuance_id, issuance
   auto renderer = renderers_.get(record->kind);
   if (!renderer) return renderer.error();
   booklet::RenderOptions options;
-  options.device = {{180, 180}, 0};  // a 24-pin printer's dots, each 2 x 2 pixels
+  options.device = {{180, 180}};  // a 24-pin printer's dots, each 2 x 2 pixels
   options.pdf = false;
   options.preview = true;
   auto pages = (*renderer)->render_booklet(

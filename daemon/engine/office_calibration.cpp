@@ -46,8 +46,7 @@ Status Office::check_profile(const PrinterConfig& p, const layout::Calibration& 
   for (auto kind : {issuance::Kind::marriage, issuance::Kind::divorce}) {
     auto r = renderers_.get(kind);
     if (!r) return r.error();
-    if (auto s = check_template(kind, (*r)->page_template(), cal, {p.res, p.band_rows}); !s)
-      return s;
+    if (auto s = check_template(kind, (*r)->page_template(), cal, {p.res}); !s) return s;
   }
   return {};
 }

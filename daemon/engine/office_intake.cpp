@@ -30,7 +30,7 @@ Status Office::check_printable(const issuance::Issuance& record,
   auto renderer = renderers_.get(record.kind);
   if (!renderer) return renderer.error();
   booklet::RenderOptions layout_only;
-  layout_only.device = {{180, 180}, 0};
+  layout_only.device = {{180, 180}};
   layout_only.pdf = false;
   layout_only.raster = false;
   for (const auto& b : booklets) {

@@ -37,7 +37,6 @@ struct PrinterConfig {
   printing::cups::CupsPortConfig cups;  // the cupsd queue (or IPP URI) behind it
   printing::DocumentFormat format = printing::DocumentFormat::pdf;
   layout::Resolution res{600, 600};
-  int band_rows = 0;  // 24 for 24-pin printers
   // How a page gets to the head: from a tray, or put in by hand one at a
   // time (a passbook printer takes the booklet opened at the page; the
   // console tells the clerk which, before each page).

@@ -19,7 +19,7 @@ Status StoredPageSource::render(const store::BookletRow& b) {
   auto renderer = renderers_.get(record->kind);
   if (!renderer) return renderer.error();
   booklet::RenderOptions options;
-  options.device = {printer_.res, printer_.band_rows};
+  options.device = {printer_.res};
   options.pdf = printer_.format == printing::DocumentFormat::pdf;
   options.raster = !options.pdf;
   auto cals = store_.calibrations(printer_.name);

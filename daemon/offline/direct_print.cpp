@@ -120,7 +120,7 @@ Result<printing::SequenceResult> run_direct_print(const DirectPrintCommand& cmd,
   auto keys = token::KeyRing::load_dir(cmd.keys_dir);
   if (!keys) return keys.error();
   booklet::RenderOptions options;
-  options.device = {cmd.res, cmd.band_rows};
+  options.device = {cmd.res};
   options.pdf = cmd.format == printing::DocumentFormat::pdf;
   options.raster = cmd.format == printing::DocumentFormat::cups_raster;
   if (cmd.calibration_file) {

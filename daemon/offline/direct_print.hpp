@@ -28,7 +28,6 @@ struct DirectPrintCommand {
   printing::DocumentFormat format =
       printing::DocumentFormat::pdf;  // cups_raster for raster drivers
   layout::Resolution res{180, 180};   // the printer's dot grid
-  int band_rows = 0;
   printing::SequencerConfig sequencer;
   // Called for every page event after its progress line (UIs, tests).
   std::function<void(const printing::PageEvent&)> on_event;

@@ -60,7 +60,7 @@ Result<std::vector<IssuedToken>> run_render(const RenderCommand& cmd,
   auto keys = token::KeyRing::load_dir(cmd.keys_dir);
   if (!keys) return keys.error();
   booklet::RenderOptions options;
-  options.device = {cmd.res, cmd.band_rows};
+  options.device = {cmd.res};
   options.preview = true;
   options.preview_dpi = cmd.preview_dpi;
   if (cmd.calibration_file) {

@@ -30,7 +30,6 @@ struct RenderCommand {
   std::optional<std::filesystem::path> calibration_file;
   std::optional<issuance::Holder> holder;  // one booklet only
   layout::Resolution res{180, 180};
-  int band_rows = 0;          // 24 for 24-pin printers
   bool write_raster = false;  // also <holder>-<page>.pbm at device resolution
   // Scans of a real blank (PDF, first page) to draw previews over, instead
   // of the template's drawn stand-in; each optional.

@@ -222,8 +222,6 @@ Status check_printers(const DaemonConfig& config) {
     if (!names.insert(p.name).second)
       return invalid(where + " is configured twice; give each printer its own name");
     if (auto s = check_printer_target(p.cups); !s) return invalid(where + ": " + s.message());
-    if (p.band_rows < 0 || p.band_rows > 96)
-      return invalid(where + ": band-rows " + std::to_string(p.band_rows) + " should be 0..96");
   }
   return Status::success();
 }

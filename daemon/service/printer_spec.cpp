@@ -29,10 +29,12 @@ Status apply_option(engine::PrinterConfig& p, const std::string& key, const std:
     if (!res) return res.error();
     p.res = *res;
   } else if (key == "band-rows") {
-    int n = -1;
-    std::from_chars(value.data(), value.data() + value.size(), n);
-    if (n < 0 || n > 96) return Error{"band-rows \"" + value + "\" should be 0..96"};
-    p.band_rows = n;
+    // Page 5's QR was once snapped to 24-row bands for the passbook driver,
+    // which now starts a pass at any row: the snap only lost corrections.
+    return Error{
+        "band-rows is no longer used (the passbook driver starts a head pass at any "
+        "row): remove \"" +
+        std::string(item) + "\""};
   } else if (key == "feed" && (value == "tray" || value == "manual" || value == "passbook")) {
     p.feed = value == "tray"     ? engine::PrinterConfig::Feed::tray
              : value == "manual" ? engine::PrinterConfig::Feed::manual
@@ -47,7 +49,7 @@ Status apply_option(engine::PrinterConfig& p, const std::string& key, const std:
     p.cups.server = value;
   } else {
     return Error{"\"" + std::string(item) +
-                 "\" is not format=pdf|raster, dpi=, band-rows=, feed=tray|manual|passbook, "
+                 "\" is not format=pdf|raster, dpi=, feed=tray|manual|passbook, "
                  "media-wait= or server="};
   }
   return {};
@@ -61,7 +63,7 @@ Result<engine::PrinterConfig> parse_printer_spec(std::string_view spec,
   const auto eq = spec.find('=');
   if (eq == std::string_view::npos || eq == 0 || eq + 1 == spec.size())
     return invalid(where +
-                   ": expected NAME=QUEUE[,format=pdf|raster][,dpi=N|NxM][,band-rows=N]"
+                   ": expected NAME=QUEUE[,format=pdf|raster][,dpi=N|NxM]"
                    "[,feed=tray|manual|passbook][,media-wait=SECONDS|none][,server=HOST:PORT]");
   engine::PrinterConfig p;
   p.name = std::string(spec.substr(0, eq));

@@ -9,7 +9,7 @@
 
 namespace certprint::service {
 
-// "NAME=QUEUE[,format=pdf|raster][,dpi=600|360x180][,band-rows=24]
+// "NAME=QUEUE[,format=pdf|raster][,dpi=600|360x180]
 // [,feed=tray|manual|passbook][,media-wait=SECONDS|none][,server=HOST:PORT]";
 // QUEUE is a queue of the cupsd or an ipp:// printer URI; the server is
 // HOST[:PORT] (port 1..65535) or a socket path. Errors (invalid) start

@@ -164,8 +164,8 @@ TEST_CASE("a page 5 correction that would push the QR out of its zone is refused
           "[calibration]") {
   auto tmpl = marriage();
   tmpl.page5.qr->box = {36, 95, 22, 22};  // barely larger than the symbol
-  CHECK(check_qr_zone(tmpl.page5, Affine::identity(), {180, 180}, 0).ok());
-  auto refused = check_qr_zone(tmpl.page5, Affine::from_params(0, 0, 0.96, 0.96, 0), {180, 180}, 0);
+  CHECK(check_qr_zone(tmpl.page5, Affine::identity(), {180, 180}).ok());
+  auto refused = check_qr_zone(tmpl.page5, Affine::from_params(0, 0, 0.96, 0.96, 0), {180, 180});
   REQUIRE_FALSE(refused.ok());
   CHECK_THAT(refused.message(), Catch::Contains("QR zone"));
 }
@@ -224,15 +224,15 @@ TEST_CASE("a correction that would move the QR or a field off the device page is
   auto tmpl = marriage();
   // The QR still lands in its zone on paper, but the printer is told to
   // draw it past the page's bottom edge, where nothing is drawn.
-  auto down = check_qr_zone(tmpl.page5, Affine::translation(0, 19), {180, 180}, 0);
+  auto down = check_qr_zone(tmpl.page5, Affine::translation(0, 19), {180, 180});
   REQUIRE_FALSE(down.ok());
   CHECK(down.code() == ErrorCode::refused);
   CHECK_THAT(down.message(),
              Catch::Contains("page5 QR: would end") && Catch::Contains("bottom edge (128.0 mm)"));
-  CHECK(check_correction(tmpl.page5, Affine::translation(0, 13), {180, 180}, 0).ok());
+  CHECK(check_correction(tmpl.page5, Affine::translation(0, 13), {180, 180}).ok());
 
-  auto info = check_correction(tmpl.info, Affine::translation(0, 7), {180, 180}, 0);
+  auto info = check_correction(tmpl.info, Affine::translation(0, 7), {180, 180});
   REQUIRE_FALSE(info.ok());
   CHECK_THAT(info.message(), Catch::Contains("info field \"female.id_number\": would end 0.50 mm"));
-  CHECK(check_correction(tmpl.info, Affine::translation(0, 6), {180, 180}, 0).ok());
+  CHECK(check_correction(tmpl.info, Affine::translation(0, 6), {180, 180}).ok());
 }

@@ -19,7 +19,7 @@ id=$(ls "$work/plain" | sed -n 's/-male-info.pdf$//p')
 # An office's scan of a blank (here: a one-page PDF of the right size) under
 # the previews; the printed PDF stays without it.
 "$certprint" render "$src/samples/marriage.json" --out "$work/over" --keys "$work/keys" \
-  --dpi 360x180 --band-rows 24 --holder male --raster \
+  --dpi 360x180 --holder male --raster \
   --form-info "$work/plain/$id-male-info.pdf" --form-page5 "$work/plain/$id-male-info.pdf" \
   >"$work/over.log" 2>&1 || fail "render with --form-info/--form-page5 failed: $(cat "$work/over.log")"
 for f in "$id-male-info.pdf" "$id-male-page5.pdf" "$id-male-info.png" "$id-male-page5.png" \

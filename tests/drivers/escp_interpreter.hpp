@@ -2,6 +2,11 @@
 // 24-pin printer would put on paper, plus what it cost (passes, moves).
 // It knows exactly the commands the passbook filter may send, and reports
 // anything else as an error, so a stray byte cannot pass unnoticed.
+//
+// Under ESC U 0 it sweeps like the printers the driver is written for: by
+// turns left to right and right to left, the first pass left to right. A
+// printer's reverse sweeps may land off: `reverse_misalignment` (1/360 inch,
+// positive to the right) is added to every dot of a right-to-left pass.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +21,8 @@ struct Printed {
   int height = 0;
   std::vector<std::vector<bool>> dots;  // [row][column]
   int passes = 0;
+  int reverse_passes = 0;
+  std::vector<int> pass_rows;  // the page row of each pass's top pin
   int paper_moves = 0;
   bool ejected = false;
   std::string eject;  // "FF" or "ESC O"
@@ -23,8 +30,10 @@ struct Printed {
   bool ink(int x, int y) const { return y < height && x < width && dots[y][x]; }
 };
 
-inline Printed interpret_escp(const std::string& bytes, int page_width_dots) {
+inline Printed interpret_escp(const std::string& bytes, int page_width_dots,
+                              int reverse_misalignment = 0) {
   Printed p;
+  bool bidirectional = false;
   p.width = page_width_dots;
   double unit_inch = 1.0 / 60;
   long x_units = 0;  // head position in 1/3600 inch
@@ -49,7 +58,11 @@ inline Printed interpret_escp(const std::string& bytes, int page_width_dots) {
   while (i < bytes.size() && p.error.empty() && !p.ejected) {
     const std::uint8_t c = u8(i);
     if (c == 0x0D) {
-      if (graphics_since_cr) ++p.passes;
+      if (graphics_since_cr) {
+        p.reverse_passes += bidirectional && p.passes % 2 == 1;
+        p.pass_rows.push_back(y);
+        ++p.passes;
+      }
       graphics_since_cr = false;
       x_units = 0;
       ++i;
@@ -64,6 +77,7 @@ inline Printed interpret_escp(const std::string& bytes, int page_width_dots) {
         x_units = 0;
         i += 2;
       } else if (cmd == 'U' && need(3)) {
+        bidirectional = u8(i + 2) == 0 || u8(i + 2) == '0';
         i += 3;
       } else if (cmd == 'O') {
         p.ejected = true;
@@ -101,7 +115,13 @@ inline Printed interpret_escp(const std::string& bytes, int page_width_dots) {
         if (p.x_dpi != 0 && p.x_dpi != dpi) p.error = "graphics modes mixed on one page";
         p.x_dpi = dpi;
         if (!need(5 + 3 * static_cast<std::size_t>(n))) break;
-        const int col0 = static_cast<int>(x_units * dpi / 3600);
+        const bool reverse = bidirectional && p.passes % 2 == 1;
+        const long landed = x_units + (reverse ? reverse_misalignment * 10L : 0);
+        if (landed < 0) {
+          p.error = "ink left of the paper's edge at byte " + std::to_string(i);
+          break;
+        }
+        const int col0 = static_cast<int>(landed * dpi / 3600);
         for (int k = 0; k < n; ++k)
           for (int b = 0; b < 3; ++b) {
             const std::uint8_t v = u8(i + 5 + 3 * k + b);

@@ -46,7 +46,7 @@ TEST_CASE("passbook queue from the built PPD: raster in, ESC/P2 out, QR verifies
                    (cups.dir() / "passbook.ppd").string()) == 0);
 
   booklet::RenderOptions options;
-  options.device = {{360, 180}, 24};
+  options.device = {{360, 180}};
   options.pdf = false;
   const auto booklet = testing::render_sample_booklet(issuance::Holder::female, options);
 

@@ -265,7 +265,28 @@ TEST_CASE("filter options: job options over PPD defaults", "[drivers]") {
       filter_options("Emulation=ESCP2 Direction=Unidirectional", (dir / "p.ppd").string(), log);
   CHECK(overridden.emulation == Emulation::escp2);
   CHECK(overridden.unidirectional);
+  CHECK(overridden.bidi_offset == 0);
   std::fclose(log);
+
+  // The reverse passes' offset: a whole number within +-36, else the
+  // default stays and the log says why.
+  for (const auto& [given, expected] :
+       std::vector<std::pair<std::string, int>>{{"BidiOffset=5", 5},
+                                                {"BidiOffset=-36", -36},
+                                                {"BidiOffset=37", 0},
+                                                {"BidiOffset=2x", 0},
+                                                {"BidiOffset=", 0}}) {
+    INFO(given);
+    FILE* why = std::tmpfile();
+    CHECK(filter_options(given, (dir / "p.ppd").string(), why).bidi_offset == expected);
+    std::rewind(why);
+    char line[256] = {};
+    const bool said = std::fgets(line, sizeof line, why) != nullptr;
+    CHECK(said == (expected == 0));
+    if (said)
+      CHECK_THAT(std::string(line), Catch::Contains("BidiOffset") && Catch::Contains("-36"));
+    std::fclose(why);
+  }
 
   auto stream = printing::cups::to_cups_raster(pattern(50, 40, {180, 180}));
   const Run pr2 = filter(*stream, from_ppd);

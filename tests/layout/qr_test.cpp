@@ -54,17 +54,25 @@ TEST_CASE("module grid: whole dots, square on paper, at least 4 dots and 0.5 mm"
 
 TEST_CASE("a symbol larger than the zone is refused", "[layout]") {
   QrZone tiny{{12, 86, 15, 15}, 0.5, 4, 4};
-  auto p = place_qr(tiny, 29, Affine::identity(), {180, 180}, 0);
+  auto p = place_qr(tiny, 29, Affine::identity(), {180, 180});
   REQUIRE_FALSE(p.ok());
   CHECK_THAT(p.error().message, Catch::Contains("zone is only"));
 }
 
-TEST_CASE("24-pin band alignment starts the symbol on a band boundary", "[layout]") {
+TEST_CASE("a page-5 correction moves the symbol by its whole amount, whatever the head",
+          "[layout]") {
+  // A 24-pin printer once had the symbol's top snapped to a 24-row band:
+  // any vertical correction under 12 rows (1.7 mm at 180 dpi) was lost.
   QrZone zone{{12, 86, 70, 36}, 0.5, 4, 4};
-  for (double dy : {0.0, 0.3, -1.1, 2.7}) {
-    auto p = place_qr(zone, 29, Affine::translation(0, dy), {360, 180}, 24);
+  auto home = place_qr(zone, 29, Affine::identity(), {360, 180});
+  REQUIRE(home.ok());
+  for (double dy : {0.3, -1.1, 1.5, 2.7}) {
+    INFO("dy " << dy << " mm");
+    auto p = place_qr(zone, 29, Affine::translation(0, dy), {360, 180});
     REQUIRE(p.ok());
-    CHECK(p->origin_y_dots % 24 == 0);
+    const double nominal_y = 86 + (36 - p->total_modules * p->module_mm) / 2;
+    CHECK(p->origin_y_dots == std::lround((nominal_y + dy) * 180 / 25.4));
+    CHECK(p->origin_y_dots != home->origin_y_dots);
   }
 }
 
@@ -91,8 +99,8 @@ bool footprint_inside(const QrPlacement& p, const Affine& c, Resolution r, const
 TEST_CASE("zone rule over random calibrations: inside is drawn, outside refused", "[layout]") {
   // A correction pre-compensates the printer, so a symbol lands where it was
   // meant to except for what whole dots cannot follow: the printer's scale and
-  // skew act on a symbol that cannot be pre-scaled, and rounding and band
-  // snapping move it. A zone barely larger than the symbol makes those count.
+  // skew act on a symbol that cannot be pre-scaled, and rounding moves it. A zone barely larger
+  // than the symbol makes those count.
   auto tmpl = certprint::testing::marriage_template();
   auto text = certprint::testing::text_engine(tmpl.font_family);
   tmpl.page5.qr->box = {35, 93, 22, 22};
@@ -105,12 +113,11 @@ TEST_CASE("zone rule over random calibrations: inside is drawn, outside refused"
   for (int i = 0; i < 240; ++i) {
     const Affine c = Affine::from_params(dx(rng), dy(rng), scale(rng), scale(rng), skew(rng));
     const Resolution res = resolutions[i % 4];
-    const int band = (i % 3 == 0) ? 24 : 0;
-    DeviceProfile device{res, band};
+    DeviceProfile device{res};
     auto plan = plan_page(*text, tmpl.page5, {{}, certprint::testing::sample_payload()}, c, device);
 
     // The oracle places the symbol by the rule written out here (centred on
-    // paper, mapped, rounded to dots, snapped to the band) and judges it.
+    // paper, mapped, rounded to dots) and judges it.
     auto grid = module_grid(*tmpl.page5.qr, res);
     REQUIRE(grid.ok());
     QrPlacement would = *grid;
@@ -119,9 +126,7 @@ TEST_CASE("zone rule over random calibrations: inside is drawn, outside refused"
     const Point dev =
         c.apply({zone.x_mm + (zone.w_mm - size_mm) / 2, zone.y_mm + (zone.h_mm - size_mm) / 2});
     would.origin_x_dots = static_cast<int>(std::lround(dev.x_mm * res.x_dpi / 25.4));
-    long oy = std::lround(dev.y_mm * res.y_dpi / 25.4);
-    if (band) oy = std::lround(static_cast<double>(oy) / band) * band;
-    would.origin_y_dots = static_cast<int>(oy);
+    would.origin_y_dots = static_cast<int>(std::lround(dev.y_mm * res.y_dpi / 25.4));
     // ... and the printer must be able to draw all of it: the footprint on
     // the device page, 0..width x 0..height mm.
     const bool on_page = would.origin_x_dots >= 0 && would.origin_y_dots >= 0 &&
@@ -156,7 +161,6 @@ TEST_CASE("zone rule over random calibrations: inside is drawn, outside refused"
           }
         }
     CHECK(all_inside);
-    if (band) CHECK(plan->qr_at->origin_y_dots % band == 0);
     if (i % 8 == 0) {
       auto decoded = certprint::testing::decode_qr(*raster);
       REQUIRE(decoded);

@@ -121,7 +121,7 @@ TEST_CASE("text lands in its box on the raster", "[layout]") {
   auto tmpl = marriage_template();
   auto text = text_engine(tmpl.font_family);
   auto plan =
-      plan_page(*text, tmpl.info, {sample_info_fields(), ""}, Affine::identity(), {{180, 180}, 0});
+      plan_page(*text, tmpl.info, {sample_info_fields(), ""}, Affine::identity(), {{180, 180}});
   REQUIRE(plan.ok());
   auto raster = render_raster(*text, *plan);
   REQUIRE(raster.ok());
@@ -146,7 +146,7 @@ TEST_CASE("calibration moves the text by the correction", "[layout]") {
   auto tmpl = marriage_template();
   auto text = text_engine(tmpl.font_family);
   auto ink_centroid_x = [&](const Affine& c) {
-    auto plan = plan_page(*text, tmpl.info, {sample_info_fields(), ""}, c, {{180, 180}, 0});
+    auto plan = plan_page(*text, tmpl.info, {sample_info_fields(), ""}, c, {{180, 180}});
     REQUIRE(plan.ok());
     auto r = render_raster(*text, *plan);
     REQUIRE(r.ok());
@@ -167,7 +167,7 @@ TEST_CASE("page 5 raster decodes at every supported resolution", "[layout]") {
   for (Resolution res :
        {Resolution{180, 180}, Resolution{360, 180}, Resolution{300, 300}, Resolution{600, 600}}) {
     INFO(res.describe());
-    auto plan = plan_page(*text, tmpl.page5, {{}, sample_payload()}, Affine::identity(), {res, 0});
+    auto plan = plan_page(*text, tmpl.page5, {{}, sample_payload()}, Affine::identity(), {res});
     REQUIRE(plan.ok());
     auto raster = render_raster(*text, *plan);
     REQUIRE(raster.ok());
@@ -195,7 +195,7 @@ TEST_CASE("page 5 PDF holds the QR on the device grid and no text", "[layout]") 
   auto tmpl = marriage_template();
   auto text = text_engine(tmpl.font_family);
   auto plan =
-      plan_page(*text, tmpl.page5, {{}, sample_payload()}, Affine::identity(), {{180, 180}, 0});
+      plan_page(*text, tmpl.page5, {{}, sample_payload()}, Affine::identity(), {{180, 180}});
   REQUIRE(plan.ok());
   auto pdf = render_pdf(*text, *plan);
   REQUIRE(pdf.ok());
@@ -210,7 +210,7 @@ TEST_CASE("preview over the form: form from Poppler, print on top", "[layout]") 
   REQUIRE(form.ok());
   CHECK_THAT(pdf_text(*form), Catch::Contains("二维码区域"));
   auto plan =
-      plan_page(*text, tmpl.page5, {{}, sample_payload()}, Affine::identity(), {{180, 180}, 0});
+      plan_page(*text, tmpl.page5, {{}, sample_payload()}, Affine::identity(), {{180, 180}});
   REQUIRE(plan.ok());
   auto raster = render_raster(*text, *plan);
   REQUIRE(raster.ok());
@@ -234,7 +234,7 @@ TEST_CASE("a preview shows every printer dot as a whole block of pixels", "[layo
   auto tmpl = marriage_template();
   auto text = text_engine(tmpl.font_family);
   auto plan =
-      plan_page(*text, tmpl.info, {sample_info_fields(), ""}, Affine::identity(), {{180, 180}, 0});
+      plan_page(*text, tmpl.info, {sample_info_fields(), ""}, Affine::identity(), {{180, 180}});
   REQUIRE(plan.ok());
   auto raster = render_raster(*text, *plan);
   REQUIRE(raster.ok());
@@ -263,7 +263,7 @@ TEST_CASE("the PDF draws the same text, same place and size, as the raster", "[l
   auto tmpl = marriage_template();
   auto text = text_engine(tmpl.font_family);
   auto plan = plan_page(*text, tmpl.info, {sample_info_fields(), ""}, Affine::translation(1, -1),
-                        {{180, 180}, 0});
+                        {{180, 180}});
   REQUIRE(plan.ok());
   auto raster = render_raster(*text, *plan);
   auto pdf = render_pdf(*text, *plan);
@@ -300,7 +300,7 @@ TEST_CASE("glyphs sit at the font's own advances, so the PDF reads Latin text as
   auto fields = sample_info_fields();
   fields["female.name"] = "Anna Schmidt";
   fields["female.id_number"] = "C01X00T47";
-  auto plan = plan_page(*text, tmpl.info, {fields, ""}, Affine::identity(), {{180, 180}, 0});
+  auto plan = plan_page(*text, tmpl.info, {fields, ""}, Affine::identity(), {{180, 180}});
   REQUIRE(plan.ok());
   auto pdf = render_pdf(*text, *plan);
   REQUIRE(pdf.ok());
@@ -323,7 +323,7 @@ TEST_CASE("hairline strokes survive the 1-bit raster", "[layout]") {
   // cross three separate runs of ink.
   for (Resolution res : {Resolution{180, 180}, Resolution{360, 180}}) {
     INFO(res.describe());
-    auto plan = plan_page(*text, page, {{{"f", "三"}}, ""}, Affine::identity(), {res, 0});
+    auto plan = plan_page(*text, page, {{{"f", "三"}}, ""}, Affine::identity(), {res});
     REQUIRE(plan.ok());
     auto r = render_raster(*text, *plan);
     REQUIRE(r.ok());
@@ -344,7 +344,7 @@ TEST_CASE("a correction that would move drawn content off the device page is ref
   // pushed past an edge is clipped even when it would land in its zone.
   auto tmpl = marriage_template();
   auto text = text_engine(tmpl.font_family);
-  const DeviceProfile device{{180, 180}, 0};
+  const DeviceProfile device{{180, 180}};
   auto qr_down =
       plan_page(*text, tmpl.page5, {{}, sample_payload()}, Affine::translation(0, 19), device);
   REQUIRE_FALSE(qr_down.ok());
@@ -352,10 +352,10 @@ TEST_CASE("a correction that would move drawn content off the device page is ref
   CHECK_THAT(
       qr_down.error().message,
       Catch::Contains("page5 QR: would end 5.49 mm below the page's bottom edge (128.0 mm)"));
-  // The same with a 24-pin head's band snapping, and just inside the edge.
-  CHECK_FALSE(plan_page(*text, tmpl.page5, {{}, sample_payload()}, Affine::translation(0, 19),
-                        {{360, 180}, 24})
-                  .ok());
+  // The same at 360x180 dpi, and just inside the edge.
+  CHECK_FALSE(
+      plan_page(*text, tmpl.page5, {{}, sample_payload()}, Affine::translation(0, 19), {{360, 180}})
+          .ok());
   CHECK(plan_page(*text, tmpl.page5, {{}, sample_payload()}, Affine::translation(0, 13), device)
             .ok());
 

@@ -181,7 +181,7 @@ TEST_CASE("wrapped names: the PDF reads them whole, the raster agrees, the ink s
       fields["holder"] = n.holder;
       fields["male.name"] = n.male;
       fields["female.name"] = n.female;
-      auto plan = plan_page(*text, t.info, {fields, ""}, Affine::identity(), {{180, 180}, 0});
+      auto plan = plan_page(*text, t.info, {fields, ""}, Affine::identity(), {{180, 180}});
       REQUIRE(plan.ok());
       auto pdf = render_pdf(*text, *plan);
       auto raster = render_raster(*text, *plan);
@@ -218,7 +218,7 @@ TEST_CASE("a wrapped name's two lines are both inked, one above the other", "[la
   const Template t = shipped("divorce");
   auto fields = sample_info_fields();
   fields["female.name"] = kLatin;
-  auto plan = plan_page(*text, t.info, {fields, ""}, Affine::identity(), {{180, 180}, 0});
+  auto plan = plan_page(*text, t.info, {fields, ""}, Affine::identity(), {{180, 180}});
   REQUIRE(plan.ok());
   auto raster = render_raster(*text, *plan);
   REQUIRE(raster.ok());

@@ -64,7 +64,7 @@ TEST_CASE("QR round trip: page 5 at 180 dpi decodes to a token that verifies",
   const auto keys = ring({1, 2});
   auto renderer = renderer_for(rec);
   booklet::RenderOptions options;
-  options.device = {{180, 180}, 0};
+  options.device = {{180, 180}};
 
   for (Holder h : {Holder::male, Holder::female}) {
     auto tok = booklet::issue_booklet_token(keys, rec, h, system_random());
@@ -133,7 +133,7 @@ TEST_CASE("long and rare names print whole on both booklets of both kinds", "[da
   const std::string uyghur = "阿依古丽·买买提艾力·阿不都热合曼";
   const std::string rare = "欧𠮷𫖯䶮";
   booklet::RenderOptions options;
-  options.device = {{180, 180}, 0};
+  options.device = {{180, 180}};
   for (const char* file : {"marriage.json", "divorce.json"})
     for (const auto& [male, female] :
          {std::pair{uyghur, latin}, std::pair{latin, rare}, std::pair{rare, uyghur}}) {

@@ -176,7 +176,6 @@ TEST_CASE("check_config: a good configuration passes; each bad setting is named"
       {[](auto& c) { c.printers.push_back(c.printers[0]); }, {"--printer \"desk\"", "twice"}},
       {[](auto& c) { c.printers[0].cups.server = "localhost:99999"; }, {"--printer", "99999"}},
       {[](auto& c) { c.printers[0].cups.printer = "front desk"; }, {"--printer", "front desk"}},
-      {[](auto& c) { c.printers[0].band_rows = 97; }, {"--printer", "band-rows 97"}},
       {[](auto& c) { c.outbox.callback_url = "ftp://x", c.outbox.secret = std::string(16, 's'); },
        {"--callback-url", "ftp://x"}},
       {[](auto& c) { c.outbox.callback_url = "https://registry/hooks"; },

@@ -5,11 +5,9 @@
 
 using namespace certprint;
 
-TEST_CASE("printer spec: a queue with its format, resolution, bands and server",
-          "[daemon][service]") {
+TEST_CASE("printer spec: a queue with its format, resolution and server", "[daemon][service]") {
   auto p = service::parse_printer_spec(
-      "desk1=PLQ20-desk1,format=raster,dpi=360x180,band-rows=24,server=localhost:6310",
-      "default:631");
+      "desk1=PLQ20-desk1,format=raster,dpi=360x180,server=localhost:6310", "default:631");
   REQUIRE(p.ok());
   CHECK(p->name == "desk1");
   CHECK(p->cups.printer == "PLQ20-desk1");
@@ -17,14 +15,12 @@ TEST_CASE("printer spec: a queue with its format, resolution, bands and server",
   CHECK(p->format == printing::DocumentFormat::cups_raster);
   CHECK(p->res.x_dpi == 360);
   CHECK(p->res.y_dpi == 180);
-  CHECK(p->band_rows == 24);
 
   auto plain = service::parse_printer_spec("laser=ipp://10.0.0.7/ipp/print", "cups.local:631");
   REQUIRE(plain.ok());
   CHECK(plain->cups.printer == "ipp://10.0.0.7/ipp/print");
   CHECK(plain->cups.server == "cups.local:631");  // the default server
   CHECK(plain->format == printing::DocumentFormat::pdf);
-  CHECK(plain->band_rows == 0);
   CHECK(plain->feed == engine::PrinterConfig::Feed::tray);
   CHECK_FALSE(plain->media_wait);
 }
@@ -63,8 +59,8 @@ TEST_CASE("printer spec: a bad spec is refused, quoting it and saying what is ex
            {"desk 1=q", "may hold only letters"},
            {"desk1=q,format=ps", "is not format=pdf|raster"},
            {"desk1=q,dpi=12", "dpi \"12\""},
-           {"desk1=q,band-rows=100", "band-rows \"100\" should be 0..96"},
-           {"desk1=q,band-rows=x", "band-rows \"x\""},
+           {"desk1=q,band-rows=24", "band-rows is no longer used"},
+           {"desk1=q,band-rows=24", "remove \"band-rows=24\""},
            {"desk1=q,colour=red", "\"colour=red\" is not"},
            {"desk1=q,feed=roll", "\"feed=roll\" is not"},
            {"desk1=q,media-wait=0", "media-wait \"0\" should be whole seconds"},

@@ -153,7 +153,7 @@ TEST_CASE("PDF and CUPS raster documents reach the printer byte for byte", "[int
   auto tok = booklet::issue_booklet_token(f.keys, rec, issuance::Holder::male, system_random());
   REQUIRE(tok.ok());
   booklet::RenderOptions options;
-  options.device = {{360, 180}, 24};
+  options.device = {{360, 180}};
   auto pages = (*renderer)->render_booklet(rec, issuance::Holder::male, *tok, options);
   REQUIRE(pages.ok());
   auto raster = printing::cups::to_cups_raster(*(*pages)[1].raster);
