@@ -88,6 +88,24 @@ Status plausible(const Affine& a, const std::string& path) {
   return {};
 }
 
+// {"offset_360": n}: a whole number of 1/360 inch within the limit.
+Result<int> bidi_offset(const json& j) {
+  if (!j.is_object()) return invalid("bidirectional should be an object {\"offset_360\": n}");
+  for (const auto& [key, value] : j.items())
+    if (key != "offset_360")
+      return invalid("bidirectional." + key + " is not known (only offset_360)");
+  if (!j.contains("offset_360")) return 0;
+  const json& v = j.at("offset_360");
+  const std::string limit = std::to_string(kMaxBidiOffset360);
+  if (!v.is_number_integer() || v.get<long long>() < -kMaxBidiOffset360 ||
+      v.get<long long>() > kMaxBidiOffset360)
+    return invalid("bidirectional.offset_360 " + v.dump() +
+                   ": expected a whole number of "
+                   "1/360 inch from -" +
+                   limit + " to " + limit);
+  return v.get<int>();
+}
+
 }  // namespace
 
 Result<Calibration> parse_calibration(std::string_view data, std::string_view origin) {
@@ -98,6 +116,11 @@ Result<Calibration> parse_calibration(std::string_view data, std::string_view or
   if (j.contains("printer")) {
     if (!j.at("printer").is_string()) return invalid(where + ": printer should be a string");
     c.printer = j.at("printer").get<std::string>();
+  }
+  if (j.contains("bidirectional")) {
+    auto offset = bidi_offset(j.at("bidirectional"));
+    if (!offset) return wrap(where, offset.error());
+    c.bidi_offset = *offset;
   }
   if (j.contains("pages")) {
     const json& pages = j.at("pages");
@@ -122,8 +145,10 @@ Result<Calibration> load_calibration(const std::filesystem::path& path) {
 
 std::string to_json(const Calibration& c) {
   auto m = [](const Affine& a) { return json{{"matrix", {a.xx, a.yx, a.xy, a.yy, a.x0, a.y0}}}; };
-  return json{{"printer", c.printer}, {"pages", {{"info", m(c.info)}, {"page5", m(c.page5)}}}}.dump(
-      2);
+  return json{{"printer", c.printer},
+              {"pages", {{"info", m(c.info)}, {"page5", m(c.page5)}}},
+              {"bidirectional", {{"offset_360", c.bidi_offset}}}}
+      .dump(2);
 }
 
 }  // namespace certprint::layout

@@ -20,12 +20,14 @@ namespace {
 constexpr const char* kUsage =
     "usage: certcal <command> [options]\n"
     "\n"
-    "  chart    render a calibration target offline (--page info|page5 --out FILE.pdf|png)\n"
-    "  target   print a target on a printer, uncorrected (--printer Q --page info|page5)\n"
-    "  fit      fit a correction from measured marks (--mark A=x,y ...; --save stores it)\n"
-    "  verify   print the target with the current correction: marks should land on nominal\n"
-    "  show     a printer's calibration profile and its earlier versions\n"
-    "  rollback put an earlier profile version back (--to N)\n"
+    "  chart         render a calibration target offline (--page info|page5 --out FILE.pdf|png)\n"
+    "  target        print a target on a printer, uncorrected (--printer Q --page info|page5)\n"
+    "  fit           fit a correction from measured marks (--mark A=x,y ...; --save stores it)\n"
+    "  verify        print the target with the current correction: marks should land on nominal\n"
+    "  show          a printer's calibration profile and its earlier versions\n"
+    "  rollback      put an earlier profile version back (--to N)\n"
+    "  bidi-pattern  print the bidirectional alignment pattern (passbook printers)\n"
+    "  bidi-align    apply the number whose bars met (--aligned K --printed-with VERSION)\n"
     "\n"
     "Positions are millimetres from the page's left and top paper edges. Commands that talk to\n"
     "certprintd take --url (or $CERTPRINT_URL) and --token-file (or $CERTPRINT_TOKEN), a "
@@ -43,6 +45,7 @@ struct Args {
   std::vector<std::string> marks;
   bool save = false, printed_corrected = false;
   int version = 0;
+  int aligned = 0, printed_with = -1;
   double max_residual = 0.5;
   double max_offset = 6.0;
 };
@@ -63,6 +66,9 @@ constexpr Command kCommands[] = {
     {"verify", "--printer NAME --page info|page5", "certcal verify --printer desk1 --page info"},
     {"show", "--printer NAME", "certcal show --printer desk1"},
     {"rollback", "--printer NAME --to VERSION", "certcal rollback --printer desk1 --to 1"},
+    {"bidi-pattern", "--printer NAME", "certcal bidi-pattern --printer desk1"},
+    {"bidi-align", "--printer NAME --aligned K --printed-with VERSION",
+     "certcal bidi-align --printer desk1 --aligned -3 --printed-with 4"},
 };
 
 const Command* find_command(const std::string& name) {
@@ -78,8 +84,14 @@ po::options_description describe(const std::string& command, Args& a) {
   const bool offline = command == "chart";
   if (!offline)
     opts.add_options()("printer", po::value(&a.printer), "printer name, as certprintd knows it");
-  if (command != "show" && command != "rollback")
+  const bool bidi = command == "bidi-pattern" || command == "bidi-align";
+  if (command != "show" && command != "rollback" && !bidi)
     opts.add_options()("page", po::value(&a.page), "info or page5");
+  if (command == "bidi-align")
+    opts.add_options()("aligned", po::value(&a.aligned)->required(),
+                       "the number (-8..8) under the two bars that make one straight line")(
+        "printed-with", po::value(&a.printed_with)->required(),
+        "the profile version the pattern was printed with (bidi-pattern says it)");
   if (offline) opts.add_options()("out", po::value(&a.out_file), "output file (.pdf or .png)");
   if (command == "fit")
     opts.add_options()("mark", po::value(&a.marks)->composing(),
@@ -137,6 +149,9 @@ int daemon_command(const std::string& command, const fs::path& templates_dir, co
     return client::target(d, a.printer, a.page, command == "verify", std::cout, std::cerr);
   if (command == "fit") return fit(d, templates_dir, a);
   if (command == "show") return client::show(d, a.printer, std::cout, std::cerr);
+  if (command == "bidi-pattern") return client::bidi_pattern(d, a.printer, std::cout, std::cerr);
+  if (command == "bidi-align")
+    return client::bidi_align(d, a.printer, a.aligned, a.printed_with, std::cout, std::cerr);
   if (command == "rollback") {
     if (a.version <= 0) return std::cerr << "certcal: rollback needs --to VERSION\n", 2;
     return client::rollback(d, a.printer, a.version, std::cout, std::cerr);

@@ -82,6 +82,12 @@ class Api {
   // the page's correction fitted from where the target's marks landed, each
   // mark's residual, the profile it gives and, with "save", its version.
   Reply fit_calibration(const Caller& who, const std::string& printer, std::string_view body);
+  // {} (or no body): prints the bidirectional alignment pattern at a
+  // passbook printer with the offset in force.
+  Reply print_bidi_pattern(const Caller& who, const std::string& printer, std::string_view body);
+  // {"aligned": -8..8, "printed_with_version": n}: the candidate that met
+  // on the pattern printed with profile n, applied as a new profile version.
+  Reply align_bidi(const Caller& who, const std::string& printer, std::string_view body);
   // The calibration target of a page ("info" or "page5") as a PDF, uncorrected.
   Reply target_chart(const Caller& who, const std::string& page);
   // technician: the blank-stock ledger. {"kind", "first_serial",

@@ -1,4 +1,5 @@
 // The technician's calls: calibration profiles and targets.
+#include "calibration/bidi_pattern.hpp"
 #include "daemon/api/api.hpp"
 #include "daemon/api/request.hpp"
 #include "layout/calibration.hpp"
@@ -159,6 +160,57 @@ Reply Api::target_chart(const Caller& who, const std::string& page_text) {
   auto pdf = office_.target_chart_pdf(*page);
   if (!pdf) return error_reply(pdf.error());
   return {200, nullptr, "application/pdf", std::move(*pdf)};
+}
+
+}  // namespace certprint::api
+
+namespace certprint::api {
+
+Reply Api::print_bidi_pattern(const Caller& who, const std::string& printer,
+                              std::string_view body) {
+  if (!allowed(who, {Role::technician})) return forbidden(who, "print alignment patterns");
+  if (!printing_.printer(printer))
+    return error(404, "not_found", "printer \"" + printer + "\" is not configured");
+  if (body.find_first_not_of(" \t\r\n") != std::string_view::npos) {
+    auto j = object_body(body, {});
+    if (!j) return error_reply(j.error());
+  }
+  auto printed = office_.print_bidi_pattern(actor(who), printer);
+  if (!printed) return error_reply(printed.error());
+  return {200,
+          {{"printer", printer},
+           {"cups_job_id", printed->cups_job_id},
+           {"profile_version", printed->profile_version},
+           {"bidi_offset", printed->bidi_offset},
+           {"candidates", calibration::kBidiCandidates}},
+          "application/json",
+          {}};
+}
+
+Reply Api::align_bidi(const Caller& who, const std::string& printer, std::string_view body) {
+  if (!allowed(who, {Role::technician})) return forbidden(who, "align printers");
+  if (!printing_.printer(printer))
+    return error(404, "not_found", "printer \"" + printer + "\" is not configured");
+  auto j = object_body(body, {"aligned", "printed_with_version"});
+  if (!j) return error_reply(j.error());
+  const json aligned = j->value("aligned", json());
+  const int n = calibration::kBidiCandidates;
+  if (!aligned.is_number_integer() || aligned.get<long long>() < -n || aligned.get<long long>() > n)
+    return error(400, "invalid",
+                 "field \"aligned\" " + aligned.dump() +
+                     ": expected the number under the bars that meet, -" + std::to_string(n) +
+                     " to " + std::to_string(n));
+  const json version = j->value("printed_with_version", json());
+  if (!version.is_number_integer() || version.get<long long>() < 0 ||
+      version.get<long long>() > 1'000'000'000)
+    return error(400, "invalid",
+                 "field \"printed_with_version\" " + version.dump() +
+                     ": expected the profile_version the pattern was printed with");
+  auto done = office_.align_bidi(actor(who), printer, aligned.get<int>(), version.get<int>());
+  if (!done) return error_reply(done.error());
+  json out = {{"printer", printer}, {"bidi_offset", done->bidi_offset}, {"changed", done->changed}};
+  out["version"] = done->version > 0 ? json(done->version) : json(nullptr);
+  return {200, out, "application/json", {}};
 }
 
 }  // namespace certprint::api

@@ -378,6 +378,14 @@ void add_more_routes(httplib::Server& s, HttpServer::Impl* self) {
   s.Post(R"(/v1/printers/([^/]+)/calibration/fit)", route(self, [](Api& a, const Caller& c, Req q) {
            return a.fit_calibration(c, q.matches[1], q.body);
          }));
+  s.Post(R"(/v1/printers/([^/]+)/calibration/bidi-pattern)",
+         route(self, [](Api& a, const Caller& c, Req q) {
+           return a.print_bidi_pattern(c, q.matches[1], q.body);
+         }));
+  s.Post(R"(/v1/printers/([^/]+)/calibration/bidi)",
+         route(self, [](Api& a, const Caller& c, Req q) {
+           return a.align_bidi(c, q.matches[1], q.body);
+         }));
   s.Get("/v1/calibration/chart", route(self, [](Api& a, const Caller& c, Req q) {
           return a.target_chart(c, q.get_param_value("page"));
         }));

@@ -92,6 +92,40 @@ int target(const ClientConfig& d, const std::string& printer, const std::string&
   return 0;
 }
 
+int bidi_pattern(const ClientConfig& d, const std::string& printer, std::ostream& out,
+                 std::ostream& err) {
+  const Answer a = ApiClient(d).post("/v1/printers/" + printer + "/calibration/bidi-pattern", "{}");
+  if (a.status != 200) return failed(a, err);
+  const int version = a.body.value("profile_version", 0);
+  out << "bidirectional alignment pattern printed on " << printer << " (CUPS job "
+      << a.body["cups_job_id"] << ") with offset " << a.body.value("bidi_offset", 0)
+      << "/360 in, profile version " << version << ".\n"
+      << "Under each number a bar printed left to right sits over one printed right to left.\n"
+      << "Find the number whose two bars make one straight line, then:\n"
+      << "  certcal bidi-align --printer " << printer << " --aligned NUMBER --printed-with "
+      << version << "\n"
+      << "and print the pattern again: the bars at 0 should meet. If none meet, give the\n"
+      << "number at the end where the bars come closest, and print it again.\n";
+  return 0;
+}
+
+int bidi_align(const ClientConfig& d, const std::string& printer, int aligned, int printed_with,
+               std::ostream& out, std::ostream& err) {
+  const Answer a =
+      ApiClient(d).post("/v1/printers/" + printer + "/calibration/bidi",
+                        json{{"aligned", aligned}, {"printed_with_version", printed_with}}.dump());
+  if (a.status != 200) return failed(a, err);
+  if (!a.body.value("changed", false)) {
+    out << printer << ": the bars at 0 meet; the offset stays " << a.body.value("bidi_offset", 0)
+        << "/360 in\n";
+    return 0;
+  }
+  out << printer << ": bidirectional offset now " << a.body.value("bidi_offset", 0)
+      << "/360 in (profile version " << a.body["version"]
+      << "). Print the pattern again to check: certcal bidi-pattern --printer " << printer << "\n";
+  return 0;
+}
+
 int fit_and_save(const ClientConfig& d, const std::filesystem::path& templates_dir,
                  const std::string& printer, const std::string& page,
                  const std::vector<Measurement>& measured, bool printed_corrected, bool save,

@@ -32,6 +32,14 @@ int fit_and_save(const ClientConfig& d, const std::filesystem::path& templates_d
                  const std::string& printer, const std::string& page,
                  const std::vector<Measurement>& measured, bool printed_corrected, bool save,
                  const FitLimits& limits, std::ostream& out, std::ostream& err);
+// Prints the bidirectional alignment pattern at a passbook printer and says
+// how to read it.
+int bidi_pattern(const ClientConfig& d, const std::string& printer, std::ostream& out,
+                 std::ostream& err);
+// Applies the number whose bars met on the pattern printed with profile
+// version `printed_with`.
+int bidi_align(const ClientConfig& d, const std::string& printer, int aligned, int printed_with,
+               std::ostream& out, std::ostream& err);
 int show(const ClientConfig& d, const std::string& printer, std::ostream& out, std::ostream& err);
 // Puts an earlier version's profile back (as a new version).
 int rollback(const ClientConfig& d, const std::string& printer, int version, std::ostream& out,

@@ -119,6 +119,20 @@ struct TargetPrinted {
   std::vector<calibration::Mark> marks;  // labels and nominal positions (paper mm)
 };
 
+// The bidirectional alignment pattern as printed (calibration/bidi_pattern.hpp).
+struct BidiPatternPrinted {
+  int cups_job_id = 0;
+  int profile_version = 0;  // the profile in force when it printed; 0: none
+  int bidi_offset = 0;      // the offset it was printed with, 1/360 inch
+};
+
+// A technician's reading of the pattern, applied.
+struct BidiAligned {
+  int bidi_offset = 0;   // now in force
+  int version = 0;       // the profile version holding it (0: none yet)
+  bool changed = false;  // false when the reading was 0: nothing stored
+};
+
 // A fit of a printer's page correction from a target's measured marks, the
 // profile it gives (the current one with that page replaced) and, when
 // saved, the profile's new version.
@@ -198,6 +212,16 @@ class Office {
                                          const std::vector<calibration::Measurement>& measured,
                                          bool printed_corrected, std::optional<int> printed_with,
                                          bool save);
+  // Prints the bidirectional alignment pattern with the offset in force, at
+  // a printer of the passbook driver (format=raster; refused otherwise).
+  Result<BidiPatternPrinted> print_bidi_pattern(const Actor& who, const std::string& printer);
+  // Applies the candidate a technician saw meet (-8..8) on a pattern printed
+  // with profile `printed_with`: the new offset is the one it was printed
+  // with plus `aligned`, stored as the next profile version. conflict
+  // ("calibration_changed") when another version is in force now; refused
+  // beyond +-36/360 inch.
+  Result<BidiAligned> align_bidi(const Actor& who, const std::string& printer, int aligned,
+                                 int printed_with);
   // The target as a vector PDF with no correction, for a technician to
   // print elsewhere or keep (certcal chart).
   Result<std::string> target_chart_pdf(issuance::PageKind page);
@@ -257,7 +281,8 @@ class Office {
                             const layout::Calibration& cal);
   Result<printing::PageJob> target_job(const PrinterConfig& printer, issuance::PageKind page,
                                        const layout::Affine& correction,
-                                       const std::vector<calibration::Mark>& marks);
+                                       const std::vector<calibration::Mark>& marks,
+                                       int bidi_offset);
   void audit(const Actor& who, const std::string& action, const std::string& subject,
              const std::string& detail);
   // Under StockPolicy::refuse_unreceived, a serial no received range holds

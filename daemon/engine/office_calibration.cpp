@@ -145,7 +145,8 @@ Result<std::string> Office::target_chart_pdf(issuance::PageKind page) {
 // The target page as the printer's format takes it. REQUIRES: render_mutex_.
 Result<printing::PageJob> Office::target_job(const PrinterConfig& p, issuance::PageKind page,
                                              const layout::Affine& correction,
-                                             const std::vector<calibration::Mark>& marks) {
+                                             const std::vector<calibration::Mark>& marks,
+                                             int bidi_offset) {
   auto r = renderers_.get(issuance::Kind::marriage);
   if (!r) return r.error();
   const layout::PageTemplate& pt =
@@ -154,7 +155,7 @@ Result<printing::PageJob> Office::target_job(const PrinterConfig& p, issuance::P
   if (!text) return text.error();
   auto name = printing::opaque_job_name(random_);
   if (!name) return name.error();
-  printing::PageJob job{*name, p.format, {}, pt.width_mm, pt.height_mm};
+  printing::PageJob job{*name, p.format, {}, pt.width_mm, pt.height_mm, {}};
   if (p.format == printing::DocumentFormat::pdf) {
     auto pdf = calibration::render_target_pdf(**text, pt, marks, correction);
     if (!pdf) return pdf.error();
@@ -165,6 +166,7 @@ Result<printing::PageJob> Office::target_job(const PrinterConfig& p, issuance::P
     auto stream = printing::cups::to_cups_raster(*raster);
     if (!stream) return stream.error();
     job.document = std::move(*stream);
+    job.driver_options = printing::cups::passbook_options(page, bidi_offset);
   }
   return job;
 }
@@ -187,7 +189,7 @@ Result<TargetPrinted> Office::print_target(const Actor& who, const std::string& 
     printed.marks =
         calibration::target_marks(page == issuance::PageKind::info ? (*r)->page_template().info
                                                                    : (*r)->page_template().page5);
-    job = target_job(*p, page, correction, printed.marks);
+    job = target_job(*p, page, correction, printed.marks, current->first.bidi_offset);
   }
   if (!job) return job.error();
   // Printed like a booklet's page: under the printer's lock (refused while

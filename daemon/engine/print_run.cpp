@@ -29,6 +29,7 @@ Status StoredPageSource::render(const store::BookletRow& b) {
     if (!cal) return cal.error();
     options.calibration = *cal;
   }
+  bidi_offset_ = options.calibration.bidi_offset;
   auto pages = (*renderer)->render_booklet(*record, b.holder, b.token, options);
   if (!pages) return pages.error();
   for (auto& p : *pages) rendered_[std::make_pair(b.id, p.kind)] = std::move(p);
@@ -49,8 +50,11 @@ Result<printing::PageJob> StoredPageSource::page(const printing::PageStep& step)
     if (auto s = render(b); !s) return s.error();
   }
   const booklet::RenderedPage& p = rendered_.at(key);
-  return printing::cups::page_job(printer_.format, p.pdf, p.raster, page_size_mm_.first,
-                                  page_size_mm_.second);
+  auto job = printing::cups::page_job(printer_.format, p.pdf, p.raster, page_size_mm_.first,
+                                      page_size_mm_.second);
+  if (job && printer_.format == printing::DocumentFormat::cups_raster)
+    job->driver_options = printing::cups::passbook_options(step.kind, bidi_offset_);
+  return job;
 }
 
 std::size_t StoringListener::index_of(const printing::PageStep& step) const {

@@ -38,6 +38,7 @@ class StoredPageSource final : public printing::PageSource {
   const BookletsByJobName& booklets_;
   std::map<std::pair<std::int64_t, issuance::PageKind>, booklet::RenderedPage> rendered_;
   std::pair<double, double> page_size_mm_{94, 128};
+  int bidi_offset_ = 0;  // of the profile the pages were drawn with
 };
 
 // Stores every page event as it happens and tells the registry. Stops

@@ -38,7 +38,11 @@ class RenderingSource final : public printing::PageSource {
     }
     const booklet::RenderedPage& p = pages_.at(key)[step.kind == issuance::PageKind::info ? 0 : 1];
     const auto& info = (*renderer)->page_template().info;
-    return printing::cups::page_job(format_, p.pdf, p.raster, info.width_mm, info.height_mm);
+    auto job = printing::cups::page_job(format_, p.pdf, p.raster, info.width_mm, info.height_mm);
+    if (job && format_ == printing::DocumentFormat::cups_raster)
+      job->driver_options =
+          printing::cups::passbook_options(step.kind, options_.calibration.bidi_offset);
+    return job;
   }
 
  private:

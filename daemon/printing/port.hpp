@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/result.hpp"
@@ -25,6 +26,10 @@ struct PageJob {
   std::string document;  // the bytes to print
   double width_mm = 0;   // the booklet page, for the media attribute
   double height_mm = 0;
+  // The driver's options (PPD option keywords and values) for a queue of a
+  // cupsd, which hands them to the queue's filter; not sent to a printer
+  // addressed by URI, which would refuse what it does not know.
+  std::vector<std::pair<std::string, std::string>> driver_options;
 };
 
 // IPP job states, plus `unknown` for a job the printer no longer reports.

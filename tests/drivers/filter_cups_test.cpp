@@ -1,7 +1,8 @@
 // The passbook driver through a private cupsd: a queue made from the built
 // PPD (filter by absolute path) with a file: device; the daemon's page
-// rasters go in as CUPS raster, ESC/P2 comes out, is interpreted back into
-// dots, and page 5's QR decodes and verifies.
+// rasters go in as CUPS raster with the daemon's driver options, ESC/P2
+// comes out, is interpreted back into dots by a printer whose right-to-left
+// passes land 3/360 inch left, and page 5's QR decodes and verifies.
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -61,8 +62,9 @@ TEST_CASE("passbook queue from the built PPD: raster in, ESC/P2 out, QR verifies
     fs::permissions(prn, fs::perms(0660));
     auto stream = printing::cups::to_cups_raster(*page.raster);
     REQUIRE(stream.ok());
-    auto id = (*port)->submit(
-        {"cp-passbook-test", printing::DocumentFormat::cups_raster, *stream, 94, 128});
+    // The offset a technician calibrated for this printer: +3/360 inch.
+    auto id = (*port)->submit({"cp-passbook-test", printing::DocumentFormat::cups_raster, *stream,
+                               94, 128, printing::cups::passbook_options(page.kind, 3)});
     REQUIRE(id.ok());
     printing::JobPhase phase = printing::JobPhase::unknown;
     for (int i = 0; i < 200; ++i) {
@@ -74,8 +76,18 @@ TEST_CASE("passbook queue from the built PPD: raster in, ESC/P2 out, QR verifies
     }
     REQUIRE(phase == printing::JobPhase::completed);
     const std::string bytes = slurp(prn);
-    const auto printed = testing::interpret_escp(bytes, page.raster->width);
+    const auto printed = testing::interpret_escp(bytes, page.raster->width, -3);
     REQUIRE(printed.error.empty());
+    // The PPD's default, Bidirectional, for the information page; page 5
+    // always one way.
+    if (page.kind == issuance::PageKind::info) {
+      CHECK(bytes.find("\x1BU\x00", 0, 3) != std::string::npos);
+      CHECK(printed.reverse_passes == printed.passes / 2);
+      CHECK(printed.reverse_passes > 3);
+    } else {
+      CHECK(bytes.find("\x1BU\x01", 0, 3) != std::string::npos);
+      CHECK(printed.reverse_passes == 0);
+    }
     CHECK(printed.x_dpi == 360);
     CHECK(printed.eject == "FF");
     const layout::Raster& want = *page.raster;

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <numbers>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "layout/calibration.hpp"
 
@@ -24,6 +26,32 @@ TEST_CASE("calibration file: parameters and matrix forms", "[layout]") {
   REQUIRE(again.ok());
   CHECK(again->page5.xy == Approx(0.002));
   CHECK(again->info.x0 == Approx(0.5));
+}
+
+TEST_CASE("calibration: the bidirectional offset, kept and checked", "[layout]") {
+  auto c = parse_calibration(R"({"bidirectional":{"offset_360":-5}})", "c");
+  REQUIRE(c.ok());
+  CHECK(c->bidi_offset == -5);
+  auto again = parse_calibration(to_json(*c), "again");
+  REQUIRE(again.ok());
+  CHECK(again->bidi_offset == -5);
+  // Left out, it is 0.
+  CHECK(parse_calibration(R"({"pages":{}})", "c")->bidi_offset == 0);
+  CHECK(parse_calibration(R"({"bidirectional":{}})", "c")->bidi_offset == 0);
+  CHECK(parse_calibration(R"({"bidirectional":{"offset_360":36}})", "c")->bidi_offset == 36);
+  for (const auto& [text, said] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"bidirectional":{"offset_360":37}})", "bidirectional.offset_360 37"},
+           {R"({"bidirectional":{"offset_360":-40}})", "bidirectional.offset_360 -40"},
+           {R"({"bidirectional":{"offset_360":1.5}})", "bidirectional.offset_360 1.5"},
+           {R"({"bidirectional":{"offset_360":"2"}})", "bidirectional.offset_360 \"2\""},
+           {R"({"bidirectional":{"offset":2}})", "bidirectional.offset is not known"},
+           {R"({"bidirectional":3})", "bidirectional should be an object"}}) {
+    INFO(text);
+    auto refused = parse_calibration(text, "c");
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().code == certprint::ErrorCode::invalid);
+    CHECK_THAT(refused.error().message, Catch::Contains(said));
+  }
 }
 
 TEST_CASE("implausible or malformed calibrations are refused with the value", "[layout]") {

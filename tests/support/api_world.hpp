@@ -92,7 +92,9 @@ struct ApiWorld {
   using PortMaker = std::function<std::unique_ptr<printing::PrinterPort>(PaperTray&)>;
   PortMaker make_port = [](PaperTray& t) { return std::make_unique<InstantPort>(t); };
 
-  explicit ApiWorld(bool start_printing = true, PortMaker port = nullptr) {
+  // `tune` changes the printer "desk" (a 180-dpi PDF printer) before it starts.
+  explicit ApiWorld(bool start_printing = true, PortMaker port = nullptr,
+                    const std::function<void(engine::PrinterConfig&)>& tune = nullptr) {
     if (port) make_port = std::move(port);
     auto s = store::Store::open(dir / "certprint.db");
     if (!s) FAIL(s.error().message);
@@ -101,6 +103,7 @@ struct ApiWorld {
     engine::PrinterConfig desk;
     desk.name = "desk";
     desk.res = {180, 180};
+    if (tune) tune(desk);
     engine::PrintEngineConfig pe{
         {desk},
         source_dir() / "templates",

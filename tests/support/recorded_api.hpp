@@ -72,6 +72,14 @@ class RecordedApi {
     return seen(c, "POST", "/v1/printers/{printer}/calibration/fit",
                 api_.fit_calibration(c, printer, body));
   }
+  Reply print_bidi_pattern(const Caller& c, Text printer, std::string_view body) {
+    return seen(c, "POST", "/v1/printers/{printer}/calibration/bidi-pattern",
+                api_.print_bidi_pattern(c, printer, body));
+  }
+  Reply align_bidi(const Caller& c, Text printer, std::string_view body) {
+    return seen(c, "POST", "/v1/printers/{printer}/calibration/bidi",
+                api_.align_bidi(c, printer, body));
+  }
   Reply target_chart(const Caller& c, Text page) {
     return seen(c, "GET", "/v1/calibration/chart", api_.target_chart(c, page));
   }

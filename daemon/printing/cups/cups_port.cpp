@@ -73,6 +73,8 @@ class CupsPort final : public PrinterPort {
       // cupsd's own attributes; an IPP printer refuses what it does not know.
       n = cupsAddOption("fit-to-page", "false", n, &opts);
       n = cupsAddOption("job-sheets", "none,none", n, &opts);
+      for (const auto& [key, value] : job.driver_options)
+        n = cupsAddOption(key.c_str(), value.c_str(), n, &opts);
     }
     // Only where the printer takes it; the document's own page size stands
     // otherwise, and scaling is off either way.

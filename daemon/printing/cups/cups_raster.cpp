@@ -64,6 +64,12 @@ Result<std::string> to_cups_raster(const layout::Raster& raster) {
   return out;
 }
 
+std::vector<std::pair<std::string, std::string>> passbook_options(issuance::PageKind kind,
+                                                                  int bidi_offset) {
+  if (kind == issuance::PageKind::page5) return {{"Direction", "Unidirectional"}};
+  return {{"BidiOffset", std::to_string(bidi_offset)}};
+}
+
 Result<PageJob> page_job(DocumentFormat format, const std::string& pdf,
                          const std::optional<layout::Raster>& raster, double width_mm,
                          double height_mm) {

@@ -2,12 +2,15 @@
 // the input of CUPS raster drivers such as the passbook filter.
 #pragma once
 
-#include <string>
-
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "common/result.hpp"
 
 #include "daemon/printing/port.hpp"
+#include "issuance/record.hpp"
 #include "layout/raster.hpp"
 
 namespace certprint::printing::cups {
@@ -22,6 +25,13 @@ Result<std::string> to_cups_raster(const layout::Raster& raster);
 Result<PageJob> page_job(DocumentFormat format, const std::string& pdf,
                          const std::optional<layout::Raster>& raster, double width_mm,
                          double height_mm);
+
+// The passbook driver's options for a page (rastertopassbook, ppd/):
+// page 5 always Direction=Unidirectional (the QR is never printed in two
+// directions); the information page in the queue's own direction, with
+// BidiOffset=`bidi_offset` (1/360 inch) for its right-to-left passes.
+std::vector<std::pair<std::string, std::string>> passbook_options(issuance::PageKind kind,
+                                                                  int bidi_offset);
 
 // Reads back the first page of a CUPS raster stream (for tests and tools).
 Result<layout::Raster> from_cups_raster(const std::string& stream);

@@ -197,6 +197,33 @@ TEST_CASE("certcal against the daemon: target, fit with noisy marks, save, show,
   CHECK_FALSE(calibration::parse_mark("=1,2").ok());
 }
 
+TEST_CASE("certcal bidi-pattern and bidi-align against the daemon at a passbook printer",
+          "[daemon][client]") {
+  World w(true, nullptr,
+          [](engine::PrinterConfig& p) { p.format = printing::DocumentFormat::cups_raster; });
+  auto tokens = api::TokenTable::parse(kTokenFile, "tokens");
+  REQUIRE(tokens.ok());
+  Served served(*w.api, *tokens);
+  ClientConfig tech;
+  tech.url = served.url();
+  tech.token = std::string(36, 't');
+  std::ostringstream out, err;
+  REQUIRE(bidi_pattern(tech, "desk", out, err) == 0);
+  CHECK(w.tray.pages.size() == 1);
+  CHECK_THAT(out.str(), Catch::Contains("offset 0/360 in, profile version 0") &&
+                            Catch::Contains("certcal bidi-align --printer desk --aligned NUMBER "
+                                            "--printed-with 0"));
+  out.str("");
+  REQUIRE(bidi_align(tech, "desk", 5, 0, out, err) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("bidirectional offset now 5/360 in (profile version 1)"));
+  out.str("");
+  REQUIRE(bidi_align(tech, "desk", 0, 1, out, err) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("the bars at 0 meet; the offset stays 5/360 in"));
+  // A reading of a pattern printed under an older profile.
+  CHECK(bidi_align(tech, "desk", 2, 0, out, err) == 1);
+  CHECK_THAT(err.str(), Catch::Contains("print it again"));
+}
+
 TEST_CASE("certcal fit refuses a correction that draws off the page, or a turned page",
           "[daemon][client]") {
   World w;

@@ -92,7 +92,7 @@ class NullSource final : public PageSource {
   std::vector<std::string> rendered;
   Result<PageJob> page(const PageStep& step) override {
     rendered.push_back(step.describe());
-    return PageJob{"", DocumentFormat::pdf, "%PDF-", 94, 128};
+    return PageJob{"", DocumentFormat::pdf, "%PDF-", 94, 128, {}};
   }
 };
 
@@ -425,7 +425,7 @@ TEST_CASE("two sequences on one printer never interleave", "[daemon]") {
    public:
     explicit TaggedSource(std::string tag) : tag_(std::move(tag)) {}
     Result<PageJob> page(const PageStep&) override {
-      return PageJob{"", DocumentFormat::pdf, tag_, 94, 128};
+      return PageJob{"", DocumentFormat::pdf, tag_, 94, 128, {}};
     }
 
    private:

@@ -166,7 +166,7 @@ TEST_CASE("PDF and CUPS raster documents reach the printer byte for byte", "[int
     REQUIRE(port.ok());
     for (auto [format, bytes] : {std::pair{printing::DocumentFormat::pdf, pdf},
                                  std::pair{printing::DocumentFormat::cups_raster, *raster}}) {
-      auto id = (*port)->submit({"cp-bytes-test", format, bytes, 94, 128});
+      auto id = (*port)->submit({"cp-bytes-test", format, bytes, 94, 128, {}});
       REQUIRE(id.ok());
       for (int i = 0; i < 200; ++i) {
         auto s = (*port)->job_status(*id);
@@ -349,7 +349,7 @@ class TextDocument final : public printing::PageSource {
  public:
   explicit TextDocument(std::string text) : text_(std::move(text)) {}
   Result<printing::PageJob> page(const printing::PageStep&) override {
-    return printing::PageJob{"", printing::DocumentFormat::pdf, text_, 0, 0};
+    return printing::PageJob{"", printing::DocumentFormat::pdf, text_, 0, 0, {}};
   }
 
  private:
