@@ -191,6 +191,10 @@ int show(const ClientConfig& d, const std::string& printer, std::ostream& out, s
             << fixed(m[5].get<double>()) << " mm, scale " << fixed(m[0].get<double>(), 4) << " x "
             << fixed(m[3].get<double>(), 4) << "\n";
     }
+    const auto& bidi = v["profile"].value("bidirectional", nlohmann::json::object());
+    if (bidi.contains("offset_360"))
+      out << "    bidirectional: right-to-left passes moved " << bidi["offset_360"]
+          << "/360 in\n";
   }
   return 0;
 }

@@ -219,6 +219,9 @@ TEST_CASE("certcal bidi-pattern and bidi-align against the daemon at a passbook 
   out.str("");
   REQUIRE(bidi_align(tech, "desk", 0, 1, out, err) == 0);
   CHECK_THAT(out.str(), Catch::Contains("the bars at 0 meet; the offset stays 5/360 in"));
+  out.str("");
+  REQUIRE(show(tech, "desk", out, err) == 0);
+  CHECK_THAT(out.str(), Catch::Contains("bidirectional: right-to-left passes moved 5/360 in"));
   // A reading of a pattern printed under an older profile.
   CHECK(bidi_align(tech, "desk", 2, 0, out, err) == 1);
   CHECK_THAT(err.str(), Catch::Contains("print it again"));
