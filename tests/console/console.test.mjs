@@ -249,6 +249,9 @@ test("a clerk confirms a booklet, voids the other on a new blank after being ask
 
   // The issuance's history, each event with its time.
   await row.getByRole("button", { name: "记录 J440106-2026-000123" }).click();
+  // The events arrive by a call of their own: read them once they are shown
+  // (read at once, an ASan build's slower daemon once left the list empty).
+  await page.locator("#history-events li", { hasText: "收到登记" }).first().waitFor();
   const history = await page.locator("#history-events li").allInnerTexts();
   assert.match(history[0], /^\d\d:\d\d:\d\d 收到登记$/);
   for (const expected of ["证书已确认 · 男方", "证书已作废 · 女方", "证书已打印 · 女方"])
