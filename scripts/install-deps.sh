@@ -38,6 +38,9 @@ packages=(
   # the web console's tests: Debian's chromium, driven by playwright-core
   # (npm, tools/; it downloads no browser of its own)
   chromium
+  # the Debian package: man pages from --help, CPack's dpkg-shlibdeps and
+  # fakeroot, lintian, and a clean Debian 12 root to install it into
+  help2man dpkg-dev fakeroot lintian debootstrap
 )
 
 # A nodejs from outside Debian (NodeSource's) brings its own npm and

@@ -28,7 +28,9 @@ esac
 bash scripts/install-deps.sh
 
 run_normal() {
-  cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCERTPRINT_WERROR=ON >/dev/null
+  # The prefix /usr: the package test packages this build (scripts/package-deb.sh).
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCERTPRINT_WERROR=ON \
+    -DCMAKE_INSTALL_PREFIX=/usr >/dev/null
   cmake --build build -j"$(nproc)"
   (cd build && ctest --output-on-failure -j"$(nproc)")
 }

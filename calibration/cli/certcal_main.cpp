@@ -41,7 +41,7 @@ fs::path default_templates_dir() {
 
 // The words of a certcal command, as parsed.
 struct Args {
-  std::string printer, page, out_file, url, token_file, templates;
+  std::string printer, page, out_file, url, token_file, ca_file, templates;
   std::vector<std::string> marks;
   bool save = false, printed_corrected = false;
   int version = 0;
@@ -112,7 +112,10 @@ po::options_description describe(const std::string& command, Args& a) {
         "url", po::value(&a.url)->default_value(env_url ? env_url : "http://127.0.0.1:8631"),
         "certprintd's API (or $CERTPRINT_URL)")(
         "token-file", po::value(&a.token_file),
-        "file holding a technician's API token (or $CERTPRINT_TOKEN)");
+        "file holding a technician's API token (or $CERTPRINT_TOKEN)")(
+        "ca-file", po::value(&a.ca_file),
+        "https: the CA certificate(s), PEM, the daemon's certificate must chain to (or "
+        "$CERTPRINT_CA_FILE; default: the system's)");
   }
   if (offline || command == "fit")
     opts.add_options()("templates", po::value(&a.templates),
@@ -138,6 +141,8 @@ int fit(const client::ClientConfig& d, const fs::path& templates_dir, const Args
 int daemon_command(const std::string& command, const fs::path& templates_dir, const Args& a) {
   client::ClientConfig d;
   d.url = a.url;
+  const char* env_ca = std::getenv("CERTPRINT_CA_FILE");
+  d.ca_file = !a.ca_file.empty() ? a.ca_file : env_ca ? env_ca : "";
   auto token = client::find_token(a.token_file, std::getenv("CERTPRINT_TOKEN"));
   if (!token) return std::cerr << "certcal: " << token.error().message << "\n", 2;
   d.token = *token;

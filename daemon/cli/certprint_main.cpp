@@ -126,7 +126,7 @@ bool parse(const std::string& command, po::options_description& opts,
 
 // Options every daemon command takes; fills `c` after parsing.
 struct ClientOptions {
-  std::string url, token_file;
+  std::string url, token_file, ca_file;
   bool json = false;
   void add(po::options_description& opts) {
     const char* env_url = std::getenv("CERTPRINT_URL");
@@ -134,12 +134,17 @@ struct ClientOptions {
                        po::value(&url)->default_value(env_url ? env_url : "http://127.0.0.1:8631"),
                        "certprintd's API (or $CERTPRINT_URL)")(
         "token-file", po::value(&token_file), "file holding your API token (or $CERTPRINT_TOKEN)")(
-        "json", po::bool_switch(&json), "print the daemon's JSON instead of tables");
+        "ca-file", po::value(&ca_file),
+        "https: the CA certificate(s), PEM, the daemon's certificate must chain to (or "
+        "$CERTPRINT_CA_FILE; default: the system's)")("json", po::bool_switch(&json),
+                                                      "print the daemon's JSON instead of tables");
   }
   std::optional<client::ClientConfig> config() const {
     client::ClientConfig c;
     c.url = url;
     c.json = json;
+    const char* env_ca = std::getenv("CERTPRINT_CA_FILE");
+    c.ca_file = !ca_file.empty() ? ca_file : env_ca ? env_ca : "";
     auto token = client::find_token(token_file, std::getenv("CERTPRINT_TOKEN"));
     if (!token) {
       std::cerr << "certprint: " << token.error().message << "\n";

@@ -29,7 +29,16 @@ Result<std::string> find_token(const std::string& token_file, const char* from_e
 
 Answer ApiClient::call(const std::string& method, const std::string& path,
                        const std::string& body) const {
+  if (config_.url.rfind("http://", 0) != 0 && config_.url.rfind("https://", 0) != 0) {
+    Answer a;  // httplib would throw on another scheme
+    a.transport_error =
+        "--url \"" + config_.url + "\" is not http://HOST:PORT or https://HOST:PORT";
+    return a;
+  }
   httplib::Client client(config_.url);
+  // An https server's certificate is checked, against --ca-file when given.
+  client.enable_server_certificate_verification(true);
+  if (!config_.ca_file.empty()) client.set_ca_cert_path(config_.ca_file.c_str());
   client.set_connection_timeout(5, 0);
   client.set_read_timeout(30, 0);
   client.set_tcp_nodelay(true);
@@ -41,6 +50,11 @@ Answer ApiClient::call(const std::string& method, const std::string& path,
   if (!r) {
     a.transport_error =
         "certprintd at " + config_.url + " does not answer (" + httplib::to_string(r.error()) + ")";
+    if (r.error() == httplib::Error::SSLServerVerification)
+      a.transport_error += ": its certificate is not signed by " +
+                           (config_.ca_file.empty() ? std::string("a CA this system trusts")
+                                                    : "the CA in " + config_.ca_file) +
+                           " (--ca-file)";
     return a;
   }
   a.status = r->status;

@@ -14,6 +14,9 @@ struct ClientConfig {
   std::string token;                          // bearer secret
   bool json = false;                          // print the daemon's JSON instead of tables
   int poll_ms = 300;                          // progress refresh while printing
+  // https: the CA certificates (PEM) the server's certificate must chain to;
+  // empty: the system's (/etc/ssl/certs).
+  std::string ca_file;
 };
 
 struct Answer {

@@ -15,6 +15,10 @@ it (blank lines aside) says what the test does with it:
   <!-- example: needs a real printer --> not run; the program, its command
                                          and every --option must be ones its
                                          --help lists
+  <!-- example: on the office's server --> not run: an administrator's
+                                         steps (apt, lpadmin, systemctl...);
+                                         lines of this project's programs are
+                                         checked as for a real printer
   <!-- example: quick start -->          the README's two commands: demo.sh
                                          runs as the demo test, test.sh is
                                          what .ci/run runs; both are checked
@@ -83,11 +87,12 @@ def parse_marker(text, where):
     block = Block(where[0], where[1], "")
     if head in ("runs", "runs in build/"):
         block.kind, block.in_build = "runs", head.endswith("build/")
-    elif head in ("needs a real printer", "quick start"):
+    elif head in ("needs a real printer", "quick start", "on the office's server"):
         block.kind = head
     else:
         raise DocError(f"{where[0]}:{where[1]}: example marker \"{head}\": expected runs, "
-                       "runs in build/, needs a real printer or quick start")
+                       "runs in build/, needs a real printer, on the office's server or "
+                       "quick start")
     for clause in rest:
         m = REPLACE.match(clause)
         if not m or block.kind != "runs":
@@ -159,10 +164,14 @@ def words_of(text):
 
 
 def check_options(block, programs):
+    """Every line a program of this project with options its --help lists; on
+    the office's server, other programs' lines are the administrator's."""
     for line, text in block.commands:
         words = words_of(text)
-        program = os.path.basename(words[0])
+        program = os.path.basename(words[0]) if words else ""
         if program not in programs:
+            if block.kind == "on the office's server":
+                continue
             raise DocError(f"{block.where(line)}: {words[0]} is not a program of this project")
         command = [programs[program]]
         if program in ("certprint", "certcal") and len(words) > 1 and not words[1].startswith("-"):
@@ -427,7 +436,7 @@ def main(argv):
         for block in blocks:
             if block.kind == "runs":
                 run_block(block, world, world_runner(world))
-            elif block.kind == "needs a real printer":
+            elif block.kind in ("needs a real printer", "on the office's server"):
                 check_options(block, programs)
             else:
                 check_quick_start(block, source, build)
@@ -460,6 +469,9 @@ def self_test():
                                                "```sh\ncertprint print --printer q --bogus\n```\n")
     cases["not a program of the project"] = ("<!-- example: needs a real printer -->\n"
                                              "```sh\nlpadmin -p q\n```\n")
+    cases["an option --help does not list, on the server"] = (
+        "<!-- example: on the office's server -->\n"
+        "```sh\nlpadmin -p q\ncertprint print --printer q --bogus\n```\n")
     failures = []
     with tempfile.TemporaryDirectory() as tmp:
         fake = os.path.join(tmp, "certprint")
@@ -489,6 +501,8 @@ def self_test():
                     "\ntest 'CP:...' = 'CP:" + "A" * 42 + "'\n```\n")
         with open(path, "a", encoding="utf-8") as f:
             f.write("<!-- example: needs a real printer -->\n```sh\ncertprint print --printer q\n```\n")
+            f.write("<!-- example: on the office's server -->\n```sh\nlpadmin -p q\n"
+                    "certprint print --printer q\n```\n")
         try:
             for block in parse_document(path, "good.md"):
                 if block.kind == "runs":

@@ -176,11 +176,13 @@ struct Served {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port); }
 };
 
-// A throwaway self-signed certificate and key for localhost in `dir`
-// (cert.pem, key.pem), made by openssl; false when it could not be made.
+// A throwaway self-signed certificate and key for localhost and 127.0.0.1
+// in `dir` (cert.pem, key.pem), made by openssl; false when it could not be
+// made. Self-signed, it is also the CA a client can be given.
 inline bool make_tls_certificate(const std::filesystem::path& dir) {
   const std::string cmd =
-      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -keyout '" +
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost "
+      "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout '" +
       (dir / "key.pem").string() + "' -out '" + (dir / "cert.pem").string() + "' >/dev/null 2>&1";
   return std::system(cmd.c_str()) == 0;
 }

@@ -23,8 +23,8 @@ TEST_CASE("the certprint client against the daemon: tables, --json, exit codes",
   auto tokens = api::TokenTable::parse(kTokenFile, "tokens");
   REQUIRE(tokens.ok());
   Served served(*w.api, *tokens);
-  ClientConfig registry{"http://127.0.0.1:" + std::to_string(served.port), std::string(36, 'r'),
-                        false, 10};
+  ClientConfig registry{
+      "http://127.0.0.1:" + std::to_string(served.port), std::string(36, 'r'), false, 10, {}};
   ClientConfig clerk = registry, verifier = registry;
   clerk.token = std::string(36, 'c');
   verifier.token = std::string(36, 'v');
@@ -92,7 +92,7 @@ TEST_CASE("previews hold personal data: private files named by their issuance (i
   auto tokens = api::TokenTable::parse(kTokenFile, "tokens");
   REQUIRE(tokens.ok());
   Served served(*w.api, *tokens);
-  ClientConfig registry{served.url(), std::string(36, 'r'), false, 10};
+  ClientConfig registry{served.url(), std::string(36, 'r'), false, 10, {}};
   ClientConfig clerk = registry;
   clerk.token = std::string(36, 'c');
   std::ostringstream out, err;
@@ -195,6 +195,35 @@ TEST_CASE("certcal against the daemon: target, fit with noisy marks, save, show,
   CHECK(parsed->landed.x_mm == Approx(1.5));
   CHECK_FALSE(calibration::parse_mark("A=1.5").ok());
   CHECK_FALSE(calibration::parse_mark("=1,2").ok());
+}
+
+TEST_CASE("the clients check an https daemon's certificate against --ca-file", "[daemon][client]") {
+  World w;
+  REQUIRE(make_tls_certificate(w.dir.path()));
+  std::filesystem::create_directory(w.dir / "other");
+  REQUIRE(make_tls_certificate(w.dir / "other"));
+  auto tokens = api::TokenTable::parse(kTokenFile, "tokens");
+  REQUIRE(tokens.ok());
+  Served served(*w.api, *tokens,
+                {"127.0.0.1", 0, w.dir / "cert.pem", w.dir / "key.pem", 64 * 1024});
+  ClientConfig clerk;
+  clerk.url = "https://127.0.0.1:" + std::to_string(served.port);
+  clerk.token = std::string(36, 'c');
+  clerk.ca_file = (w.dir / "cert.pem").string();
+  CHECK(ApiClient(clerk).get("/v1/printers").status == 200);
+  // Not the CA that signed it: refused, saying so.
+  clerk.ca_file = (w.dir / "other" / "cert.pem").string();
+  Answer a = ApiClient(clerk).get("/v1/printers");
+  CHECK(a.status == 0);
+  CHECK_THAT(a.transport_error, Catch::Contains("not signed by the CA in " + clerk.ca_file));
+  // No --ca-file: the system's CAs, which never signed a throwaway certificate.
+  clerk.ca_file.clear();
+  a = ApiClient(clerk).get("/v1/printers");
+  CHECK(a.status == 0);
+  CHECK_THAT(a.transport_error, Catch::Contains("a CA this system trusts (--ca-file)"));
+  clerk.url = "ftp://127.0.0.1:1";
+  CHECK_THAT(ApiClient(clerk).get("/v1/printers").transport_error,
+             Catch::Contains("--url \"ftp://127.0.0.1:1\""));
 }
 
 TEST_CASE("certcal bidi-pattern and bidi-align against the daemon at a passbook printer",
@@ -302,7 +331,7 @@ TEST_CASE("certprint stock and reconcile: a delivery, the day's figures and the 
   auto tokens = api::TokenTable::parse(kTokenFile, "tokens");
   REQUIRE(tokens.ok());
   Served served(*w.api, *tokens);
-  ClientConfig tech{served.url(), std::string(36, 't'), false, 10};
+  ClientConfig tech{served.url(), std::string(36, 't'), false, 10, {}};
   ClientConfig clerk = tech;
   clerk.token = std::string(36, 'c');
   std::ostringstream out, err;
