@@ -122,13 +122,16 @@ struct Found {
   bool retired = false;
 };
 
-// The well-named key files directly in `folder`, appended to `found`;
-// refuses an id already found (in either folder).
-Status scan_folder(const fs::path& folder, bool retired, std::vector<Found>& found) {
+// The well-named key files directly in `folder`, each name after `prefix`,
+// appended to `found`; refuses an id already found (in either folder).
+Status scan_folder(const fs::path& folder, bool retired, std::vector<Found>& found,
+                   const std::string& prefix = "") {
   std::error_code ec;
   fs::directory_iterator it(folder, ec);
   for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
-    const std::string name = it->path().filename().string();
+    const std::string full = it->path().filename().string();
+    if (!full.starts_with(prefix)) continue;
+    const std::string name = full.substr(prefix.size());
     if (!is_key_file_name(name)) continue;
     auto id = parse_id(name);
     if (!id) return wrap("key file " + quoted(it->path()), id.error());
@@ -146,9 +149,42 @@ Status scan_folder(const fs::path& folder, bool retired, std::vector<Found>& fou
   return Status::success();
 }
 
-// Every key of `dir` and of `dir`/retired, sorted by id; an empty directory
-// is not an error here because generate_key starts from one.
+// systemd's LoadCredential=ID:DIR hands each file of DIR over as a
+// credential of its own, ID_FILE (a subfolder's files ID_SUB_FILE), in
+// $CREDENTIALS_DIRECTORY: keys/key-1.hex arrives as keys_key-1.hex and
+// keys/retired/key-1.hex as keys_retired_key-1.hex, with no keys/ folder.
+// True when `dir` is missing and its parent holds a key in that form.
+bool handed_over_by_systemd(const fs::path& dir) {
+  std::error_code ec;
+  if (dir.filename().empty() || fs::exists(dir, ec)) return false;
+  const std::string id = dir.filename().string();
+  fs::directory_iterator it(dir.parent_path(), ec);
+  for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    for (const std::string& prefix : {id + "_", id + "_" + std::string(kRetiredDir) + "_"})
+      if (name.starts_with(prefix) && is_key_file_name(name.substr(prefix.size()))) return true;
+  }
+  return false;
+}
+
+Result<std::vector<Found>> scan_credentials(const fs::path& dir) {
+  const std::string id = dir.filename().string();
+  std::vector<Found> found;
+  if (Status s = scan_folder(dir.parent_path(), false, found, id + "_"); !s) return s.error();
+  if (Status s =
+          scan_folder(dir.parent_path(), true, found, id + "_" + std::string(kRetiredDir) + "_");
+      !s)
+    return s.error();
+  std::sort(found.begin(), found.end(),
+            [](const Found& a, const Found& b) { return a.key.id < b.key.id; });
+  return found;
+}
+
+// Every key of `dir` and of `dir`/retired (or of their systemd credentials),
+// sorted by id; an empty directory is not an error here because
+// generate_key starts from one.
 Result<std::vector<Found>> scan_dir(const fs::path& dir) {
+  if (handed_over_by_systemd(dir)) return scan_credentials(dir);
   std::error_code ec;
   const auto status = fs::status(dir, ec);
   if (ec && ec != std::errc::no_such_file_or_directory) {

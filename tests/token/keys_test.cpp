@@ -87,6 +87,27 @@ TEST_CASE("load_dir reads key files with and without a trailing newline", "[toke
   CHECK(ring->find(255) == nullptr);
 }
 
+TEST_CASE("load_dir reads a key folder as systemd's LoadCredential= hands it over", "[token]") {
+  // LoadCredential=keys:/etc/certprint/keys loads each file of the folder as
+  // a credential of its own, named keys_FILE (a subfolder's: keys_SUB_FILE),
+  // into $CREDENTIALS_DIRECTORY; there is no keys/ folder there.
+  TempDir creds;
+  write_file(creds / "keys_key-2.hex", kHex64 + "\n");
+  write_file(creds / "keys_retired_key-1.hex", std::string(64, 'f'));
+  write_file(creds / "tokens", "not a key");
+  write_file(creds / "other_key-9.hex", std::string(64, 'e'));  // another credential's
+  auto ring = KeyRing::load_dir(creds / "keys");
+  REQUIRE(ring.ok());
+  REQUIRE(ring->keys().size() == 2);
+  CHECK(ring->keys()[0].id == 1);
+  CHECK(ring->keys()[1].id == 2);
+  CHECK(ring->signing_key().id == 2);  // the retired one verifies only
+  CHECK(ring->keys()[0].secret[0] == 0xff);
+  // The same rules as a folder: a malformed key is named.
+  write_file(creds / "keys_key-3.hex", "short");
+  CHECK_THAT(load_error(creds / "keys"), Catch::Contains("keys_key-3.hex"));
+}
+
 TEST_CASE("load_dir refuses a missing, non-directory or empty key directory", "[token]") {
   TempDir dir;
   SECTION("missing") {
