@@ -143,26 +143,32 @@ void PageEncoder::move_paper_to(int row) {
 
 void PageEncoder::print_pass() {
   const BandView band{pass_, stride_, width_};
-  const auto runs = inked_stretches(band, options_.min_gap_columns);
-  move_paper_to(pass_top_);
   // Bidirectional: passes alternate, the first left to right.
   const bool reverse = !options_.unidirectional && stats_.passes % 2 == 1;
-  ++stats_.passes;
-  stats_.reverse_passes += reverse;
   const int units_per_dot = kUnitsPerInch / options_.x_dpi;
   const int shift = reverse ? options_.bidi_offset : 0;
-  for (auto [start, end] : runs) {
-    // Columns a negative shift would put left of the paper's edge.
+  // The stretches to send, less columns a negative shift would put left of
+  // the paper's edge.
+  std::vector<std::pair<int, int>> sent;
+  for (auto [start, end] : inked_stretches(band, options_.min_gap_columns)) {
     const int lost =
         shift < 0
             ? std::max(0, (-shift - start * units_per_dot + units_per_dot - 1) / units_per_dot)
             : 0;
     stats_.clipped_columns += std::min(lost, end - start);
-    if (start + lost >= end) continue;
-    put_stretch(out_, band, start + lost, end, options_.x_dpi, shift);
-    ++stats_.graphics_commands;
+    if (start + lost < end) sent.emplace_back(start + lost, end);
   }
-  out_ += static_cast<char>(kCarriageReturn);
+  // Nothing left to print: the head does not sweep, so the turn is not taken.
+  if (!sent.empty()) {
+    move_paper_to(pass_top_);
+    ++stats_.passes;
+    stats_.reverse_passes += reverse;
+    for (auto [start, end] : sent) {
+      put_stretch(out_, band, start, end, options_.x_dpi, shift);
+      ++stats_.graphics_commands;
+    }
+    out_ += static_cast<char>(kCarriageReturn);
+  }
   std::fill(pass_.begin(), pass_.end(), 0);
   rows_in_pass_ = 0;
 }

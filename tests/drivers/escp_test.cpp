@@ -190,6 +190,31 @@ TEST_CASE("PR2 emulation ejects with ESC O; bidirectional when asked", "[drivers
   CHECK(p.eject == "ESC O");
 }
 
+TEST_CASE(
+    "bidirectional: a pass a negative offset clips whole is not swept, and the turns stay true",
+    "[drivers]") {
+  // Pass 1 (left to right) at column 20; pass 2 (right to left) holds ink
+  // only at column 0, all of it left of the paper's edge at offset -3; pass 3
+  // at column 20 again. The printer sweeps only where it is sent graphics,
+  // so its second sweep, right to left, is pass 3.
+  Bitmap b(40, 72);
+  for (int y = 0; y < 24; ++y) b.set(20, y);
+  for (int y = 24; y < 48; ++y) b.set(0, y);
+  for (int y = 48; y < 72; ++y) b.set(20, y);
+  PageStats stats;
+  const std::string out =
+      encode_page({180, 180, false, Emulation::escp2, 4, -3}, b.w, b.h, b.bits, &stats);
+  CHECK(stats.clipped_columns == 1);
+  CHECK(stats.passes == 2);
+  CHECK(stats.reverse_passes == 1);
+  auto p = testing::interpret_escp(out, b.w, 3);
+  REQUIRE(p.error.empty());
+  CHECK(p.passes == 2);
+  CHECK(p.ink(20, 10));
+  CHECK(p.ink(20, 60));  // the reverse sweep, moved by the offset, lands on column 20
+  CHECK_FALSE(p.ink(21, 60));
+}
+
 TEST_CASE("random rasters: dot for dot, in the fewest passes, at 180 and 360 dpi", "[drivers]") {
   std::mt19937 rng(5);
   for (int x_dpi : {180, 360}) {
