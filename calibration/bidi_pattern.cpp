@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 namespace certprint::calibration {
@@ -58,10 +59,22 @@ void draw_number(layout::Raster& r, int n, int centre, int top) {
 
 }  // namespace
 
-BidiPattern bidi_pattern(double width_mm, double height_mm) {
+Result<BidiPattern> bidi_pattern(double width_mm, double height_mm) {
   BidiPattern p;
   const int width = static_cast<int>(std::lround(width_mm / 25.4 * 360));
   const int height = static_cast<int>(std::lround(height_mm / 25.4 * 180));
+  // The rule reaches 24 columns past the outer bars (their numbers and the
+  // lower bars stay inside it) on either side of the centre.
+  const int need_width = 2 * (kBidiCandidates * kPitch + 24 + kBarWidth);
+  const int need_height = kGroups * kGroupRows + (kGroups - 1) * kGroupGap;
+  if (width < need_width || height < need_height) {
+    char text[200];
+    std::snprintf(text, sizeof text,
+                  "the bidirectional pattern needs a page of at least %.1f x %.1f mm; this one "
+                  "is %.1f x %.1f mm",
+                  need_width * 25.4 / 360, need_height * 25.4 / 180, width_mm, height_mm);
+    return refused(text);
+  }
   p.raster = layout::Raster::blank(width, height, {360, 180});
   p.bar_width = kBarWidth;
   p.upper_bar_row = kUpperBarTop + 4;

@@ -19,6 +19,7 @@
 
 #include <vector>
 
+#include "common/result.hpp"
 #include "layout/raster.hpp"
 
 namespace certprint::calibration {
@@ -36,7 +37,8 @@ struct BidiPattern {
   int lower_bar_row = 0;  // a row of the lower bars, from a group's top
 };
 
-// The pattern on a page of the given size. REQUIRES: at least 70 x 60 mm.
-BidiPattern bidi_pattern(double width_mm, double height_mm);
+// The pattern on a page of the given size; refused (ErrorCode::refused)
+// on a page too small to hold it, saying the size it needs.
+Result<BidiPattern> bidi_pattern(double width_mm, double height_mm);
 
 }  // namespace certprint::calibration

@@ -30,8 +30,9 @@ Result<BidiPatternPrinted> Office::print_bidi_pattern(const Actor& who,
     const auto& info = (*r)->page_template().info;
     job.width_mm = info.width_mm;
     job.height_mm = info.height_mm;
-    auto stream = printing::cups::to_cups_raster(
-        calibration::bidi_pattern(info.width_mm, info.height_mm).raster);
+    auto pattern = calibration::bidi_pattern(info.width_mm, info.height_mm);
+    if (!pattern) return pattern.error();
+    auto stream = printing::cups::to_cups_raster(pattern->raster);
     if (!stream) return stream.error();
     job.document = std::move(*stream);
   }

@@ -52,7 +52,9 @@ testing::Printed print(const calibration::BidiPattern& pattern, int offset, int 
 }  // namespace
 
 TEST_CASE("bidi pattern: two passes a group, the first left to right", "[drivers]") {
-  const auto pattern = calibration::bidi_pattern(94, 128);
+  const auto made = calibration::bidi_pattern(94, 128);
+  REQUIRE(made.ok());
+  const auto& pattern = *made;
   CHECK(pattern.raster.res.x_dpi == 360);
   CHECK(pattern.raster.res.y_dpi == 180);
   const auto p = print(pattern, 0, 0);
@@ -63,7 +65,9 @@ TEST_CASE("bidi pattern: two passes a group, the first left to right", "[drivers
 }
 
 TEST_CASE("bidi pattern: the meeting candidate is the correction, and then 0 meets", "[drivers]") {
-  const auto pattern = calibration::bidi_pattern(94, 128);
+  const auto made = calibration::bidi_pattern(94, 128);
+  REQUIRE(made.ok());
+  const auto& pattern = *made;
   for (int offset : {0, -5, 3}) {
     for (int misalignment = -8 - offset; misalignment <= 8 - offset; misalignment += 3) {
       INFO("offset in force " << offset << ", printer off by " << misalignment << "/360 in");
@@ -81,4 +85,15 @@ TEST_CASE("bidi pattern: the meeting candidate is the correction, and then 0 mee
   }
   // An error beyond the candidates: none meets.
   CHECK_FALSE(aligned(pattern, print(pattern, 0, 12), 0));
+}
+
+TEST_CASE("bidi pattern: a page too small for it is refused, saying the size it needs",
+          "[drivers]") {
+  auto small = calibration::bidi_pattern(70, 128);
+  REQUIRE_FALSE(small.ok());
+  CHECK(small.error().code == ErrorCode::refused);
+  CHECK_THAT(small.error().message,
+             Catch::Contains("at least 84.9 x 40.6 mm") && Catch::Contains("70.0"));
+  CHECK_FALSE(calibration::bidi_pattern(94, 30).ok());
+  CHECK(calibration::bidi_pattern(85, 41).ok());
 }

@@ -51,7 +51,7 @@ TEST_CASE("bidi alignment: the pattern, the reading, the offset on every informa
   auto raster = printing::cups::from_cups_raster(pattern.document);
   REQUIRE(raster.ok());
   CHECK(raster->res.x_dpi == 360);
-  CHECK(raster->bits == calibration::bidi_pattern(94, 128).raster.bits);
+  CHECK(raster->bits == calibration::bidi_pattern(94, 128)->raster.bits);
 
   // The technician saw candidate -3 meet.
   json set = align(w, {{"aligned", -3}, {"printed_with_version", 0}}, 200);
