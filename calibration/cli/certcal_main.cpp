@@ -141,8 +141,10 @@ int fit(const client::ClientConfig& d, const fs::path& templates_dir, const Args
 int daemon_command(const std::string& command, const fs::path& templates_dir, const Args& a) {
   client::ClientConfig d;
   d.url = a.url;
+  // $CERTPRINT_CA_FILE serves https URLs; --ca-file is checked whatever the URL.
   const char* env_ca = std::getenv("CERTPRINT_CA_FILE");
-  d.ca_file = !a.ca_file.empty() ? a.ca_file : env_ca ? env_ca : "";
+  const bool https = a.url.rfind("https://", 0) == 0;
+  d.ca_file = !a.ca_file.empty() ? a.ca_file : env_ca && https ? env_ca : "";
   auto token = client::find_token(a.token_file, std::getenv("CERTPRINT_TOKEN"));
   if (!token) return std::cerr << "certcal: " << token.error().message << "\n", 2;
   d.token = *token;

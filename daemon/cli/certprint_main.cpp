@@ -143,8 +143,10 @@ struct ClientOptions {
     client::ClientConfig c;
     c.url = url;
     c.json = json;
+    // $CERTPRINT_CA_FILE serves https URLs; --ca-file is checked whatever the URL.
     const char* env_ca = std::getenv("CERTPRINT_CA_FILE");
-    c.ca_file = !ca_file.empty() ? ca_file : env_ca ? env_ca : "";
+    const bool https = url.rfind("https://", 0) == 0;
+    c.ca_file = !ca_file.empty() ? ca_file : env_ca && https ? env_ca : "";
     auto token = client::find_token(token_file, std::getenv("CERTPRINT_TOKEN"));
     if (!token) {
       std::cerr << "certprint: " << token.error().message << "\n";

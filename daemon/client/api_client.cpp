@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <fstream>
+
 #include "common/secret_file.hpp"
 
 namespace certprint::client {
@@ -34,6 +36,15 @@ Answer ApiClient::call(const std::string& method, const std::string& path,
     a.transport_error =
         "--url \"" + config_.url + "\" is not http://HOST:PORT or https://HOST:PORT";
     return a;
+  }
+  if (!config_.ca_file.empty()) {
+    Answer a;
+    if (config_.url.rfind("https://", 0) != 0)
+      a.transport_error = "--ca-file \"" + config_.ca_file + "\" is for an https:// daemon; \"" +
+                          config_.url + "\" is not encrypted";
+    else if (!std::ifstream(config_.ca_file).good())
+      a.transport_error = "--ca-file \"" + config_.ca_file + "\" cannot be read";
+    if (!a.transport_error.empty()) return a;
   }
   httplib::Client client(config_.url);
   // An https server's certificate is checked, against --ca-file when given.

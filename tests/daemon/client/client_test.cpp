@@ -221,6 +221,16 @@ TEST_CASE("the clients check an https daemon's certificate against --ca-file", "
   a = ApiClient(clerk).get("/v1/printers");
   CHECK(a.status == 0);
   CHECK_THAT(a.transport_error, Catch::Contains("a CA this system trusts (--ca-file)"));
+  // A CA file that is not there, or given for plain http, is said, not ignored.
+  clerk.ca_file = (w.dir / "nowhere.pem").string();
+  CHECK_THAT(ApiClient(clerk).get("/v1/printers").transport_error,
+             Catch::Contains("nowhere.pem\" cannot be read"));
+  ClientConfig plain = clerk;
+  plain.url = "http://127.0.0.1:" + std::to_string(served.port);
+  plain.ca_file = (w.dir / "cert.pem").string();
+  CHECK_THAT(ApiClient(plain).get("/v1/printers").transport_error,
+             Catch::Contains("is for an https:// daemon") && Catch::Contains("is not encrypted"));
+  clerk.ca_file.clear();
   clerk.url = "ftp://127.0.0.1:1";
   CHECK_THAT(ApiClient(clerk).get("/v1/printers").transport_error,
              Catch::Contains("--url \"ftp://127.0.0.1:1\""));
